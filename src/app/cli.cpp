@@ -1,0 +1,129 @@
+#include "app/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <sstream>
+#include <vector>
+
+#include "app/exit_codes.hpp"
+#include "runtime/providers.hpp"
+
+namespace dlc::app {
+namespace {
+
+// A validator whose message names the allowed range; CLI11 puts the flag's name in front.
+template <typename T>
+CLI::Validator in_range(T low, T high, std::string_view unit = "") {
+  const auto range = fmt::format("{} to {}{}", low, high, unit);
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        T value{};
+        if (!CLI::detail::lexical_cast(text, value)) return fmt::format("'{}' is not a number (allowed: {})", text, range);
+        if (value < low || value > high) return fmt::format("{} is out of range (allowed: {})", text, range);
+        return {};
+      },
+      range);
+}
+
+CLI::Validator one_of(std::vector<std::string> allowed) {
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  return CLI::Validator(
+      [allowed, list](std::string& text) -> std::string {
+        if (std::ranges::find(allowed, text) != allowed.end()) return {};
+        return fmt::format("'{}' is not one of: {}", text, list);
+      },
+      "{" + list + "}");
+}
+
+// The flags of PRODUCT.md §2, shared by plain `dlc`, `dlc run` and `dlc live`.
+void add_job_flags(CLI::App& app, JobOptions& job) {
+  app.add_option("-s,--source", job.source, "source face image");
+  app.add_option("-t,--target", job.target, "target image or video");
+  app.add_option("-o,--output", job.output, "output file, or a folder");
+  app.add_option("--frame-processor", job.frame_processors, "processors in order")
+      ->check(one_of({"face_swapper", "face_enhancer", "face_enhancer_gpen256", "face_enhancer_gpen512"}))
+      ->expected(1, 4);
+  app.add_flag("--keep-fps", job.keep_fps, "keep the target's frame rate (the default; accepted for compatibility)");
+  app.add_option("--output-fps", job.output_fps, "force this output frame rate")->check(in_range(1.0, 240.0));
+  app.add_flag("--keep-audio,!--no-keep-audio", job.keep_audio, "copy the target's audio (default on)");
+  app.add_flag("--keep-frames", job.keep_frames, "keep extracted frames (disk pipeline only)");
+  app.add_flag("--many-faces", job.many_faces, "swap every face, not only the selected one");
+  app.add_option("--map-faces", job.map_faces, "JSON file mapping source faces to target faces")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--mouth-mask", job.mouth_mask, "keep the target's original mouth");
+  app.add_option("--video-encoder", job.video_encoder, "video encoder")
+      ->check(one_of({"libx264", "libx265", "libvpx-vp9"}));
+  app.add_option("--video-quality", job.video_quality, "CRF/CQ, lower is better (default 18)")->check(in_range(0, 51));
+  app.add_flag("--live-mirror", job.live_mirror, "mirror the camera image");
+  app.add_option("--max-memory", job.max_memory_gb, "system RAM budget in GB")->check(in_range(0.25, 4096.0, " GB"));
+  app.add_option("--execution-provider", job.execution_providers, "execution providers in priority order")
+      ->check(one_of(runtime::compiled_providers()));
+  app.add_option("--execution-threads", job.execution_threads, "worker threads")->check(in_range(1, 256));
+  app.add_option("--gpu-memory-fraction", job.gpu_memory_fraction, "share of the GPU's memory dlc may use (default 0.8)")
+      ->check(in_range(0.1, 0.95));
+  app.add_flag("--enable-memory-optimization,!--disable-memory-optimization", job.memory_optimization,
+               "tuned ONNX Runtime memory settings (default on)");
+  app.add_option("--models-dir", job.models_dir, "where model files are looked up");
+}
+
+Command command_of(const CLI::App& app) {
+  if (app.got_subcommand("live")) return Command::Live;
+  if (app.got_subcommand("diagnose")) return Command::Diagnose;
+  if (app.got_subcommand("bench")) return Command::Bench;
+  if (app.got_subcommand("models")) return Command::Models;
+  return Command::Run;
+}
+
+}  // namespace
+
+ParseOutcome parse_command_line(std::span<const std::string> args) {
+  CliOptions options;
+  CLI::App app("dlc: swap the face of a source photo onto a target image, video or camera,\n"
+               "within the memory you give it.",
+               "dlc");
+  app.set_help_all_flag("--help-all", "all commands and their flags");
+  bool version = false;
+  app.add_flag("-v,--version", version, "dlc's version, ONNX Runtime's version and providers");
+  app.add_option("--log-level", options.log_level, "trace, debug, info, warning, error or off (default info)")
+      ->check(one_of({"trace", "debug", "info", "warning", "error", "off"}));
+  add_job_flags(app, options.job);
+
+  auto* run = app.add_subcommand("run", "swap on an image or video file (also plain `dlc [flags]`)");
+  auto* live = app.add_subcommand("live", "swap on a camera, with a preview window or headless");
+  add_job_flags(*run, options.job);
+  add_job_flags(*live, options.job);
+  auto* diagnose = app.add_subcommand("diagnose", "memory diagnostics and recommended flags for this machine");
+  diagnose->add_flag("--json", options.json, "machine-readable output");
+  auto* bench = app.add_subcommand("bench", "per-stage speed and memory figures on this machine");
+  bench->add_flag("--json", options.json, "machine-readable output");
+  auto* models = app.add_subcommand("models", "which model files are present and what is missing");
+  models->add_option("action", options.models_action, "list or verify")->check(one_of({"list", "verify"}));
+  models->add_option("--models-dir", options.job.models_dir, "where model files are looked up");
+  app.require_subcommand(0, 1);
+  for (auto* sub : {run, live, diagnose, bench, models}) sub->fallthrough();
+
+  ParseOutcome outcome;
+  try {
+    // CLI11 wants the arguments in reverse order when given a vector.
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    outcome.out = app.help();
+    return outcome;
+  } catch (const CLI::CallForAllHelp&) {
+    outcome.out = app.help("", CLI::AppFormatMode::All);
+    return outcome;
+  } catch (const CLI::ParseError& e) {
+    outcome.exit_code = kExitUsage;
+    outcome.err = fmt::format("dlc: {}\n", e.what());
+    return outcome;
+  }
+  options.command = version ? Command::Version : command_of(app);
+  outcome.options = std::move(options);
+  return outcome;
+}
+
+}  // namespace dlc::app

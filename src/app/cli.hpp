@@ -1,0 +1,33 @@
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+
+#include "app/job_options.hpp"
+
+namespace dlc::app {
+
+enum class Command { Run, Live, Diagnose, Bench, Models, Version };
+
+struct CliOptions {
+  Command command = Command::Run;
+  JobOptions job;
+  std::string log_level = "info";
+  bool json = false;                  // diagnose, bench
+  std::string models_action = "list";  // models: list | verify
+};
+
+// What parsing produced: options to act on, or an exit code with text to print (help, or the
+// one-line error of a bad command line).
+struct ParseOutcome {
+  std::optional<CliOptions> options;
+  int exit_code = 0;
+  std::string out;  // for stdout (help)
+  std::string err;  // for stderr (usage errors)
+};
+
+// args excludes the program name.
+ParseOutcome parse_command_line(std::span<const std::string> args);
+
+}  // namespace dlc::app

@@ -1,0 +1,13 @@
+#pragma once
+
+#include "app/cli.hpp"
+
+namespace dlc::app {
+
+// Each returns the process exit code (exit_codes.hpp).
+int version_command();
+int diagnose_command(const CliOptions& options);
+int job_command(const CliOptions& options);  // run, live
+int pending_command(const CliOptions& options);  // bench, models: not in this build yet
+
+}  // namespace dlc::app

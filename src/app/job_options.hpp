@@ -1,0 +1,43 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/ort_runtime.hpp"
+#include "runtime/session_policy.hpp"
+
+namespace dlc::app {
+
+// The flags of `dlc run` / `dlc live` (PRODUCT.md §2), already validated by the parser.
+struct JobOptions {
+  std::string source;
+  std::string target;
+  std::string output;
+  std::vector<std::string> frame_processors{"face_swapper"};
+  bool keep_fps = true;
+  std::optional<double> output_fps;
+  bool keep_audio = true;
+  bool keep_frames = false;
+  bool many_faces = false;
+  std::string map_faces;  // mapping file; empty = off
+  bool mouth_mask = false;
+  std::string video_encoder = "libx264";
+  int video_quality = 18;
+  bool live_mirror = false;
+  std::optional<double> max_memory_gb;           // empty = suggested from RAM
+  std::vector<std::string> execution_providers;  // empty = best available
+  std::optional<int> execution_threads;          // empty = OMP_NUM_THREADS, else the core count
+  double gpu_memory_fraction = 0.8;
+  bool memory_optimization = true;
+  std::optional<std::string> models_dir;
+};
+
+// --execution-threads, else a valid OMP_NUM_THREADS (as Deep-Live-Cam honours it), else the
+// number of cores this process may run on.
+int resolve_threads(const JobOptions& job, const char* omp_num_threads);
+
+runtime::RuntimeOptions runtime_options(const JobOptions& job, int threads);
+runtime::SessionPolicy session_policy(const JobOptions& job, int threads);
+
+}  // namespace dlc::app

@@ -1,0 +1,59 @@
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "app/cli.hpp"
+#include "app/commands.hpp"
+#include "app/exit_codes.hpp"
+#include "runtime/model_session.hpp"
+#include "runtime/ort_runtime.hpp"
+
+namespace {
+
+void set_up_logging(const std::string& level) {
+  auto logger = spdlog::stderr_logger_mt("dlc");
+  logger->set_pattern("[dlc] %l: %v");
+  logger->set_level(level == "warning" ? spdlog::level::warn : spdlog::level::from_str(level));
+  spdlog::set_default_logger(logger);
+}
+
+int dispatch(const dlc::app::CliOptions& options) {
+  using dlc::app::Command;
+  const int threads = dlc::app::resolve_threads(options.job, std::getenv("OMP_NUM_THREADS"));
+  dlc::runtime::OrtRuntime::configure(dlc::app::runtime_options(options.job, threads));
+  switch (options.command) {
+    case Command::Version: return dlc::app::version_command();
+    case Command::Diagnose: return dlc::app::diagnose_command(options);
+    case Command::Run:
+    case Command::Live: return dlc::app::job_command(options);
+    case Command::Bench:
+    case Command::Models: return dlc::app::pending_command(options);
+  }
+  return dlc::app::kExitFailure;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  auto outcome = dlc::app::parse_command_line(args);
+  if (!outcome.options) {
+    std::fputs(outcome.out.c_str(), stdout);
+    std::fputs(outcome.err.c_str(), stderr);
+    return outcome.exit_code;
+  }
+  set_up_logging(outcome.options->log_level);
+  try {
+    return dispatch(*outcome.options);
+  } catch (const dlc::runtime::ModelError& e) {
+    spdlog::error("model {}", e.what());
+    return dlc::app::kExitModel;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return dlc::app::kExitFailure;
+  }
+}

@@ -1,0 +1,58 @@
+#include "memory/system_memory.hpp"
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+namespace dlc::memory {
+namespace {
+
+// Lines like "MemTotal:       24576000 kB" → {"MemTotal", bytes}. Values without a unit are kept
+// as they are (counts such as HugePages_Total).
+std::optional<std::map<std::string, std::uint64_t>> read_kb_table(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
+  std::map<std::string, std::uint64_t> table;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::istringstream rest(line.substr(colon + 1));
+    std::uint64_t value = 0;
+    std::string unit;
+    if (!(rest >> value)) continue;
+    rest >> unit;
+    table[line.substr(0, colon)] = unit == "kB" ? value * 1024 : value;
+  }
+  return table;
+}
+
+std::uint64_t get(const std::map<std::string, std::uint64_t>& table, const char* key) {
+  const auto it = table.find(key);
+  return it == table.end() ? 0 : it->second;
+}
+
+}  // namespace
+
+std::optional<SystemMemory> read_system_memory(const std::filesystem::path& proc_root) {
+  const auto table = read_kb_table(proc_root / "meminfo");
+  if (!table || !table->contains("MemTotal")) return std::nullopt;
+  SystemMemory mem;
+  mem.total_bytes = get(*table, "MemTotal");
+  // Kernels before 3.14 have no MemAvailable; free + page cache is the old approximation.
+  mem.available_bytes = table->contains("MemAvailable")
+                            ? get(*table, "MemAvailable")
+                            : get(*table, "MemFree") + get(*table, "Buffers") + get(*table, "Cached");
+  mem.swap_total_bytes = get(*table, "SwapTotal");
+  mem.swap_used_bytes = mem.swap_total_bytes - std::min(mem.swap_total_bytes, get(*table, "SwapFree"));
+  return mem;
+}
+
+std::optional<ProcessMemory> read_process_memory(const std::filesystem::path& proc_root) {
+  const auto table = read_kb_table(proc_root / "self" / "status");
+  if (!table || !table->contains("VmRSS")) return std::nullopt;
+  return ProcessMemory{get(*table, "VmRSS"), get(*table, "VmHWM")};
+}
+
+}  // namespace dlc::memory

@@ -1,0 +1,141 @@
+#include "runtime/model_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <system_error>
+
+#include "runtime/ort_runtime.hpp"
+
+namespace dlc::runtime {
+namespace {
+
+TensorInfo tensor_info(std::string name, const Ort::TypeInfo& type) {
+  TensorInfo info;
+  info.name = std::move(name);
+  if (type.GetONNXType() != ONNX_TYPE_TENSOR) return info;
+  const auto tensor = type.GetTensorTypeAndShapeInfo();
+  info.element_type = tensor.GetElementType();
+  info.shape = tensor.GetShape();
+  const auto symbolic = tensor.GetSymbolicDimensions();
+  info.dim_names.assign(symbolic.begin(), symbolic.end());
+  return info;
+}
+
+// Names are copied out of ORT's allocated strings at once, so nothing is left to free later.
+template <typename NameFn, typename TypeFn>
+std::vector<TensorInfo> list_tensors(std::size_t count, NameFn name_of, TypeFn type_of) {
+  std::vector<TensorInfo> tensors;
+  tensors.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) tensors.push_back(tensor_info(name_of(i), type_of(i)));
+  return tensors;
+}
+
+std::vector<const char*> name_pointers(const std::vector<TensorInfo>& tensors) {
+  std::vector<const char*> names;
+  for (const auto& t : tensors) names.push_back(t.name.c_str());
+  return names;
+}
+
+void check_model_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw ModelError(path, "file does not exist");
+  if (!std::filesystem::is_regular_file(path, ec)) throw ModelError(path, "not a regular file");
+}
+
+}  // namespace
+
+ModelError::ModelError(std::filesystem::path path, const std::string& problem)
+    : std::runtime_error(path.string() + ": " + problem), path_(std::move(path)) {}
+
+std::string element_type_name(ONNXTensorElementDataType type) {
+  switch (type) {
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: return "float32";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: return "float16";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: return "float64";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16: return "bfloat16";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: return "uint8";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: return "int8";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: return "int32";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: return "int64";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL: return "bool";
+    default: return "type" + std::to_string(static_cast<int>(type));
+  }
+}
+
+std::string describe(const TensorInfo& info) {
+  std::string text = info.name + " " + element_type_name(info.element_type) + " [";
+  for (std::size_t i = 0; i < info.shape.size(); ++i) {
+    if (i > 0) text += ",";
+    if (info.shape[i] >= 0) {
+      text += std::to_string(info.shape[i]);
+    } else {
+      const bool named = i < info.dim_names.size() && !info.dim_names[i].empty();
+      text += named ? info.dim_names[i] : "?";
+    }
+  }
+  return text + "]";
+}
+
+ModelSession::ModelSession(std::filesystem::path model, const SessionPolicy& policy) : path_(std::move(model)) {
+  check_model_file(path_);
+  auto& runtime = OrtRuntime::instance();
+
+  // First with the accelerators the policy lists; if any of them cannot be loaded or cannot
+  // create this session, once more on the CPU alone.
+  std::string accelerator;
+  std::string problem;
+  for (const auto& name : policy.providers) {
+    if (name != "cpu") {
+      accelerator = name;
+      break;
+    }
+  }
+  if (!accelerator.empty()) {
+    try {
+      auto options = make_session_options(policy);
+      for (const auto& name : policy.providers) append_provider(options, name, policy);
+      session_ = Ort::Session(runtime.env(), path_.c_str(), options);
+      provider_ = accelerator;
+    } catch (const std::exception& e) {
+      problem = ort_error_summary(e.what());
+    }
+  }
+  if (!session_) {
+    try {
+      session_ = Ort::Session(runtime.env(), path_.c_str(), make_session_options(policy));
+      provider_ = "cpu";
+    } catch (const Ort::Exception& e) {
+      throw ModelError(path_, "ONNX Runtime cannot load it: " + ort_error_summary(e.what()));
+    }
+    if (!problem.empty() && runtime.first_time("provider-fallback:" + accelerator)) {
+      spdlog::warn("execution provider '{}' cannot be used ({}); running on the CPU", accelerator, problem);
+    }
+  }
+
+  Ort::AllocatorWithDefaultOptions names;
+  inputs_ = list_tensors(
+      session_.GetInputCount(), [&](std::size_t i) { return std::string(session_.GetInputNameAllocated(i, names).get()); },
+      [&](std::size_t i) { return session_.GetInputTypeInfo(i); });
+  outputs_ = list_tensors(
+      session_.GetOutputCount(), [&](std::size_t i) { return std::string(session_.GetOutputNameAllocated(i, names).get()); },
+      [&](std::size_t i) { return session_.GetOutputTypeInfo(i); });
+  input_names_ = name_pointers(inputs_);
+  output_names_ = name_pointers(outputs_);
+}
+
+std::vector<Ort::Value> ModelSession::run(std::span<const Ort::Value> inputs) {
+  return session_.Run(Ort::RunOptions{nullptr}, input_names_.data(), inputs.data(), inputs.size(),
+                      output_names_.data(), output_names_.size());
+}
+
+void ModelSession::run(std::span<const Ort::Value> inputs, std::span<Ort::Value> outputs) {
+  session_.Run(Ort::RunOptions{nullptr}, input_names_.data(), inputs.data(), inputs.size(), output_names_.data(),
+               outputs.data(), outputs.size());
+}
+
+AllocatorStats ModelSession::allocator_stats() {
+  const Ort::Allocator allocator(session_, OrtRuntime::instance().cpu_memory_info());
+  return parse_allocator_stats(allocator.GetStats().GetKeyValuePairs());
+}
+
+}  // namespace dlc::runtime

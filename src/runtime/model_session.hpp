@@ -1,0 +1,72 @@
+#pragma once
+
+#include <onnxruntime_cxx_api.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "runtime/allocator_stats.hpp"
+#include "runtime/session_policy.hpp"
+
+namespace dlc::runtime {
+
+// A model file that is missing, unreadable or not a model ONNX Runtime can run.
+class ModelError : public std::runtime_error {
+ public:
+  ModelError(std::filesystem::path path, const std::string& problem);
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct TensorInfo {
+  std::string name;
+  ONNXTensorElementDataType element_type = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
+  std::vector<std::int64_t> shape;     // -1 where the dimension is dynamic
+  std::vector<std::string> dim_names;  // symbolic names of dynamic dimensions ("" otherwise)
+};
+
+// "float32", "float16", ...
+std::string element_type_name(ONNXTensorElementDataType type);
+// "target float32 [1,3,128,128]"; a dynamic dimension shows its symbolic name or '?'.
+std::string describe(const TensorInfo& info);
+
+// One ONNX model loaded into a session under a SessionPolicy. Run() is thread-safe, so one
+// ModelSession serves every worker; callers own their input and output buffers.
+class ModelSession {
+ public:
+  // Throws ModelError when the file cannot be loaded. A provider that cannot be used is reported
+  // once per process as a warning and the session is created on the CPU.
+  ModelSession(std::filesystem::path model, const SessionPolicy& policy);
+
+  const std::filesystem::path& path() const { return path_; }
+  const std::vector<TensorInfo>& inputs() const { return inputs_; }
+  const std::vector<TensorInfo>& outputs() const { return outputs_; }
+  // The provider the session was created with ("cpu", "cuda", ...).
+  const std::string& provider() const { return provider_; }
+
+  // Runs with inputs in inputs() order; returns the outputs in outputs() order.
+  std::vector<Ort::Value> run(std::span<const Ort::Value> inputs);
+  // Runs into caller-owned output tensors (outputs() order), so a hot loop allocates nothing.
+  void run(std::span<const Ort::Value> inputs, std::span<Ort::Value> outputs);
+
+  // The CPU allocator this session allocates from: the shared arena under memory optimization,
+  // its own arena otherwise.
+  AllocatorStats allocator_stats();
+
+ private:
+  std::filesystem::path path_;
+  Ort::Session session_{nullptr};
+  std::string provider_;
+  std::vector<TensorInfo> inputs_;
+  std::vector<TensorInfo> outputs_;
+  std::vector<const char*> input_names_;
+  std::vector<const char*> output_names_;
+};
+
+}  // namespace dlc::runtime

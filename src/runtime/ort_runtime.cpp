@@ -1,0 +1,88 @@
+#include "runtime/ort_runtime.hpp"
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+
+namespace dlc::runtime {
+namespace {
+
+// A one-node model (Identity on a float[1]), serialized by onnx 1.12 with IR 8 / opset 13:
+// the smallest session that can look at the env's shared arena.
+constexpr unsigned char kArenaProbeModel[] = {
+    0x08, 0x08, 0x3a, 0x41, 0x0a, 0x10, 0x0a, 0x01, 0x78, 0x12, 0x01, 0x79, 0x22, 0x08, 0x49, 0x64, 0x65, 0x6e, 0x74,
+    0x69, 0x74, 0x79, 0x12, 0x0b, 0x61, 0x72, 0x65, 0x6e, 0x61, 0x5f, 0x70, 0x72, 0x6f, 0x62, 0x65, 0x5a, 0x0f, 0x0a,
+    0x01, 0x78, 0x12, 0x0a, 0x0a, 0x08, 0x08, 0x01, 0x12, 0x04, 0x0a, 0x02, 0x08, 0x01, 0x62, 0x0f, 0x0a, 0x01, 0x79,
+    0x12, 0x0a, 0x0a, 0x08, 0x08, 0x01, 0x12, 0x04, 0x0a, 0x02, 0x08, 0x01, 0x42, 0x04, 0x0a, 0x00, 0x10, 0x0d};
+
+std::mutex g_instance_mutex;
+std::optional<RuntimeOptions> g_options;
+std::unique_ptr<OrtRuntime> g_instance;
+
+Ort::ThreadingOptions make_threading(const RuntimeOptions& options) {
+  Ort::ThreadingOptions threading;
+  threading.SetGlobalIntraOpNumThreads(options.intra_op_threads);
+  threading.SetGlobalInterOpNumThreads(options.inter_op_threads);
+  // Spinning threads burn a core each while the pipeline waits on decode or encode.
+  threading.SetGlobalSpinControl(0);
+  return threading;
+}
+
+Ort::Env make_env(const RuntimeOptions& options) {
+  const auto threading = make_threading(options);
+  return Ort::Env(threading, ORT_LOGGING_LEVEL_ERROR, "dlc");
+}
+
+}  // namespace
+
+void OrtRuntime::configure(const RuntimeOptions& options) {
+  std::lock_guard lock(g_instance_mutex);
+  if (g_instance && (g_options->intra_op_threads != options.intra_op_threads ||
+                     g_options->inter_op_threads != options.inter_op_threads)) {
+    throw std::logic_error("OrtRuntime::configure called after the environment was created");
+  }
+  g_options = options;
+}
+
+OrtRuntime& OrtRuntime::instance() {
+  std::lock_guard lock(g_instance_mutex);
+  if (!g_instance) {
+    if (!g_options) g_options = RuntimeOptions{};
+    g_instance.reset(new OrtRuntime(*g_options));
+  }
+  return *g_instance;
+}
+
+OrtRuntime::OrtRuntime(const RuntimeOptions& options)
+    : options_(options),
+      env_(make_env(options)),
+      cpu_memory_info_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)) {
+  // One arena for all sessions that opt in (session.use_env_allocators=1). It grows by what is
+  // requested, not by powers of two, so its footprint follows the models' real need.
+  // ArenaCfg(max_mem 0 = no cap, kSameAsRequested = 1, default initial chunk, default dead bytes).
+  const Ort::ArenaCfg arena(0, 1, -1, -1);
+  env_.CreateAndRegisterAllocator(cpu_memory_info_, arena);
+}
+
+AllocatorStats OrtRuntime::shared_cpu_arena_stats() {
+  std::lock_guard lock(mutex_);
+  // Env::GetSharedAllocator hands out a wrapper that reports no statistics (ORT 1.29), while a
+  // session's allocator for the same memory info is a view of the arena itself.
+  if (arena_reader_ == nullptr) {
+    Ort::SessionOptions options;
+    options.AddConfigEntry("session.use_env_allocators", "1");
+    options.DisablePerSessionThreads();
+    arena_probe_ = Ort::Session(env_, kArenaProbeModel, sizeof kArenaProbeModel, options);
+    arena_reader_ = Ort::Allocator(arena_probe_, cpu_memory_info_);
+  }
+  return parse_allocator_stats(arena_reader_.GetStats().GetKeyValuePairs());
+}
+
+bool OrtRuntime::first_time(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  return said_.insert(key).second;
+}
+
+std::string OrtRuntime::version() { return Ort::GetVersionString(); }
+
+}  // namespace dlc::runtime

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <onnxruntime_cxx_api.h>
+
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "runtime/allocator_stats.hpp"
+
+namespace dlc::runtime {
+
+struct RuntimeOptions {
+  int intra_op_threads = 0;  // size of the global intra-op pool; 0 = ORT's choice (one per core)
+  int inter_op_threads = 1;  // sequential execution needs no inter-op pool
+};
+
+// The one process-wide ONNX Runtime environment: global thread pools and one shared CPU arena
+// that every memory-optimized session allocates from.
+class OrtRuntime {
+ public:
+  // Sets the options of the environment; call before the first instance(). Throws
+  // std::logic_error when the environment already exists with other options.
+  static void configure(const RuntimeOptions& options);
+  static OrtRuntime& instance();
+
+  OrtRuntime(const OrtRuntime&) = delete;
+  OrtRuntime& operator=(const OrtRuntime&) = delete;
+
+  Ort::Env& env() { return env_; }
+  const RuntimeOptions& options() const { return options_; }
+  // The memory description of the shared CPU arena (what sessions ask the env for).
+  const Ort::MemoryInfo& cpu_memory_info() const { return cpu_memory_info_; }
+  AllocatorStats shared_cpu_arena_stats();
+
+  // True the first time a key is seen: warnings that must be said once per process.
+  bool first_time(const std::string& key);
+
+  static std::string version();
+
+ private:
+  explicit OrtRuntime(const RuntimeOptions& options);
+
+  RuntimeOptions options_;
+  Ort::Env env_;
+  Ort::MemoryInfo cpu_memory_info_;
+  std::mutex mutex_;
+  std::set<std::string> said_;
+  // Reads the shared arena's statistics (see shared_cpu_arena_stats); made on first use.
+  Ort::Session arena_probe_{nullptr};
+  Ort::Allocator arena_reader_{nullptr};
+};
+
+}  // namespace dlc::runtime

@@ -1,0 +1,89 @@
+#include "runtime/session_policy.hpp"
+
+#include <stdexcept>
+
+#include "runtime/ort_runtime.hpp"
+#include "runtime/providers.hpp"
+
+namespace dlc::runtime {
+
+Ort::SessionOptions make_session_options(const SessionPolicy& policy) {
+  Ort::SessionOptions options;
+  if (!policy.memory_optimization) {
+    if (policy.intra_op_threads > 0) options.SetIntraOpNumThreads(policy.intra_op_threads);
+    return options;
+  }
+  options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+  options.EnableMemPattern();
+  options.EnableCpuMemArena();
+  options.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
+  // Allocate from the arena registered on the env (OrtRuntime) instead of a private one.
+  options.AddConfigEntry("session.use_env_allocators", "1");
+  options.DisablePerSessionThreads();
+  return options;
+}
+
+std::unordered_map<std::string, std::string> cuda_provider_options(const SessionPolicy& policy) {
+  std::unordered_map<std::string, std::string> cuda{{"device_id", std::to_string(policy.device_id)}};
+  if (!policy.memory_optimization) return cuda;
+  // The seed's CUDA settings (PRODUCT.md §5): grow the arena only by what is asked for, pick
+  // convolution algorithms without benchmarking every one, keep copies on the compute stream.
+  cuda.insert({{"arena_extend_strategy", "kSameAsRequested"},
+               {"cudnn_conv_algo_search", "HEURISTIC"},
+               {"do_copy_in_default_stream", "1"},
+               {"cudnn_conv_use_max_workspace", "1"}});
+  if (policy.gpu_mem_limit_bytes > 0) cuda.emplace("gpu_mem_limit", std::to_string(policy.gpu_mem_limit_bytes));
+  return cuda;
+}
+
+void append_provider(Ort::SessionOptions& options, std::string_view short_name, const SessionPolicy& policy) {
+  if (short_name == "cpu") return;  // ORT always has the CPU provider last
+  if (!ort_provider_name(short_name)) {
+    throw std::invalid_argument("execution provider '" + std::string(short_name) +
+                                "' is not in this ONNX Runtime build");
+  }
+  if (short_name == "cuda") {
+    Ort::CUDAProviderOptions cuda;
+    cuda.Update(cuda_provider_options(policy));
+    options.AppendExecutionProvider_CUDA_V2(*cuda);
+  } else if (short_name == "tensorrt") {
+    Ort::TensorRTProviderOptions trt;
+    trt.Update({{"device_id", std::to_string(policy.device_id)}});
+    options.AppendExecutionProvider_TensorRT_V2(*trt);
+  } else {
+    // QNN, SNPE, XNNPACK, OpenVINO, ... take their ORT short names through the generic call.
+    options.AppendExecutionProvider(*ort_provider_name(short_name), {});
+  }
+}
+
+}  // namespace dlc::runtime
+
+namespace dlc::runtime {
+
+std::string ort_error_summary(std::string_view message) {
+  message = message.substr(0, message.find('\n'));
+  // ORT prefixes its source location and status code: keep what a user can act on.
+  for (const std::string_view marker : {"FAIL : ", "was false. ", "] : "}) {
+    if (const auto at = message.rfind(marker); at != std::string_view::npos) {
+      message.remove_prefix(at + marker.size());
+      break;
+    }
+  }
+  if (const auto at = message.find(" with error: "); at != std::string_view::npos) {
+    message.remove_prefix(at + std::string_view(" with error: ").size());
+  }
+  return std::string(message);
+}
+
+std::string provider_load_problem(std::string_view short_name) {
+  OrtRuntime::instance();  // ORT's provider bridge logs through the env's logger
+  try {
+    Ort::SessionOptions options;
+    append_provider(options, short_name, SessionPolicy{});
+    return {};
+  } catch (const std::exception& e) {
+    return ort_error_summary(e.what());
+  }
+}
+
+}  // namespace dlc::runtime

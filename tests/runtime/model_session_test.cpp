@@ -1,0 +1,292 @@
+#include "runtime/model_session.hpp"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <numbers>
+#include <numeric>
+#include <sstream>
+#include <vector>
+
+#include "runtime/ort_runtime.hpp"
+#include "runtime/providers.hpp"
+#include "support/paths.hpp"
+
+namespace dlc::runtime {
+namespace {
+
+using test::fixture_model;
+
+const Ort::MemoryInfo& host_memory() {
+  static const auto info = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
+  return info;
+}
+
+Ort::Value tensor(std::vector<float>& data, const std::vector<std::int64_t>& shape) {
+  return Ort::Value::CreateTensor<float>(host_memory(), data.data(), data.size(), shape.data(), shape.size());
+}
+
+std::vector<float> values(const Ort::Value& value) {
+  const auto count = value.GetTensorTypeAndShapeInfo().GetElementCount();
+  const float* data = value.GetTensorData<float>();
+  return {data, data + count};
+}
+
+std::vector<std::int64_t> shape_of(const Ort::Value& value) { return value.GetTensorTypeAndShapeInfo().GetShape(); }
+
+std::vector<std::string> names(const std::vector<TensorInfo>& tensors) {
+  std::vector<std::string> result;
+  for (const auto& t : tensors) result.push_back(t.name);
+  return result;
+}
+
+// Captures what dlc logs while it lives.
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(stream_);
+    auto logger = std::make_shared<spdlog::logger>("capture", sink);
+    logger->set_pattern("%l: %v");
+    spdlog::set_default_logger(logger);
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  std::string text() const { return stream_.str(); }
+
+ private:
+  std::shared_ptr<spdlog::logger> previous_;
+  std::ostringstream stream_;
+};
+
+std::size_t count_of(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST(ModelSession, InswapperFixtureHasTheRealSignature) {
+  ModelSession session(fixture_model("inswapper_128.onnx"), SessionPolicy{});
+  ASSERT_EQ(session.inputs().size(), 2u);
+  EXPECT_EQ(describe(session.inputs()[0]), "target float32 [1,3,128,128]");
+  EXPECT_EQ(describe(session.inputs()[1]), "source float32 [1,512]");
+  ASSERT_EQ(session.outputs().size(), 1u);
+  EXPECT_EQ(describe(session.outputs()[0]), "output float32 [1,3,128,128]");
+  EXPECT_EQ(session.provider(), "cpu");
+}
+
+TEST(ModelSession, InswapperFixtureRunsEndToEnd) {
+  ModelSession session(fixture_model("inswapper_128.onnx"), SessionPolicy{});
+  std::vector<float> target(3 * 128 * 128);
+  for (std::size_t i = 0; i < target.size(); ++i) target[i] = static_cast<float>(i % 256) / 255.0f;
+  std::vector<float> source(512, 0.0f);
+  source[0] = 0.25f * 512;  // mean(source) = 0.25
+  std::vector<Ort::Value> inputs;
+  inputs.push_back(tensor(target, {1, 3, 128, 128}));
+  inputs.push_back(tensor(source, {1, 512}));
+
+  const auto outputs = session.run(inputs);
+  ASSERT_EQ(outputs.size(), 1u);
+  EXPECT_EQ(shape_of(outputs[0]), (std::vector<std::int64_t>{1, 3, 128, 128}));
+  const auto out = values(outputs[0]);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const float expected = std::clamp(1.0f - target[i] + 0.25f, 0.0f, 1.0f);
+    ASSERT_NEAR(out[i], expected, 1e-6f) << "at " << i;
+  }
+}
+
+TEST(ModelSession, RunsIntoCallerOwnedOutputs) {
+  ModelSession session(fixture_model("GFPGANv1.4.onnx"), SessionPolicy{});
+  std::vector<float> image(3 * 512 * 512);
+  std::iota(image.begin(), image.end(), 0.0f);
+  std::ranges::transform(image, image.begin(), [](float v) { return std::fmod(v, 2.0f) - 1.0f; });
+  std::vector<float> result(image.size(), 99.0f);
+  std::vector<Ort::Value> inputs;
+  inputs.push_back(tensor(image, {1, 3, 512, 512}));
+  std::vector<Ort::Value> outputs;
+  outputs.push_back(tensor(result, {1, 3, 512, 512}));
+
+  session.run(inputs, outputs);
+  EXPECT_EQ(result, image);  // the fixture enhancer is an identity 1x1 convolution
+}
+
+TEST(ModelSession, DetectorFixtureHasNineOutputsInScrfdOrder) {
+  ModelSession session(fixture_model("det_10g.onnx"), SessionPolicy{});
+  ASSERT_EQ(session.inputs().size(), 1u);
+  EXPECT_EQ(describe(session.inputs()[0]), "input.1 float32 [1,3,height,width]");
+  EXPECT_EQ(names(session.outputs()),
+            (std::vector<std::string>{"448", "471", "494", "451", "474", "497", "454", "477", "500"}));
+
+  // 64x96 image, bright in the top-left 8x8 cell only.
+  constexpr int kH = 64, kW = 96;
+  std::vector<float> image(3 * kH * kW, 0.0f);
+  for (int c = 0; c < 3; ++c)
+    for (int y = 0; y < 8; ++y)
+      for (int x = 0; x < 8; ++x) image[static_cast<std::size_t>((c * kH + y) * kW + x)] = 1.0f;
+  std::vector<Ort::Value> inputs;
+  inputs.push_back(tensor(image, {1, 3, kH, kW}));
+  const auto out = session.run(inputs);
+  ASSERT_EQ(out.size(), 9u);
+  const std::int64_t rows[] = {(kH / 8) * (kW / 8) * 2, (kH / 16) * (kW / 16) * 2, (kH / 32) * (kW / 32) * 2};
+  for (int s = 0; s < 3; ++s) {
+    EXPECT_EQ(shape_of(out[s]), (std::vector<std::int64_t>{rows[s], 1}));
+    EXPECT_EQ(shape_of(out[3 + s]), (std::vector<std::int64_t>{rows[s], 4}));
+    EXPECT_EQ(shape_of(out[6 + s]), (std::vector<std::int64_t>{rows[s], 10}));
+  }
+  const auto scores8 = values(out[0]);
+  const float sigmoid4 = 1.0f / (1.0f + std::exp(-4.0f));
+  EXPECT_NEAR(scores8[0], sigmoid4, 1e-5f);  // both anchors of the bright cell
+  EXPECT_NEAR(scores8[1], sigmoid4, 1e-5f);
+  EXPECT_NEAR(scores8[2], 0.5f, 1e-6f);  // the dark cell beside it: sigmoid(0)
+  // Stride 16: the bright 8x8 block is a quarter of the first 16x16 cell.
+  EXPECT_NEAR(values(out[1])[0], 1.0f / (1.0f + std::exp(-1.0f)), 1e-5f);
+  const auto boxes = values(out[3]);
+  EXPECT_EQ(std::vector<float>(boxes.begin(), boxes.begin() + 4), (std::vector<float>{1, 1, 2, 2}));
+  const auto kps = values(out[6]);
+  EXPECT_EQ(std::vector<float>(kps.begin(), kps.begin() + 10),
+            (std::vector<float>{0, 0, 1, 0, 0.5f, 0.5f, 0, 1, 1, 1}));
+}
+
+TEST(ModelSession, RecognizerFixtureTakesADynamicBatch) {
+  ModelSession session(fixture_model("w600k_r50.onnx"), SessionPolicy{});
+  EXPECT_EQ(describe(session.inputs()[0]), "input.1 float32 [batch,3,112,112]");
+  EXPECT_EQ(describe(session.outputs()[0]), "683 float32 [batch,512]");
+  constexpr std::size_t kPlane = 112 * 112;
+  std::vector<float> images(2 * 3 * kPlane);
+  // Image n, channel c is the constant (3n + c + 1) / 8: exact in float32, so are its sums.
+  for (std::size_t i = 0; i < images.size(); ++i) images[i] = static_cast<float>(i / kPlane + 1) / 8.0f;
+  std::vector<Ort::Value> inputs;
+  inputs.push_back(tensor(images, {2, 3, 112, 112}));
+  const auto out = session.run(inputs);
+  ASSERT_EQ(shape_of(out[0]), (std::vector<std::int64_t>{2, 512}));
+  const auto embedding = values(out[0]);
+  for (std::size_t n = 0; n < 2; ++n) {
+    for (std::size_t k = 0; k < 512; ++k) {
+      const float mean = static_cast<float>(3 * n + k % 3 + 1) / 8.0f;
+      ASSERT_NEAR(embedding[n * 512 + k], mean * (1.0f + static_cast<float>(k) / 512.0f), 1e-6f);
+    }
+  }
+}
+
+TEST(ModelSession, LandmarkFixtureGivesItsCirclePattern) {
+  ModelSession session(fixture_model("2d106det.onnx"), SessionPolicy{});
+  EXPECT_EQ(describe(session.inputs()[0]), "data float32 [1,3,192,192]");
+  EXPECT_EQ(describe(session.outputs()[0]), "fc1 float32 [1,212]");
+  std::vector<float> image(3 * 192 * 192, 0.3f);
+  std::vector<Ort::Value> inputs;
+  inputs.push_back(tensor(image, {1, 3, 192, 192}));
+  const auto points = values(session.run(inputs)[0]);
+  ASSERT_EQ(points.size(), 212u);
+  for (std::size_t k = 0; k < 106; ++k) {
+    const double angle = 2.0 * std::numbers::pi * static_cast<double>(k) / 106.0;
+    EXPECT_NEAR(points[2 * k], 0.5 * std::cos(angle), 1e-6);
+    EXPECT_NEAR(points[2 * k + 1], 0.5 * std::sin(angle), 1e-6);
+  }
+}
+
+TEST(ModelSession, RealBlazeFaceModelLoads) {
+  const auto model = test::source_tree_file("third_party/blazeface/face_detection_front_128x128_barracuda.onnx");
+  if (!std::filesystem::exists(model)) GTEST_SKIP() << model << " missing: run scripts/setup.sh";
+  ModelSession session(model, SessionPolicy{});
+  EXPECT_EQ(describe(session.inputs()[0]).substr(0, 7), "input:0");
+  EXPECT_EQ(session.inputs()[0].shape, (std::vector<std::int64_t>{1, 128, 128, 3}));
+  EXPECT_EQ(names(session.outputs()),
+            (std::vector<std::string>{"Identity:0", "Identity_1:0", "Identity_2:0", "Identity_3:0"}));
+}
+
+TEST(ModelSession, MissingModelIsAModelErrorNamingTheFile) {
+  try {
+    ModelSession session("/nonexistent/inswapper_128.onnx", SessionPolicy{});
+    FAIL() << "no error";
+  } catch (const ModelError& e) {
+    EXPECT_EQ(e.path(), "/nonexistent/inswapper_128.onnx");
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/inswapper_128.onnx: file does not exist"), std::string::npos);
+  }
+}
+
+TEST(ModelSession, CorruptModelIsAModelError) {
+  const auto dir = test::make_temp_dir();
+  const auto path = dir / "broken.onnx";
+  std::ofstream(path) << "this is not a protobuf";
+  try {
+    ModelSession session(path, SessionPolicy{});
+    FAIL() << "no error";
+  } catch (const ModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("broken.onnx: ONNX Runtime cannot load it"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// On a machine without the CUDA provider library (or without a GPU), asking for CUDA gives a
+// working CPU session and one warning per process, not one per session.
+TEST(ModelSession, UnavailableCudaFallsBackToCpuWithOneWarning) {
+  if (!ort_provider_name("cuda")) GTEST_SKIP() << "this ONNX Runtime has no CUDA provider compiled in";
+  if (provider_load_problem("cuda").empty()) GTEST_SKIP() << "the CUDA provider loads here; no fallback to show";
+  LogCapture log;
+  SessionPolicy policy;
+  policy.providers = {"cuda", "cpu"};
+  ModelSession first(fixture_model("GFPGANv1.4.onnx"), policy);
+  ModelSession second(fixture_model("inswapper_128.onnx"), policy);
+  EXPECT_EQ(first.provider(), "cpu");
+  EXPECT_EQ(second.provider(), "cpu");
+  const auto text = log.text();
+  EXPECT_EQ(count_of(text, "warning: execution provider 'cuda' cannot be used"), 1u) << text;
+  EXPECT_NE(text.find("running on the CPU"), std::string::npos) << text;
+
+  std::vector<float> image(3 * 512 * 512, 0.5f);
+  std::vector<Ort::Value> inputs;
+  inputs.push_back(tensor(image, {1, 3, 512, 512}));
+  EXPECT_EQ(values(first.run(inputs)[0]), image);
+}
+
+void run_enhancer(ModelSession& session) {
+  std::vector<float> image(3 * 512 * 512, 0.25f);
+  std::vector<Ort::Value> inputs;
+  inputs.push_back(tensor(image, {1, 3, 512, 512}));
+  session.run(inputs);
+}
+
+// Memory optimization on: every session allocates from the one arena registered on the env, so
+// a second session's run shows up in the figures the first session reports.
+TEST(ModelSession, OptimizedSessionsShareOneArena) {
+  auto& runtime = OrtRuntime::instance();
+  ModelSession a(fixture_model("GFPGANv1.4.onnx"), SessionPolicy{});
+  ModelSession b(fixture_model("GFPGANv1.4.onnx"), SessionPolicy{});
+  run_enhancer(a);
+  const auto shared_after_a = runtime.shared_cpu_arena_stats();
+  ASSERT_TRUE(shared_after_a.available);
+  EXPECT_GT(shared_after_a.allocations, 0);
+  EXPECT_GE(shared_after_a.peak_bytes, 3 * 512 * 512 * 4);  // at least the output tensor
+  const auto a_before = a.allocator_stats();
+  EXPECT_EQ(a_before.allocations, shared_after_a.allocations);
+
+  run_enhancer(b);
+  const auto shared_after_b = runtime.shared_cpu_arena_stats();
+  EXPECT_GT(shared_after_b.allocations, shared_after_a.allocations);
+  EXPECT_EQ(a.allocator_stats().allocations, shared_after_b.allocations);  // a sees b's work
+  EXPECT_EQ(b.allocator_stats().allocations, shared_after_b.allocations);
+}
+
+// Memory optimization off: ORT's defaults, a private arena per session; the shared arena does
+// not move and each session counts only its own allocations.
+TEST(ModelSession, UnoptimizedSessionsKeepPrivateArenas) {
+  auto& runtime = OrtRuntime::instance();
+  SessionPolicy policy;
+  policy.memory_optimization = false;
+  ModelSession a(fixture_model("GFPGANv1.4.onnx"), policy);
+  ModelSession b(fixture_model("GFPGANv1.4.onnx"), policy);
+  const auto shared_before = runtime.shared_cpu_arena_stats();
+  run_enhancer(a);
+  const auto a_stats = a.allocator_stats();
+  ASSERT_TRUE(a_stats.available);
+  EXPECT_GT(a_stats.allocations, 0);
+  run_enhancer(b);
+  EXPECT_EQ(a.allocator_stats().allocations, a_stats.allocations);  // b's run is not in a's arena
+  EXPECT_GT(b.allocator_stats().allocations, 0);
+  EXPECT_EQ(runtime.shared_cpu_arena_stats().allocations, shared_before.allocations);
+}
+
+}  // namespace
+}  // namespace dlc::runtime

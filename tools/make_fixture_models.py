@@ -1,0 +1,346 @@
+#!/usr/bin/python3
+"""Generate tiny ONNX fixture models for the dlc C++ tests.
+
+Usage:  /usr/bin/python3 tools/make_fixture_models.py OUT_DIR
+
+Requires Debian's python3-onnx (onnx 1.12) and python3-numpy; run it with
+/usr/bin/python3.  Writes five models into OUT_DIR (created if missing); each
+is written under a temporary name in OUT_DIR and renamed once complete.  One
+line "NAME SIZE" is printed per file.  Output is deterministic: two runs give
+byte-identical files (no randomness; producer_name "dlc-fixtures",
+ir_version 8, opset 13).
+
+Every model has exactly the input/output signature (names, order, shapes,
+float32 element type) of the real insightface / GFPGAN model it stands in
+for, but its weights are chosen so that its outputs are predictable.  All
+values below are float32; "float32(v)" means v computed in double precision
+and rounded to float32.  Sums/means are evaluated by the runtime in float32,
+so compare with a small tolerance (about 1e-6 relative) except where a
+result is marked EXACT.
+
+det_10g.onnx  (SCRFD-10GF face detector)
+    input  "input.1"  [1,3,H,W]  (H, W symbolic: "height", "width")
+    outputs, in this order (2-D, no batch dim), for strides s = 8, 16, 32:
+        "448","471","494"  scores [N_s,1]
+        "451","474","497"  bbox   [N_s,4]
+        "454","477","500"  kps    [N_s,10]
+    with h = floor(H/s), w = floor(W/s), N_s = h*w*2.  Row r = (y*w + x)*2 + a
+    is anchor a (0 or 1) of grid cell (x, y); cells in row-major order, the
+    two anchors of a cell adjacent.
+        score[r, 0] = sigmoid(4 * m(x, y)), where m(x, y) is the mean of the
+            3*s*s input values input[0, c, y*s + i, x*s + j] (c < 3,
+            0 <= i, j < s).  Computed as AveragePool(s×s, stride s) per
+            channel, then sum over c of pooled_c * float32(4/3).
+            (Whole-image constant input v gives sigmoid(4v) everywhere.)
+        bbox[r, :]  = [1, 1, 2, 2] for every row (distances left, top, right,
+            bottom in stride units).  EXACT for finite input.
+        kps[r, :]   = [0, 0, 1, 0, 0.5, 0.5, 0, 1, 1, 1] for every row (x, y
+            offsets of the 5 points in stride units).  EXACT for finite input.
+    With the standard SCRFD decoding (anchor centre (cx, cy) = (x*s, y*s),
+    predictions multiplied by s) every anchor yields the box
+    (cx - s, cy - s, cx + 2s, cy + 2s) and the 5 points (cx, cy),
+    (cx + s, cy), (cx + s/2, cy + s/2), (cx, cy + s), (cx + s, cy + s).
+
+w600k_r50.onnx  (ArcFace recognizer)
+    input  "input.1"  [N,3,112,112]  (N symbolic: "batch")
+    output "683"      [N,512]
+        out[n, k] = mean_c(n) * (1 + k/512),  k = 0..511,  c = k % 3,
+        where mean_c(n) is the mean of the 112*112 values of channel c of
+        image n.  (1 + k/512 is exact in float32.)  Computed as
+        GlobalAveragePool -> Flatten -> Gemm(W [512,3], transB=1,
+        W[k, c] = 1 + k/512 if c == k % 3 else 0, bias 0).
+
+2d106det.onnx  (106-point landmark model)
+    input  "data"  [1,3,192,192]
+    output "fc1"   [1,212]
+        Independent of the input: out[0, 2k] = float32(0.5*cos(2*pi*k/106)),
+        out[0, 2k+1] = float32(0.5*sin(2*pi*k/106)), k = 0..105 (interleaved
+        x0, y0, x1, y1, ...).  Computed as GlobalAveragePool -> Flatten ->
+        Gemm(zero W [212,3], transB=1, bias = those values), so the input is
+        still consumed.  EXACT for finite input.
+
+inswapper_128.onnx  (face swapper)
+    inputs "target" [1,3,128,128], "source" [1,512]   (in this order)
+    output "output" [1,3,128,128]
+        output = Clip((1 - target) + mean(source), 0, 1) elementwise, where
+        mean(source) is the mean of the 512 source values (ReduceMean over
+        axis 1, keepdims, Reshape to [1,1,1,1], broadcast Add).
+    The LAST entry of graph.initializer is "emap", float32 [512,512], used by
+    no node: emap[i][j] = (((i*512 + j) % 7) - 3) / 8  (exact in float32).
+
+GFPGANv1.4.onnx  (face enhancer)
+    input  "input"   [1,3,512,512]
+    output "output"  [1,3,512,512]
+        output = input, computed by a 1x1 Conv 3->3 with identity weights and
+        zero bias.  EXACT for finite input (but a runtime doing the conv in
+        reduced precision, e.g. TF32 on GPU, may round it).
+"""
+
+import math
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+PRODUCER = "dlc-fixtures"
+IR_VERSION = 8
+OPSET = 13
+F32 = TensorProto.FLOAT
+
+
+# ---------------------------------------------------------------- helpers
+
+def f32_init(name, values, shape=None):
+    """float32 initializer from a (nested) list or numpy array."""
+    arr = np.asarray(values, dtype=np.float32)
+    if shape is not None:
+        arr = arr.reshape(shape)
+    return numpy_helper.from_array(arr, name)
+
+
+def i64_init(name, values):
+    """1-D int64 initializer (Reshape shapes etc.)."""
+    return numpy_helper.from_array(np.asarray(values, dtype=np.int64), name)
+
+
+def f32_value(name, dims):
+    """float32 graph input/output; dims may mix ints and symbolic names."""
+    return helper.make_tensor_value_info(name, F32, dims)
+
+
+def node(op, inputs, outputs, name, **attrs):
+    return helper.make_node(op, inputs, outputs, name=name, **attrs)
+
+
+def build_model(graph_name, nodes, inputs, outputs, initializers, doc):
+    """Assemble, check and shape-infer a model with the fixed metadata."""
+    graph = helper.make_graph(nodes, graph_name, inputs, outputs,
+                              initializer=initializers)
+    model = helper.make_model(
+        graph,
+        producer_name=PRODUCER,
+        opset_imports=[helper.make_opsetid("", OPSET)],
+        doc_string=doc,
+    )
+    model.ir_version = IR_VERSION
+    onnx.checker.check_model(model, full_check=True)
+    # Fails loudly if any node's inferred type/shape clashes with declarations.
+    onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
+    return model
+
+
+def write_atomic(model, out_dir, file_name):
+    """Write to a temporary name in out_dir, then rename; return the size."""
+    final_path = os.path.join(out_dir, file_name)
+    tmp_path = os.path.join(out_dir, "." + file_name + ".tmp")
+    data = model.SerializeToString()
+    with open(tmp_path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp_path, final_path)
+    return len(data)
+
+
+# ---------------------------------------------------------------- models
+
+# Signature source: insightface buffalo_l det_10g.onnx I/O (SCRFD-10GF,
+# input "input.1", outputs 448/471/494 scores, 451/474/497 bbox,
+# 454/477/500 kps for strides 8/16/32, 2 anchors per cell).
+DET_STRIDES = (8, 16, 32)
+DET_SCORE_NAMES = ("448", "471", "494")
+DET_BBOX_NAMES = ("451", "474", "497")
+DET_KPS_NAMES = ("454", "477", "500")
+DET_ANCHORS = 2
+DET_BBOX_PER_ANCHOR = [1.0, 1.0, 2.0, 2.0]
+DET_KPS_PER_ANCHOR = [0.0, 0.0, 1.0, 0.0, 0.5, 0.5, 0.0, 1.0, 1.0, 1.0]
+
+
+def det_head(prefix, pooled, out_channels, weight_value, bias, flat_width,
+             out_name):
+    """1x1 Conv 3->out_channels, NCHW->NHWC Transpose, Reshape [-1, width].
+
+    Returns (nodes, initializers); the Reshape writes `out_name`.
+    """
+    w = np.full((out_channels, 3, 1, 1), weight_value, dtype=np.float32)
+    inits = [
+        f32_init(prefix + "_w", w),
+        f32_init(prefix + "_b", bias),
+        i64_init(prefix + "_shape", [-1, flat_width]),
+    ]
+    nodes = [
+        node("Conv", [pooled, prefix + "_w", prefix + "_b"],
+             [prefix + "_conv"], prefix + "_conv", kernel_shape=[1, 1]),
+        node("Transpose", [prefix + "_conv"], [prefix + "_nhwc"],
+             prefix + "_transpose", perm=[0, 2, 3, 1]),
+        node("Reshape", [prefix + "_nhwc", prefix + "_shape"], [out_name],
+             prefix + "_reshape"),
+    ]
+    return nodes, inits
+
+
+def make_det_10g():
+    nodes, inits = [], []
+    for s, score_name, bbox_name, kps_name in zip(
+            DET_STRIDES, DET_SCORE_NAMES, DET_BBOX_NAMES, DET_KPS_NAMES):
+        pooled = "pool%d" % s
+        nodes.append(node("AveragePool", ["input.1"], [pooled], pooled,
+                          kernel_shape=[s, s], strides=[s, s]))
+
+        # Score: logit = 4 * channel mean of the pooled cell, then sigmoid.
+        n, i = det_head("score%d" % s, pooled, DET_ANCHORS, 4.0 / 3.0,
+                        [0.0] * DET_ANCHORS, 1, "score%d_logit" % s)
+        nodes += n
+        inits += i
+        nodes.append(node("Sigmoid", ["score%d_logit" % s], [score_name],
+                          "score%d_sigmoid" % s))
+
+        n, i = det_head("bbox%d" % s, pooled, DET_ANCHORS * 4, 0.0,
+                        DET_BBOX_PER_ANCHOR * DET_ANCHORS, 4, bbox_name)
+        nodes += n
+        inits += i
+
+        n, i = det_head("kps%d" % s, pooled, DET_ANCHORS * 10, 0.0,
+                        DET_KPS_PER_ANCHOR * DET_ANCHORS, 10, kps_name)
+        nodes += n
+        inits += i
+
+    inputs = [f32_value("input.1", [1, 3, "height", "width"])]
+    outputs = (
+        [f32_value(nm, ["n%d" % s, 1])
+         for nm, s in zip(DET_SCORE_NAMES, DET_STRIDES)]
+        + [f32_value(nm, ["n%d" % s, 4])
+           for nm, s in zip(DET_BBOX_NAMES, DET_STRIDES)]
+        + [f32_value(nm, ["n%d" % s, 10])
+           for nm, s in zip(DET_KPS_NAMES, DET_STRIDES)]
+    )
+    return build_model("det_10g_fixture", nodes, inputs, outputs, inits,
+                       "fixture with the det_10g.onnx (SCRFD-10GF) signature")
+
+
+# Signature source: insightface buffalo_l w600k_r50.onnx I/O (ArcFace R50,
+# input "input.1" [N,3,112,112], output "683" [N,512]).
+def make_w600k_r50():
+    k = np.arange(512)
+    w = np.zeros((512, 3), dtype=np.float32)
+    w[k, k % 3] = 1.0 + k / 512.0
+    inits = [f32_init("fc_w", w), f32_init("fc_b", np.zeros(512))]
+    nodes = [
+        node("GlobalAveragePool", ["input.1"], ["gap"], "gap"),
+        node("Flatten", ["gap"], ["flat"], "flatten", axis=1),
+        node("Gemm", ["flat", "fc_w", "fc_b"], ["683"], "fc", transB=1),
+    ]
+    inputs = [f32_value("input.1", ["batch", 3, 112, 112])]
+    outputs = [f32_value("683", ["batch", 512])]
+    return build_model("w600k_r50_fixture", nodes, inputs, outputs, inits,
+                       "fixture with the w600k_r50.onnx (ArcFace) signature")
+
+
+# Signature source: insightface buffalo_l 2d106det.onnx I/O (input "data"
+# [1,3,192,192], output "fc1" [1,212]).
+def landmark_circle(num_points=106, radius=0.5):
+    """Interleaved x0, y0, x1, y1, ... of points on a circle, float32."""
+    out = np.zeros(2 * num_points, dtype=np.float32)
+    for k in range(num_points):
+        angle = 2.0 * math.pi * k / num_points
+        out[2 * k] = radius * math.cos(angle)
+        out[2 * k + 1] = radius * math.sin(angle)
+    return out
+
+
+def make_2d106det():
+    inits = [
+        f32_init("fc_w", np.zeros((212, 3))),
+        f32_init("fc_b", landmark_circle()),
+    ]
+    nodes = [
+        node("GlobalAveragePool", ["data"], ["gap"], "gap"),
+        node("Flatten", ["gap"], ["flat"], "flatten", axis=1),
+        node("Gemm", ["flat", "fc_w", "fc_b"], ["fc1"], "fc", transB=1),
+    ]
+    inputs = [f32_value("data", [1, 3, 192, 192])]
+    outputs = [f32_value("fc1", [1, 212])]
+    return build_model("2d106det_fixture", nodes, inputs, outputs, inits,
+                       "fixture with the 2d106det.onnx signature")
+
+
+# Signature source: insightface inswapper_128.onnx I/O (inputs "target"
+# [1,3,128,128] and "source" [1,512], output "output" [1,3,128,128]; the
+# real model's last initializer is the [512,512] "emap" matrix that
+# insightface reads with graph.initializer[-1]).
+def make_emap():
+    idx = np.arange(512 * 512, dtype=np.int64).reshape(512, 512)
+    return ((idx % 7) - 3).astype(np.float32) / np.float32(8.0)
+
+
+def make_inswapper_128():
+    inits = [
+        f32_init("one", 1.0, shape=[]),
+        f32_init("zero", 0.0, shape=[]),
+        i64_init("mean_shape", [1, 1, 1, 1]),
+        f32_init("emap", make_emap()),  # must stay last
+    ]
+    nodes = [
+        node("ReduceMean", ["source"], ["src_mean"], "src_mean",
+             axes=[1], keepdims=1),
+        node("Reshape", ["src_mean", "mean_shape"], ["src_mean4"],
+             "src_mean_reshape"),
+        node("Sub", ["one", "target"], ["inverted"], "invert"),
+        node("Add", ["inverted", "src_mean4"], ["shifted"], "shift"),
+        node("Clip", ["shifted", "zero", "one"], ["output"], "clip"),
+    ]
+    inputs = [
+        f32_value("target", [1, 3, 128, 128]),
+        f32_value("source", [1, 512]),
+    ]
+    outputs = [f32_value("output", [1, 3, 128, 128])]
+    model = build_model("inswapper_128_fixture", nodes, inputs, outputs,
+                        inits, "fixture with the inswapper_128.onnx signature")
+    assert model.graph.initializer[-1].name == "emap"
+    return model
+
+
+# Signature source: GFPGANv1.4.onnx I/O as used by Deep-Live-Cam's face
+# enhancer (input "input" [1,3,512,512], output "output" [1,3,512,512]).
+def make_gfpgan_v14():
+    inits = [
+        f32_init("conv_w", np.eye(3).reshape(3, 3, 1, 1)),
+        f32_init("conv_b", np.zeros(3)),
+    ]
+    nodes = [
+        node("Conv", ["input", "conv_w", "conv_b"], ["output"], "identity_conv",
+             kernel_shape=[1, 1]),
+    ]
+    inputs = [f32_value("input", [1, 3, 512, 512])]
+    outputs = [f32_value("output", [1, 3, 512, 512])]
+    return build_model("gfpgan_v14_fixture", nodes, inputs, outputs, inits,
+                       "fixture with the GFPGANv1.4.onnx signature")
+
+
+# ---------------------------------------------------------------- main
+
+MODELS = (
+    ("det_10g.onnx", make_det_10g),
+    ("w600k_r50.onnx", make_w600k_r50),
+    ("2d106det.onnx", make_2d106det),
+    ("inswapper_128.onnx", make_inswapper_128),
+    ("GFPGANv1.4.onnx", make_gfpgan_v14),
+)
+
+
+def main(argv):
+    if len(argv) != 2:
+        sys.stderr.write("usage: %s OUT_DIR\n" % argv[0])
+        return 2
+    out_dir = argv[1]
+    os.makedirs(out_dir, exist_ok=True)
+    for file_name, make in MODELS:
+        size = write_atomic(make(), out_dir, file_name)
+        print("%s %d" % (file_name, size))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
