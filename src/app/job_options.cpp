@@ -6,7 +6,6 @@
 #include <cstring>
 #include <thread>
 
-#include "runtime/providers.hpp"
 
 namespace dlc::app {
 namespace {

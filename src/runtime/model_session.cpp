@@ -123,12 +123,25 @@ ModelSession::ModelSession(std::filesystem::path model, const SessionPolicy& pol
   output_names_ = name_pointers(outputs_);
 }
 
+void ModelSession::check_input_count(std::size_t given) const {
+  if (given != input_names_.size()) {
+    throw std::invalid_argument(path_.string() + ": run() got " + std::to_string(given) + " inputs, the model takes " +
+                                std::to_string(input_names_.size()));
+  }
+}
+
 std::vector<Ort::Value> ModelSession::run(std::span<const Ort::Value> inputs) {
+  check_input_count(inputs.size());
   return session_.Run(Ort::RunOptions{nullptr}, input_names_.data(), inputs.data(), inputs.size(),
                       output_names_.data(), output_names_.size());
 }
 
 void ModelSession::run(std::span<const Ort::Value> inputs, std::span<Ort::Value> outputs) {
+  check_input_count(inputs.size());
+  if (outputs.size() != output_names_.size()) {
+    throw std::invalid_argument(path_.string() + ": run() got " + std::to_string(outputs.size()) +
+                                " output tensors, the model has " + std::to_string(output_names_.size()));
+  }
   session_.Run(Ort::RunOptions{nullptr}, input_names_.data(), inputs.data(), inputs.size(), output_names_.data(),
                outputs.data(), outputs.size());
 }

@@ -21,6 +21,8 @@ class ModelError : public std::runtime_error {
   const std::filesystem::path& path() const { return path_; }
 
  private:
+  void check_input_count(std::size_t given) const;
+
   std::filesystem::path path_;
 };
 
@@ -60,6 +62,8 @@ class ModelSession {
   AllocatorStats allocator_stats();
 
  private:
+  void check_input_count(std::size_t given) const;
+
   std::filesystem::path path_;
   Ort::Session session_{nullptr};
   std::string provider_;

@@ -42,9 +42,4 @@ bool cuda_provider_library_present() {
   return !dir.empty() && std::filesystem::exists(std::filesystem::path(dir) / "libonnxruntime_providers_cuda.so");
 }
 
-std::vector<std::string> default_providers() {
-  if (cuda_provider_library_present() && ort_provider_name("cuda")) return {"cuda", "cpu"};
-  return {"cpu"};
-}
-
 }  // namespace dlc::runtime

@@ -24,9 +24,4 @@ std::string onnxruntime_library_dir();
 // Whether ORT's CUDA provider library sits next to the loaded ONNX Runtime.
 bool cuda_provider_library_present();
 
-// The default for --execution-provider: CUDA when its provider library is installed beside ORT,
-// otherwise the CPU. A CUDA library without a usable device still falls back to the CPU when a
-// session is created (with one warning).
-std::vector<std::string> default_providers();
-
 }  // namespace dlc::runtime

@@ -86,4 +86,11 @@ std::string provider_load_problem(std::string_view short_name) {
   }
 }
 
+std::vector<std::string> default_providers() {
+  if (cuda_provider_library_present() && ort_provider_name("cuda") && provider_load_problem("cuda").empty()) {
+    return {"cuda", "cpu"};
+  }
+  return {"cpu"};
+}
+
 }  // namespace dlc::runtime

@@ -47,4 +47,10 @@ std::string ort_error_summary(std::string_view message);
 // device when a session is created.
 std::string provider_load_problem(std::string_view short_name);
 
+// The default for --execution-provider ("best available"): CUDA when its provider library is
+// installed beside ORT and loads (driver and CUDA libraries present), otherwise the CPU. A
+// CUDA that loads but finds no device still falls back to the CPU, with one warning, when a
+// session is created.
+std::vector<std::string> default_providers();
+
 }  // namespace dlc::runtime

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "runtime/providers.hpp"
+#include "runtime/session_policy.hpp"
 
 namespace dlc::app {
 namespace {

@@ -112,6 +112,18 @@ TEST(ModelSession, RunsIntoCallerOwnedOutputs) {
   EXPECT_EQ(result, image);  // the fixture enhancer is an identity 1x1 convolution
 }
 
+TEST(ModelSession, WrongNumberOfTensorsIsRefused) {
+  ModelSession session(fixture_model("inswapper_128.onnx"), SessionPolicy{});
+  std::vector<float> target(3 * 128 * 128, 0.5f);
+  std::vector<Ort::Value> inputs;
+  inputs.push_back(tensor(target, {1, 3, 128, 128}));
+  EXPECT_THROW(session.run(inputs), std::invalid_argument);  // source is missing
+  std::vector<float> source(512, 0.0f);
+  inputs.push_back(tensor(source, {1, 512}));
+  std::vector<Ort::Value> outputs;
+  EXPECT_THROW(session.run(inputs, outputs), std::invalid_argument);
+}
+
 TEST(ModelSession, DetectorFixtureHasNineOutputsInScrfdOrder) {
   ModelSession session(fixture_model("det_10g.onnx"), SessionPolicy{});
   ASSERT_EQ(session.inputs().size(), 1u);

@@ -30,12 +30,5 @@ TEST(Providers, LibraryDirIsWhereOrtWasLoadedFrom) {
               std::filesystem::exists(std::filesystem::path(dir) / "libonnxruntime.so"));
 }
 
-TEST(Providers, DefaultIsCudaOnlyWithItsLibrary) {
-  const auto defaults = default_providers();
-  EXPECT_EQ(defaults.back(), "cpu");
-  const bool has_cuda = std::ranges::find(defaults, "cuda") != defaults.end();
-  EXPECT_EQ(has_cuda, cuda_provider_library_present());
-}
-
 }  // namespace
 }  // namespace dlc::runtime

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "runtime/providers.hpp"
 
 namespace dlc::runtime {
@@ -63,6 +65,13 @@ TEST(SessionPolicy, CudaLoadProblemNamesTheMissingLibrary) {
   const auto problem = provider_load_problem("cuda");
   EXPECT_NE(problem.find("libonnxruntime_providers_shared.so"), std::string::npos) << problem;
   EXPECT_EQ(provider_load_problem("cpu"), "");
+}
+
+TEST(SessionPolicy, DefaultIsCudaOnlyWhenItLoads) {
+  const auto defaults = default_providers();
+  EXPECT_EQ(defaults.back(), "cpu");
+  const bool has_cuda = std::ranges::find(defaults, "cuda") != defaults.end();
+  EXPECT_EQ(has_cuda, cuda_provider_library_present() && provider_load_problem("cuda").empty());
 }
 
 }  // namespace
