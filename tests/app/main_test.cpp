@@ -8,14 +8,14 @@
 
 #include "app/exit_codes.hpp"
 #include "support/paths.hpp"
-#include "support/process.hpp"
+#include "media/subprocess.hpp"
 
 namespace dlc::app {
 namespace {
 
-test::ProcessResult dlc(std::vector<std::string> args) {
+media::ProcessResult dlc(std::vector<std::string> args) {
   args.insert(args.begin(), test::dlc_binary().string());
-  return test::run_process(args);
+  return media::run_process(args);
 }
 
 TEST(Main, VersionNamesOrtAndItsProviders) {

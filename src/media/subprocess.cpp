@@ -1,4 +1,4 @@
-#include "support/process.hpp"
+#include "media/subprocess.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -6,12 +6,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <stdexcept>
+#include <string_view>
 
 extern char** environ;
 
-namespace dlc::test {
+namespace dlc::media {
 namespace {
 
 struct Pipe {
@@ -36,8 +39,15 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::vecto
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // An extra entry replaces the inherited one of the same name.
+  const auto overridden = [&](std::string_view entry) {
+    const auto name = entry.substr(0, entry.find('=') + 1);
+    return std::ranges::any_of(extra_env, [&](const std::string& e) { return e.starts_with(name); });
+  };
   std::vector<char*> env;
-  for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (!overridden(*e)) env.push_back(*e);
+  }
   for (const auto& e : extra_env) env.push_back(const_cast<char*>(e.c_str()));
   env.push_back(nullptr);
 
@@ -48,9 +58,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::vecto
   posix_spawn_file_actions_adddup2(&actions, out.fd[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err.fd[1], STDERR_FILENO);
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), env.data());
+  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("posix_spawn " + argv[0] + " failed");
+  if (rc != 0) return ProcessResult{127, {}, argv[0] + ": " + std::strerror(rc)};
   out.close_end(1);
   err.close_end(1);
 
@@ -78,4 +88,4 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::vecto
   return result;
 }
 
-}  // namespace dlc::test
+}  // namespace dlc::media
