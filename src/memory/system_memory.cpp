@@ -1,9 +1,13 @@
 #include "memory/system_memory.hpp"
 
+#include <algorithm>
+
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+
+#include "memory/cgroup.hpp"
 
 namespace dlc::memory {
 namespace {
@@ -35,8 +39,8 @@ std::uint64_t get(const std::map<std::string, std::uint64_t>& table, const char*
 
 }  // namespace
 
-std::optional<SystemMemory> read_system_memory(const std::filesystem::path& proc_root) {
-  const auto table = read_kb_table(proc_root / "meminfo");
+std::optional<SystemMemory> read_system_memory(const MemorySources& sources) {
+  const auto table = read_kb_table(sources.proc_root / "meminfo");
   if (!table || !table->contains("MemTotal")) return std::nullopt;
   SystemMemory mem;
   mem.total_bytes = get(*table, "MemTotal");
@@ -44,8 +48,18 @@ std::optional<SystemMemory> read_system_memory(const std::filesystem::path& proc
   mem.available_bytes = table->contains("MemAvailable")
                             ? get(*table, "MemAvailable")
                             : get(*table, "MemFree") + get(*table, "Buffers") + get(*table, "Cached");
+  mem.physical_total_bytes = mem.total_bytes;
   mem.swap_total_bytes = get(*table, "SwapTotal");
   mem.swap_used_bytes = mem.swap_total_bytes - std::min(mem.swap_total_bytes, get(*table, "SwapFree"));
+
+  const auto cgroup = read_cgroup_memory(sources.proc_root, sources.cgroup_root);
+  if (cgroup && cgroup->limit_bytes && *cgroup->limit_bytes < mem.total_bytes) {
+    const auto limit = *cgroup->limit_bytes;
+    mem.cgroup_limit_bytes = limit;
+    mem.total_bytes = limit;
+    const auto working_set = std::min(cgroup->working_set_bytes(), limit);
+    mem.available_bytes = std::min(mem.available_bytes, limit - working_set);
+  }
   return mem;
 }
 

@@ -6,13 +6,22 @@
 
 namespace dlc::memory {
 
-// System RAM as the kernel reports it (/proc/meminfo), in bytes.
+// System RAM as this process can use it, in bytes: /proc/meminfo, and inside a memory cgroup
+// (a container) its limit, which is then the real total.
 struct SystemMemory {
-  std::uint64_t total_bytes = 0;      // MemTotal
-  std::uint64_t available_bytes = 0;  // MemAvailable: what can be used without swapping
+  std::uint64_t total_bytes = 0;      // MemTotal, or the cgroup limit when that is lower
+  std::uint64_t available_bytes = 0;  // MemAvailable, or what the cgroup limit leaves when less
+  std::uint64_t physical_total_bytes = 0;           // MemTotal
+  std::optional<std::uint64_t> cgroup_limit_bytes;  // none when no cgroup limits this process
   std::uint64_t swap_total_bytes = 0;
   std::uint64_t swap_used_bytes = 0;
   std::uint64_t used_bytes() const { return total_bytes - available_bytes; }
+};
+
+// Where the readers look; tests point them at recorded trees.
+struct MemorySources {
+  std::filesystem::path proc_root = "/proc";
+  std::filesystem::path cgroup_root = "/sys/fs/cgroup";
 };
 
 // This process's resident memory (/proc/self/status), in bytes.
@@ -23,7 +32,7 @@ struct ProcessMemory {
 
 // The readers take the root of a procfs tree so tests can feed them recorded files; a missing or
 // unreadable file gives std::nullopt.
-std::optional<SystemMemory> read_system_memory(const std::filesystem::path& proc_root = "/proc");
+std::optional<SystemMemory> read_system_memory(const MemorySources& sources = {});
 std::optional<ProcessMemory> read_process_memory(const std::filesystem::path& proc_root = "/proc");
 
 }  // namespace dlc::memory

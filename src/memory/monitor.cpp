@@ -1,0 +1,60 @@
+#include "memory/monitor.hpp"
+
+#include <fmt/format.h>
+
+#include "memory/units.hpp"
+
+namespace dlc::memory {
+
+std::vector<std::string> monitor_lines(const MemorySnapshot& snapshot) {
+  std::vector<std::string> lines;
+  if (snapshot.system && snapshot.system->total_bytes > 0) {
+    const auto& s = *snapshot.system;
+    const double percent = 100.0 * static_cast<double>(s.used_bytes()) / static_cast<double>(s.total_bytes);
+    lines.push_back(fmt::format("[DLC.MEMORY] System Memory: {}/{} ({:.1f}%)", format_gb(s.used_bytes()),
+                                format_gb(s.total_bytes), percent));
+  }
+  for (const auto& gpu : snapshot.gpus) {
+    lines.push_back(fmt::format("[DLC.MEMORY] GPU {} ({}): {}/{}", gpu.index, gpu.name, format_gb(gpu.used_bytes),
+                                format_gb(gpu.total_bytes)));
+  }
+  if (snapshot.process) {
+    std::string line = fmt::format("[DLC.MEMORY] dlc: RSS {} (peak {})", format_gb(snapshot.process->rss_bytes),
+                                   format_gb(snapshot.process->peak_bytes));
+    if (snapshot.arenas) {
+      line += fmt::format(", model arenas {} (peak {})", format_gb(snapshot.arenas->in_use_bytes),
+                          format_gb(snapshot.arenas->peak_bytes));
+    }
+    for (const auto& gpu : snapshot.gpus) {
+      if (gpu.process_used_bytes) line += fmt::format(", GPU {} {}", gpu.index, format_gb(*gpu.process_used_bytes));
+    }
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+MemoryMonitor::MemoryMonitor(std::chrono::milliseconds interval, Reader read, Printer print)
+    : interval_(interval), read_(std::move(read)), print_(std::move(print)), thread_([this] { loop(); }) {}
+
+MemoryMonitor::~MemoryMonitor() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void MemoryMonitor::loop() {
+  auto next = std::chrono::steady_clock::now() + interval_;
+  std::unique_lock lock(mutex_);
+  while (!wake_.wait_until(lock, next, [this] { return stop_; })) {
+    lock.unlock();
+    for (const auto& line : monitor_lines(read_())) print_(line);
+    lock.lock();
+    // Fixed cadence: a slow reading does not push later rounds back.
+    next += interval_;
+  }
+}
+
+}  // namespace dlc::memory
