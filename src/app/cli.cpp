@@ -58,7 +58,7 @@ void add_job_flags(CLI::App& app, JobOptions& job) {
       ->check(one_of({"libx264", "libx265", "libvpx-vp9"}));
   app.add_option("--video-quality", job.video_quality, "CRF/CQ, lower is better (default 18)")->check(in_range(0, 51));
   app.add_flag("--live-mirror", job.live_mirror, "mirror the camera image");
-  app.add_option("--max-memory", job.max_memory_gb, "system RAM budget in GB")->check(in_range(0.25, 4096.0, " GB"));
+  app.add_option("--max-memory", job.max_memory_gb, "system RAM budget in GB")->check(in_range(0.1, 4096.0, " GB"));
   app.add_option("--execution-provider", job.execution_providers, "execution providers in priority order")
       ->check(one_of(runtime::compiled_providers()));
   app.add_option("--execution-threads", job.execution_threads, "worker threads")->check(in_range(1, 256));
@@ -67,6 +67,9 @@ void add_job_flags(CLI::App& app, JobOptions& job) {
   app.add_flag("--enable-memory-optimization,!--disable-memory-optimization", job.memory_optimization,
                "tuned ONNX Runtime memory settings (default on)");
   app.add_option("--models-dir", job.models_dir, "where model files are looked up");
+  app.add_option("--memory-monitor-interval", job.memory_monitor_interval_s,
+                 "seconds between [DLC.MEMORY] lines while working; 0 turns them off (default 10)")
+      ->check(in_range(0.0, 3600.0, " s"));
 }
 
 Command command_of(const CLI::App& app) {
@@ -98,6 +101,9 @@ ParseOutcome parse_command_line(std::span<const std::string> args) {
   auto* diagnose = app.add_subcommand("diagnose", "memory diagnostics and recommended flags for this machine");
   diagnose->add_flag("--json", options.json, "machine-readable output");
   auto* bench = app.add_subcommand("bench", "per-stage speed and memory figures on this machine");
+  add_job_flags(*bench, options.job);
+  bench->add_option("--frames", options.job.frames, "frames to time after one warm-up frame (default 20)")
+      ->check(in_range(1, 100000));
   bench->add_flag("--json", options.json, "machine-readable output");
   auto* models = app.add_subcommand("models", "which model files are present and what is missing");
   models->add_option("action", options.models_action, "list or verify")->check(one_of({"list", "verify"}));

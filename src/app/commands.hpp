@@ -8,6 +8,7 @@ namespace dlc::app {
 int version_command();
 int diagnose_command(const CliOptions& options);
 int job_command(const CliOptions& options);  // run, live
-int pending_command(const CliOptions& options);  // bench, models: not in this build yet
+int bench_command(const CliOptions& options, int threads);
+int pending_command(const CliOptions& options);  // models: not in this build yet
 
 }  // namespace dlc::app

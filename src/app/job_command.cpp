@@ -40,7 +40,7 @@ int job_command(const CliOptions& options) {
 }
 
 int pending_command(const CliOptions& options) {
-  fmt::print(stderr, "dlc {}: not in this build yet\n", options.command == Command::Bench ? "bench" : "models");
+  fmt::print(stderr, "dlc {}: not in this build yet\n", options.command == Command::Models ? "models" : "this command");
   return kExitFailure;
 }
 

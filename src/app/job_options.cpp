@@ -1,24 +1,11 @@
 #include "app/job_options.hpp"
 
-#include <sched.h>
-
 #include <charconv>
 #include <cstring>
-#include <thread>
 
+#include "memory/system_memory.hpp"
 
 namespace dlc::app {
-namespace {
-
-int usable_cores() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
-  const auto n = std::thread::hardware_concurrency();
-  return n > 0 ? static_cast<int>(n) : 1;
-}
-
-}  // namespace
 
 int resolve_threads(const JobOptions& job, const char* omp_num_threads) {
   if (job.execution_threads) return *job.execution_threads;
@@ -28,7 +15,7 @@ int resolve_threads(const JobOptions& job, const char* omp_num_threads) {
     const auto [ptr, ec] = std::from_chars(omp_num_threads, end, value);
     if (ec == std::errc{} && ptr == end && value > 0) return value;
   }
-  return usable_cores();
+  return memory::usable_cpu_cores();
 }
 
 runtime::RuntimeOptions runtime_options(const JobOptions&, int threads) {

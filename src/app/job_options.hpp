@@ -31,6 +31,8 @@ struct JobOptions {
   double gpu_memory_fraction = 0.8;
   bool memory_optimization = true;
   std::optional<std::string> models_dir;
+  double memory_monitor_interval_s = 10;  // 0 = off
+  int frames = 20;                        // bench: frames to time after one warm-up frame
 };
 
 // --execution-threads, else a valid OMP_NUM_THREADS (as Deep-Live-Cam honours it), else the

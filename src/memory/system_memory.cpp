@@ -1,11 +1,14 @@
 #include "memory/system_memory.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "memory/cgroup.hpp"
 
@@ -61,6 +64,13 @@ std::optional<SystemMemory> read_system_memory(const MemorySources& sources) {
     mem.available_bytes = std::min(mem.available_bytes, limit - working_set);
   }
   return mem;
+}
+
+int usable_cpu_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 std::optional<ProcessMemory> read_process_memory(const std::filesystem::path& proc_root) {

@@ -33,6 +33,9 @@ struct ProcessMemory {
 // The readers take the root of a procfs tree so tests can feed them recorded files; a missing or
 // unreadable file gives std::nullopt.
 std::optional<SystemMemory> read_system_memory(const MemorySources& sources = {});
+// The cores this process may run on (its CPU affinity, which containers and taskset narrow).
+int usable_cpu_cores();
+
 std::optional<ProcessMemory> read_process_memory(const std::filesystem::path& proc_root = "/proc");
 
 }  // namespace dlc::memory

@@ -121,7 +121,12 @@ ModelSession::ModelSession(std::filesystem::path model, const SessionPolicy& pol
       [&](std::size_t i) { return session_.GetOutputTypeInfo(i); });
   input_names_ = name_pointers(inputs_);
   output_names_ = name_pointers(outputs_);
+  shared_arena_ = policy.memory_optimization;
+  shrinking_run_.AddConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+  runtime.add_session(this);
 }
+
+ModelSession::~ModelSession() { OrtRuntime::instance().remove_session(this); }
 
 void ModelSession::check_input_count(std::size_t given) const {
   if (given != input_names_.size()) {
@@ -132,7 +137,7 @@ void ModelSession::check_input_count(std::size_t given) const {
 
 std::vector<Ort::Value> ModelSession::run(std::span<const Ort::Value> inputs) {
   check_input_count(inputs.size());
-  return session_.Run(Ort::RunOptions{nullptr}, input_names_.data(), inputs.data(), inputs.size(),
+  return session_.Run(run_options(), input_names_.data(), inputs.data(), inputs.size(),
                       output_names_.data(), output_names_.size());
 }
 
@@ -142,13 +147,17 @@ void ModelSession::run(std::span<const Ort::Value> inputs, std::span<Ort::Value>
     throw std::invalid_argument(path_.string() + ": run() got " + std::to_string(outputs.size()) +
                                 " output tensors, the model has " + std::to_string(output_names_.size()));
   }
-  session_.Run(Ort::RunOptions{nullptr}, input_names_.data(), inputs.data(), inputs.size(), output_names_.data(),
+  session_.Run(run_options(), input_names_.data(), inputs.data(), inputs.size(), output_names_.data(),
                outputs.data(), outputs.size());
 }
 
 AllocatorStats ModelSession::allocator_stats() {
   const Ort::Allocator allocator(session_, OrtRuntime::instance().cpu_memory_info());
   return parse_allocator_stats(allocator.GetStats().GetKeyValuePairs());
+}
+
+const Ort::RunOptions& ModelSession::run_options() {
+  return shrink_requested_.exchange(false) ? shrinking_run_ : plain_run_;
 }
 
 }  // namespace dlc::runtime

@@ -2,6 +2,7 @@
 
 #include <onnxruntime_cxx_api.h>
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <span>
@@ -45,6 +46,10 @@ class ModelSession {
   // Throws ModelError when the file cannot be loaded. A provider that cannot be used is reported
   // once per process as a warning and the session is created on the CPU.
   ModelSession(std::filesystem::path model, const SessionPolicy& policy);
+  ~ModelSession();
+  // Registered with OrtRuntime by address: neither copied nor moved.
+  ModelSession(const ModelSession&) = delete;
+  ModelSession& operator=(const ModelSession&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
   const std::vector<TensorInfo>& inputs() const { return inputs_; }
@@ -60,6 +65,9 @@ class ModelSession {
   // The CPU allocator this session allocates from: the shared arena under memory optimization,
   // its own arena otherwise.
   AllocatorStats allocator_stats();
+  bool uses_shared_arena() const { return shared_arena_; }
+  // The next run() gives the free chunks of this session's own arena back to the system.
+  void shrink_arena_after_next_run() { shrink_requested_ = true; }
 
  private:
   void check_input_count(std::size_t given) const;
@@ -67,6 +75,11 @@ class ModelSession {
   std::filesystem::path path_;
   Ort::Session session_{nullptr};
   std::string provider_;
+  bool shared_arena_ = false;
+  std::atomic<bool> shrink_requested_{false};
+  Ort::RunOptions plain_run_;
+  Ort::RunOptions shrinking_run_;
+  const Ort::RunOptions& run_options();
   std::vector<TensorInfo> inputs_;
   std::vector<TensorInfo> outputs_;
   std::vector<const char*> input_names_;

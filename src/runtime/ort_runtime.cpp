@@ -1,8 +1,11 @@
 #include "runtime/ort_runtime.hpp"
 
+#include "runtime/model_session.hpp"
+
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <vector>
 
 namespace dlc::runtime {
 namespace {
@@ -64,8 +67,7 @@ OrtRuntime::OrtRuntime(const RuntimeOptions& options)
   env_.CreateAndRegisterAllocator(cpu_memory_info_, arena);
 }
 
-AllocatorStats OrtRuntime::shared_cpu_arena_stats() {
-  std::lock_guard lock(mutex_);
+Ort::Allocator& OrtRuntime::shared_arena() {
   // Env::GetSharedAllocator hands out a wrapper that reports no statistics (ORT 1.29), while a
   // session's allocator for the same memory info is a view of the arena itself.
   if (arena_reader_ == nullptr) {
@@ -75,7 +77,60 @@ AllocatorStats OrtRuntime::shared_cpu_arena_stats() {
     arena_probe_ = Ort::Session(env_, kArenaProbeModel, sizeof kArenaProbeModel, options);
     arena_reader_ = Ort::Allocator(arena_probe_, cpu_memory_info_);
   }
-  return parse_allocator_stats(arena_reader_.GetStats().GetKeyValuePairs());
+  return arena_reader_;
+}
+
+AllocatorStats OrtRuntime::shared_cpu_arena_stats() {
+  std::lock_guard lock(mutex_);
+  return parse_allocator_stats(shared_arena().GetStats().GetKeyValuePairs());
+}
+
+ArenaTotals OrtRuntime::arena_totals() {
+  std::lock_guard lock(mutex_);
+  std::vector<AllocatorStats> arenas{parse_allocator_stats(shared_arena().GetStats().GetKeyValuePairs())};
+  for (auto* session : sessions_) {
+    if (!session->uses_shared_arena()) arenas.push_back(session->allocator_stats());
+  }
+  ArenaTotals totals;
+  for (const auto& a : arenas) {
+    totals.in_use_bytes += a.in_use_bytes;
+    totals.peak_bytes += a.peak_bytes;
+    totals.reserved_bytes += a.reserved_bytes;
+  }
+  return totals;
+}
+
+std::int64_t OrtRuntime::shrink_arenas() {
+  const auto before = arena_totals().reserved_bytes;
+  {
+    std::lock_guard lock(mutex_);
+    shared_arena();
+    // ORT shrinks an arena at the end of a Run that asks for it; the probe's run is the cheapest
+    // one that touches the shared arena. Private arenas shrink after their session's next run.
+    Ort::RunOptions shrink;
+    shrink.AddConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+    float value = 0;
+    const std::int64_t shape[] = {1};
+    const auto host = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
+    const auto input = Ort::Value::CreateTensor<float>(host, &value, 1, shape, 1);
+    const char* in_name = "x";
+    const char* out_name = "y";
+    arena_probe_.Run(shrink, &in_name, &input, 1, &out_name, 1);
+    for (auto* session : sessions_) {
+      if (!session->uses_shared_arena()) session->shrink_arena_after_next_run();
+    }
+  }
+  return before - arena_totals().reserved_bytes;
+}
+
+void OrtRuntime::add_session(ModelSession* session) {
+  std::lock_guard lock(mutex_);
+  sessions_.insert(session);
+}
+
+void OrtRuntime::remove_session(ModelSession* session) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(session);
 }
 
 bool OrtRuntime::first_time(const std::string& key) {

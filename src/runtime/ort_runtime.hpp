@@ -2,6 +2,7 @@
 
 #include <onnxruntime_cxx_api.h>
 
+#include <cstdint>
 #include <mutex>
 #include <set>
 #include <string>
@@ -9,6 +10,16 @@
 #include "runtime/allocator_stats.hpp"
 
 namespace dlc::runtime {
+
+class ModelSession;
+
+// The CPU arenas of all live sessions together: the shared arena plus the private arenas of
+// sessions made without memory optimization.
+struct ArenaTotals {
+  std::int64_t in_use_bytes = 0;
+  std::int64_t peak_bytes = 0;      // sum of each arena's own peak
+  std::int64_t reserved_bytes = 0;  // taken from the system
+};
 
 struct RuntimeOptions {
   int intra_op_threads = 0;  // size of the global intra-op pool; 0 = ORT's choice (one per core)
@@ -32,6 +43,14 @@ class OrtRuntime {
   // The memory description of the shared CPU arena (what sessions ask the env for).
   const Ort::MemoryInfo& cpu_memory_info() const { return cpu_memory_info_; }
   AllocatorStats shared_cpu_arena_stats();
+  ArenaTotals arena_totals();
+  // Gives the arenas' free chunks back to the system (between jobs, or when the RSS governor
+  // asks for room). Returns the bytes released.
+  std::int64_t shrink_arenas();
+
+  // ModelSession registers itself for arena_totals() and shrink_arenas().
+  void add_session(ModelSession* session);
+  void remove_session(ModelSession* session);
 
   // True the first time a key is seen: warnings that must be said once per process.
   bool first_time(const std::string& key);
@@ -46,9 +65,11 @@ class OrtRuntime {
   Ort::MemoryInfo cpu_memory_info_;
   std::mutex mutex_;
   std::set<std::string> said_;
+  std::set<ModelSession*> sessions_;
   // Reads the shared arena's statistics (see shared_cpu_arena_stats); made on first use.
   Ort::Session arena_probe_{nullptr};
   Ort::Allocator arena_reader_{nullptr};
+  Ort::Allocator& shared_arena();  // under mutex_
 };
 
 }  // namespace dlc::runtime

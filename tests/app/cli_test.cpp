@@ -38,7 +38,9 @@ INSTANTIATE_TEST_SUITE_P(
         OutOfRange{{"--gpu-memory-fraction", "0.05"}, "--gpu-memory-fraction: 0.05 is out of range (allowed: 0.1 to 0.95)"},
         OutOfRange{{"run", "--video-quality", "60"}, "--video-quality: 60 is out of range (allowed: 0 to 51)"},
         OutOfRange{{"run", "--execution-threads", "0"}, "--execution-threads: 0 is out of range (allowed: 1 to 256)"},
-        OutOfRange{{"run", "--max-memory", "0"}, "--max-memory: 0 is out of range (allowed: 0.25 to 4096 GB)"},
+        OutOfRange{{"run", "--max-memory", "0"}, "--max-memory: 0 is out of range (allowed: 0.1 to 4096 GB)"},
+        OutOfRange{{"run", "--memory-monitor-interval", "-1"}, "--memory-monitor-interval: -1 is out of range (allowed: 0 to 3600 s)"},
+        OutOfRange{{"bench", "--frames", "0"}, "--frames: 0 is out of range (allowed: 1 to 100000)"},
         OutOfRange{{"live", "--max-memory", "lots"}, "--max-memory: 'lots' is not a number"},
         OutOfRange{{"run", "--video-encoder", "mpeg2"}, "--video-encoder: 'mpeg2' is not one of: libx264, libx265, libvpx-vp9"},
         OutOfRange{{"run", "--execution-provider", "quantum"}, "--execution-provider: 'quantum' is not one of:"},
@@ -64,6 +66,7 @@ TEST(Cli, DefaultsFollowDeepLiveCam) {
   EXPECT_FALSE(o.job.max_memory_gb);
   EXPECT_FALSE(o.job.execution_threads);
   EXPECT_TRUE(o.job.execution_providers.empty());
+  EXPECT_DOUBLE_EQ(o.job.memory_monitor_interval_s, 10.0);
 }
 
 TEST(Cli, RunFlagsAreParsed) {
@@ -96,6 +99,10 @@ TEST(Cli, Subcommands) {
   EXPECT_EQ(diagnose.options->command, Command::Diagnose);
   EXPECT_TRUE(diagnose.options->json);
   EXPECT_EQ(parse({"bench"}).options->command, Command::Bench);
+  const auto bench = parse({"bench", "--frames", "5", "--max-memory", "2", "--memory-monitor-interval", "0.5"});
+  EXPECT_EQ(bench.options->job.frames, 5);
+  EXPECT_DOUBLE_EQ(bench.options->job.max_memory_gb.value(), 2.0);
+  EXPECT_DOUBLE_EQ(bench.options->job.memory_monitor_interval_s, 0.5);
   const auto models = parse({"models", "verify", "--models-dir", "/m"});
   EXPECT_EQ(models.options->command, Command::Models);
   EXPECT_EQ(models.options->models_action, "verify");

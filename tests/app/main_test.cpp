@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -13,9 +16,13 @@
 namespace dlc::app {
 namespace {
 
-media::ProcessResult dlc(std::vector<std::string> args) {
+media::ProcessResult dlc(std::vector<std::string> args, const std::vector<std::string>& env = {}) {
   args.insert(args.begin(), test::dlc_binary().string());
-  return media::run_process(args);
+  return media::run_process(args, env);
+}
+
+std::size_t count_matches(const std::string& text, const std::regex& pattern) {
+  return static_cast<std::size_t>(std::distance(std::sregex_iterator(text.begin(), text.end(), pattern), std::sregex_iterator()));
 }
 
 TEST(Main, VersionNamesOrtAndItsProviders) {
@@ -66,10 +73,103 @@ TEST(Main, DiagnoseJsonReportsThisMachine) {
   const auto r = dlc({"diagnose", "--json"});
   ASSERT_EQ(r.exit_code, kExitOk) << r.err;
   const auto doc = nlohmann::json::parse(r.out);
-  EXPECT_EQ(doc["system"]["total_bytes"].get<std::uint64_t>(), meminfo_total_bytes());
+  const auto& system = doc["system"];
+  // The total is MemTotal, or a cgroup limit below it.
+  if (system["cgroup_limit_bytes"].is_null()) {
+    EXPECT_EQ(system["total_bytes"].get<std::uint64_t>(), meminfo_total_bytes());
+  } else {
+    EXPECT_EQ(system["total_bytes"], system["cgroup_limit_bytes"]);
+    EXPECT_LT(system["total_bytes"].get<std::uint64_t>(), meminfo_total_bytes());
+  }
+  EXPECT_LE(system["available_bytes"].get<std::uint64_t>(), system["total_bytes"].get<std::uint64_t>());
   EXPECT_GT(doc["process"]["rss_bytes"].get<std::uint64_t>(), 0u);
+  EXPECT_TRUE(doc["gpus"].is_array());
   EXPECT_FALSE(doc["frameworks"]["onnxruntime"]["version"].get<std::string>().empty());
+  EXPECT_TRUE(doc["frameworks"]["onnxruntime"]["providers"].is_array());
   EXPECT_EQ(doc["frameworks"]["onnxruntime"]["provider_status"]["cpu"], "loads");
+  EXPECT_TRUE(doc["bottlenecks"].is_array());
+  const auto& rec = doc["recommendation"];
+  EXPECT_FALSE(rec["tier"].get<std::string>().empty());
+  EXPECT_EQ(rec["command"].get<std::string>().rfind("dlc run --execution-provider ", 0), 0u);
+  // Never more threads than this machine has cores.
+  const auto args = rec["args"].get<std::vector<std::string>>();
+  const auto threads = std::find(args.begin(), args.end(), "--execution-threads");
+  ASSERT_NE(threads, args.end());
+  EXPECT_LE(std::stoi(*(threads + 1)), system["cpu_cores"].get<int>());
+}
+
+// The NVML path through the binary: a fake libnvidia-ml.so.1 found by the dynamic loader.
+TEST(Main, DiagnoseSeesGpusThroughNvml) {
+  const auto r = dlc({"diagnose", "--json"}, {std::string("LD_LIBRARY_PATH=") + DLC_FAKE_NVML_DIR,
+                                              "FAKE_NVML_DEVICES=NVIDIA GeForce RTX 4090:24564:23000"});
+  ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc["gpus"].size(), 1u);
+  EXPECT_EQ(doc["gpus"][0]["name"], "NVIDIA GeForce RTX 4090");
+  EXPECT_EQ(doc["gpus"][0]["total_bytes"].get<std::uint64_t>(), 24564ULL << 20);
+  EXPECT_EQ(doc["gpus"][0]["free_bytes"].get<std::uint64_t>(), 1564ULL << 20);
+  EXPECT_EQ(doc["recommendation"]["tier"], "high-vram");
+  const auto bottlenecks = doc["bottlenecks"].dump();
+  EXPECT_NE(bottlenecks.find("GPU 0: low free VRAM 1.5GB"), std::string::npos) << bottlenecks;
+  if (doc["frameworks"]["onnxruntime"]["provider_status"]["cuda"] != "loads") {
+    EXPECT_NE(bottlenecks.find("CUDA provider cannot be used"), std::string::npos) << bottlenecks;
+  }
+}
+
+TEST(Main, DiagnoseSaysWhenNoGpuIsFound) {
+  const auto r = dlc({"diagnose"}, {"LD_LIBRARY_PATH=/nonexistent"});
+  ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+  if (r.out.find("GPU 0 (") != std::string::npos) GTEST_SKIP() << "this machine has an NVIDIA driver";
+  EXPECT_NE(r.out.find("no GPU found"), std::string::npos) << r.out;
+}
+
+std::string fixtures() { return test::fixture_model("").string(); }
+
+TEST(Main, BenchRunsTheFixturePipelineUnderItsBudget) {
+  const auto r = dlc({"bench", "--models-dir", fixtures(), "--frames", "5", "--max-memory", "1", "--json",
+                      "--memory-monitor-interval", "0"});
+  ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["stages"].size(), 3u);
+  const auto& memory = doc["memory"];
+  EXPECT_EQ(memory["budget_bytes"].get<std::uint64_t>(), 1ULL << 30);
+  EXPECT_LE(memory["peak_rss_bytes"].get<std::uint64_t>(), memory["budget_bytes"].get<std::uint64_t>());
+  EXPECT_LE(memory["planned_peak_bytes"].get<std::uint64_t>(), memory["budget_bytes"].get<std::uint64_t>());
+}
+
+TEST(Main, BenchWithTooSmallABudgetExitsFiveWithThePlan) {
+  const auto r = dlc({"bench", "--models-dir", fixtures(), "--max-memory", "0.1"});
+  EXPECT_EQ(r.exit_code, kExitMemoryBudget);
+  EXPECT_NE(r.err.find("dlc: the memory budget of 102.4 MB cannot be met"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("dlc process now  (measured RSS)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("swapper inswapper_128.onnx"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("budget (--max-memory): does NOT fit"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << "no work was done";
+}
+
+TEST(Main, BenchWithoutModelsExitsFourNamingTheFile) {
+  const auto dir = test::make_temp_dir();
+  const auto r = dlc({"bench", "--models-dir", dir.string()});
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(r.exit_code, kExitModel);
+  EXPECT_NE(r.err.find("det_10g.onnx: not found"), std::string::npos) << r.err;
+}
+
+TEST(Main, MonitorLinesComeAtTheIntervalAskedFor) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = dlc({"bench", "--models-dir", fixtures(), "--frames", "400", "--memory-monitor-interval", "0.1"});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+  const std::regex system_line(R"(\[DLC\.MEMORY\] System Memory: \d+\.\dGB/\d+\.\dGB \(\d+\.\d%\)\n)");
+  const std::regex own_line(
+      R"(\[DLC\.MEMORY\] dlc: RSS \d+\.\dGB \(peak \d+\.\dGB\), model arenas \d+\.\dGB \(peak \d+\.\dGB\)\n)");
+  const auto rounds = count_matches(r.err, system_line);
+  EXPECT_EQ(count_matches(r.err, own_line), rounds) << r.err;
+  ASSERT_GE(seconds, 0.3) << "the run was too short to show the cadence";
+  // One round per 0.1 s of the bench's working time, which is the process's run time less its
+  // start-up and model loading.
+  EXPECT_GE(rounds, 1u);
+  EXPECT_LE(static_cast<double>(rounds), seconds / 0.1 + 1) << r.err;
 }
 
 TEST(Main, DiagnoseShowsMemoryInDeepLiveCamFormat) {

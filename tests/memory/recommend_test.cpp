@@ -40,6 +40,8 @@ struct TierCase {
   std::string command;
 };
 
+void PrintTo(const TierCase& c, std::ostream* os) { *os << c.label; }
+
 class Tiers : public testing::TestWithParam<TierCase> {};
 
 TEST_P(Tiers, RecommendTheFlagsOfTheTier) {

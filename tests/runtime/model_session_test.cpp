@@ -302,3 +302,40 @@ TEST(ModelSession, UnoptimizedSessionsKeepPrivateArenas) {
 
 }  // namespace
 }  // namespace dlc::runtime
+
+namespace dlc::runtime {
+namespace {
+
+TEST(OrtRuntime, ArenaTotalsCountSharedAndPrivateArenas) {
+  auto& runtime = OrtRuntime::instance();
+  ModelSession shared(fixture_model("GFPGANv1.4.onnx"), SessionPolicy{});
+  SessionPolicy own;
+  own.memory_optimization = false;
+  ModelSession private_arena(fixture_model("GFPGANv1.4.onnx"), own);
+  run_enhancer(shared);
+  run_enhancer(private_arena);
+  const auto totals = runtime.arena_totals();
+  const auto shared_stats = runtime.shared_cpu_arena_stats();
+  const auto private_stats = private_arena.allocator_stats();
+  EXPECT_EQ(totals.peak_bytes, shared_stats.peak_bytes + private_stats.peak_bytes);
+  EXPECT_EQ(totals.reserved_bytes, shared_stats.reserved_bytes + private_stats.reserved_bytes);
+  EXPECT_GE(totals.peak_bytes, 2 * 3 * 512 * 512 * 4);
+}
+
+TEST(OrtRuntime, ShrinkGivesFreeArenaMemoryBack) {
+  auto& runtime = OrtRuntime::instance();
+  {
+    ModelSession session(fixture_model("GFPGANv1.4.onnx"), SessionPolicy{});
+    run_enhancer(session);
+  }
+  const auto before = runtime.arena_totals();
+  ASSERT_GT(before.reserved_bytes, 3 * 512 * 512 * 4);
+  const auto released = runtime.shrink_arenas();
+  const auto after = runtime.arena_totals();
+  EXPECT_GT(released, 0);
+  EXPECT_EQ(after.reserved_bytes, before.reserved_bytes - released);
+  EXPECT_GT(runtime.shared_cpu_arena_stats().shrinkages, 0);
+}
+
+}  // namespace
+}  // namespace dlc::runtime

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "app/job_options.hpp"
+#include "memory/monitor.hpp"
+#include "memory/nvml.hpp"
+#include "memory/recommend.hpp"
+#include "runtime/session_policy.hpp"
+
+namespace dlc::app {
+
+// Reads this machine: RAM (cgroup-aware), GPUs through NVML, cores, whether ONNX Runtime's CUDA
+// provider loads, and PYTORCH_CUDA_ALLOC_CONF.
+memory::MachineFacts read_machine_facts();
+
+// The RAM budget of a job in bytes: --max-memory, else the tier's recommendation capped by what
+// is available right now.
+std::uint64_t ram_budget_bytes(const JobOptions& job, const memory::MachineFacts& facts);
+
+// The device total the VRAM budget is a fraction of (the first GPU dlc runs on), if any.
+std::optional<std::uint64_t> gpu_total_bytes(const memory::MachineFacts& facts, int device_id);
+
+// Each session's VRAM limit when the job runs on CUDA: one budget (--gpu-memory-fraction × the
+// device's memory) split by the sessions' planned needs; empty when not on a known GPU.
+std::vector<std::uint64_t> gpu_limits(const JobOptions& job, const runtime::SessionPolicy& policy,
+                                      const memory::MachineFacts& facts, const std::vector<std::uint64_t>& needs);
+
+// One reading for the [DLC.MEMORY] lines: system, GPUs, this process and the model arenas.
+memory::MemorySnapshot read_memory_snapshot(const memory::Nvml& nvml);
+
+}  // namespace dlc::app

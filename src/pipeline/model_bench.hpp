@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "memory/governor.hpp"
+#include "pipeline/job_models.hpp"
+#include "runtime/session_policy.hpp"
+
+namespace dlc::pipeline {
+
+struct StageFigures {
+  std::string role;
+  std::string file;
+  std::string provider;
+  double load_ms = 0;
+  std::vector<double> run_ms;  // one entry per timed call
+};
+
+struct ModelBenchFigures {
+  std::vector<StageFigures> stages;
+  int frames = 0;
+  double seconds = 0;  // the timed frames, end to end
+  std::uint64_t rss_after_load_bytes = 0;
+  std::uint64_t governor_waits = 0;
+};
+
+// Runs a job's models the way the pipeline calls them, on inputs made from each model's own
+// signature: the recognizer once (the source face) and then released, and per frame the
+// detector, the swapper and the enhancer. One warm-up frame, then `frames` timed frames.
+// Before each frame the governor may hold the loop until RSS is back under the budget.
+// gpu_limits: the VRAM share of each model (same order as models), 0 for none.
+ModelBenchFigures run_model_bench(const std::vector<JobModel>& models, const runtime::SessionPolicy& policy,
+                                  const std::vector<std::uint64_t>& gpu_limits, int frames,
+                                  memory::RssGovernor* governor);
+
+// The q-quantile (0..1) of the values, by nearest rank; 0 for none.
+double percentile(std::vector<double> values, double q);
+
+}  // namespace dlc::pipeline
