@@ -44,7 +44,7 @@ json report(const pipeline::ModelBenchFigures& figures, const memory::MemoryPlan
                       {"p50_ms", pipeline::percentile(s.run_ms, 0.50)},
                       {"p95_ms", pipeline::percentile(s.run_ms, 0.95)}});
   }
-  const auto arenas = runtime::OrtRuntime::instance().arena_totals();
+  const auto& arenas = figures.arenas;
   const auto process = memory::read_process_memory().value_or(memory::ProcessMemory{});
   return {{"frames", figures.frames},
           {"seconds", figures.seconds},

@@ -100,6 +100,7 @@ ModelBenchFigures run_model_bench(const std::vector<JobModel>& models, const run
     for (auto& stage : stages) stage->run(timed);
   }
   figures.seconds = std::chrono::duration<double>(Clock::now() - timed_start).count();
+  figures.arenas = runtime::OrtRuntime::instance().arena_totals();
   for (auto& stage : stages) figures.stages.push_back(std::move(stage->figures));
   if (governor != nullptr) figures.governor_waits = governor->throttle_count();
   return figures;

@@ -7,6 +7,7 @@
 
 #include "memory/governor.hpp"
 #include "pipeline/job_models.hpp"
+#include "runtime/ort_runtime.hpp"
 #include "runtime/session_policy.hpp"
 
 namespace dlc::pipeline {
@@ -24,6 +25,7 @@ struct ModelBenchFigures {
   int frames = 0;
   double seconds = 0;  // the timed frames, end to end
   std::uint64_t rss_after_load_bytes = 0;
+  runtime::ArenaTotals arenas;  // after the last frame, while the sessions still live
   std::uint64_t governor_waits = 0;
 };
 

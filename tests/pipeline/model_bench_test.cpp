@@ -31,6 +31,16 @@ TEST(ModelBench, RunsEachModelOfTheJob) {
   EXPECT_EQ(figures.frames, 3);
   EXPECT_GT(figures.rss_after_load_bytes, 0u);
   EXPECT_EQ(figures.governor_waits, 0u);
+  EXPECT_GE(figures.arenas.peak_bytes, 3 * 512 * 512 * 4);  // the enhancer's output at least
+}
+
+TEST(ModelBench, PrivateArenasAreCountedWhileTheSessionsLive) {
+  const auto models = locate_models(roles_for({"face_enhancer"}), {test::fixture_model("")});
+  runtime::SessionPolicy policy;
+  policy.memory_optimization = false;
+  const auto figures = run_model_bench(models, policy, {}, 2, nullptr);
+  EXPECT_GE(figures.arenas.peak_bytes, 3 * 512 * 512 * 4);
+  EXPECT_GT(figures.arenas.reserved_bytes, 0);
 }
 
 TEST(ModelBench, GovernorHoldsFramesWhenRssIsOverBudget) {
