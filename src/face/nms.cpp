@@ -1,0 +1,59 @@
+#include "face/nms.hpp"
+
+#include <algorithm>
+
+namespace dlc::face {
+namespace {
+
+void sort_by_score(std::vector<Face>& faces) {
+  std::ranges::stable_sort(faces, [](const Face& a, const Face& b) { return a.score > b.score; });
+}
+
+}  // namespace
+
+float iou(const cv::Rect2f& a, const cv::Rect2f& b) {
+  const float overlap = (a & b).area();
+  const float combined = a.area() + b.area() - overlap;
+  return combined > 0 ? overlap / combined : 0.0f;
+}
+
+std::vector<Face> hard_nms(std::vector<Face> faces, float iou_threshold) {
+  sort_by_score(faces);
+  std::vector<Face> kept;
+  for (auto& face : faces) {
+    const bool overlaps = std::ranges::any_of(kept, [&](const Face& k) { return iou(k.box, face.box) > iou_threshold; });
+    if (!overlaps) kept.push_back(std::move(face));
+  }
+  return kept;
+}
+
+std::vector<Face> weighted_nms(std::vector<Face> faces, float iou_threshold) {
+  sort_by_score(faces);
+  std::vector<Face> kept;
+  std::vector<bool> used(faces.size(), false);
+  for (std::size_t i = 0; i < faces.size(); ++i) {
+    if (used[i]) continue;
+    Face merged = faces[i];
+    float total = 0;
+    cv::Point2f tl(0, 0);
+    cv::Point2f br(0, 0);
+    Keypoints kps{};
+    for (std::size_t j = i; j < faces.size(); ++j) {
+      if (used[j] || iou(faces[i].box, faces[j].box) <= iou_threshold) continue;
+      used[j] = true;
+      const float w = faces[j].score;
+      total += w;
+      tl += w * faces[j].box.tl();
+      br += w * faces[j].box.br();
+      for (std::size_t k = 0; k < kps.size(); ++k) kps[k] += w * faces[j].kps[k];
+    }
+    merged.box = cv::Rect2f(tl / total, br / total);
+    if (merged.has_kps) {
+      for (std::size_t k = 0; k < kps.size(); ++k) merged.kps[k] = kps[k] / total;
+    }
+    kept.push_back(std::move(merged));
+  }
+  return kept;
+}
+
+}  // namespace dlc::face
