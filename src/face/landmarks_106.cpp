@@ -1,0 +1,57 @@
+#include "face/landmarks_106.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "face/alignment.hpp"
+#include "face/blob.hpp"
+
+namespace dlc::face {
+
+Landmarks106::Landmarks106(const std::filesystem::path& model, const runtime::SessionPolicy& policy)
+    : session_(model, policy) {
+  if (session_.inputs().size() != 1 || session_.outputs().size() != 1) {
+    throw runtime::ModelError(model, "not a 106-point landmark model: expected 1 input and 1 output");
+  }
+}
+
+cv::Matx23d landmark_crop_transform(const cv::Rect2f& box, int crop_size) {
+  // insightface landmark.py: scale = size / (max(w, h)·1.5), the box centre to the crop centre.
+  const double scale = crop_size / (std::max(box.width, box.height) * 1.5);
+  const double cx = box.x + box.width / 2.0;
+  const double cy = box.y + box.height / 2.0;
+  const double half = crop_size / 2.0;
+  return {scale, 0, half - scale * cx, 0, scale, half - scale * cy};
+}
+
+std::vector<cv::Point2f> Landmarks106::landmarks(const cv::Mat& bgr, const cv::Rect2f& box) {
+  thread_local cv::Mat crop;
+  thread_local std::vector<float> blob(3 * kCropSize * kCropSize);
+  const auto to_crop = landmark_crop_transform(box, kCropSize);
+  warp_crop(bgr, to_crop, kCropSize, crop);
+  // The model's first nodes subtract and scale (MXNet minusscalar0/mulscalar0): raw pixels in.
+  bgr_to_rgb_planar(crop, 0.0f, 1.0f, blob.data());
+  const std::int64_t shape[] = {1, 3, kCropSize, kCropSize};
+  static const auto host = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
+  std::vector<Ort::Value> inputs;
+  inputs.push_back(Ort::Value::CreateTensor<float>(host, blob.data(), blob.size(), shape, 4));
+  const auto out = session_.run(inputs);
+  if (out[0].GetTensorTypeAndShapeInfo().GetElementCount() != 2 * kPoints) {
+    throw runtime::ModelError(session_.path(), "expected 212 outputs (106 points)");
+  }
+  const float* p = out[0].GetTensorData<float>();
+  const auto to_frame = invert(to_crop);
+  std::vector<cv::Point2f> points(kPoints);
+  const float half = kCropSize / 2.0f;
+  for (int i = 0; i < kPoints; ++i) {
+    points[static_cast<std::size_t>(i)] = apply(to_frame, {(p[2 * i] + 1.0f) * half, (p[2 * i + 1] + 1.0f) * half});
+  }
+  return points;
+}
+
+Keypoints keypoints_from_106(const std::vector<cv::Point2f>& points) {
+  if (points.size() != Landmarks106::kPoints) throw std::invalid_argument("keypoints_from_106: expects 106 points");
+  return {points[38], points[88], points[86], points[52], points[61]};
+}
+
+}  // namespace dlc::face

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "face/detector.hpp"
+#include "runtime/model_session.hpp"
+
+namespace dlc::face {
+
+// SCRFD constants (insightface model_zoo/scrfd.py; PRODUCT.md §3).
+inline constexpr int kScrfdStrides[] = {8, 16, 32};
+inline constexpr int kScrfdAnchorsPerCell = 2;
+inline constexpr float kScrfdMean = 127.5f;
+inline constexpr float kScrfdStd = 128.0f;
+inline constexpr float kScrfdDefaultScore = 0.5f;
+inline constexpr float kScrfdNmsIou = 0.4f;
+
+// One stride's raw outputs: scores [n], box distances [n×4], keypoint offsets [n×10] (empty for
+// models without keypoints), n = (height/stride)·(width/stride)·2 anchors in row-major cell order.
+struct ScrfdLevel {
+  int stride = 8;
+  std::span<const float> scores;
+  std::span<const float> boxes;
+  std::span<const float> kps;
+};
+
+// Decodes one level in input pixels: anchor centre (col, row)·stride; box = centre ∓
+// distance·stride; keypoints = centre + offset·stride; only scores ≥ threshold.
+void decode_scrfd_level(const ScrfdLevel& level, int input_width, float threshold, std::vector<Face>& out);
+
+// det_10g.onnx (SCRFD-10GF with keypoints): the image letterboxed into size×size at the top left.
+class ScrfdDetector : public FaceDetector {
+ public:
+  ScrfdDetector(const std::filesystem::path& model, const runtime::SessionPolicy& policy, int size = 640,
+                float score_threshold = kScrfdDefaultScore);
+  std::vector<Face> detect(const cv::Mat& bgr) override;
+  std::string_view name() const override { return "scrfd"; }
+
+ private:
+  runtime::ModelSession session_;
+  int size_;
+  float threshold_;
+  bool has_kps_;
+};
+
+}  // namespace dlc::face
