@@ -74,6 +74,10 @@ GFPGANv1.4.onnx  (face enhancer)
         output = input, computed by a 1x1 Conv 3->3 with identity weights and
         zero bias.  EXACT for finite input (but a runtime doing the conv in
         reduced precision, e.g. TF32 on GPU, may round it).
+broken/det_10g.onnx  (det_10g.onnx with a wrong signature)
+    As det_10g.onnx, except that the stride-32 keypoint output "500" is
+    [n32,5] instead of [n32,10]: for the checks that must refuse a file with
+    the right name and the wrong outputs.
 """
 
 import math
@@ -181,7 +185,8 @@ def det_head(prefix, pooled, out_channels, weight_value, bias, flat_width,
     return nodes, inits
 
 
-def make_det_10g():
+def make_det_10g(kps_width_32=10):
+    """kps_width_32 != 10 makes the broken variant (see BROKEN_MODELS)."""
     nodes, inits = [], []
     for s, score_name, bbox_name, kps_name in zip(
             DET_STRIDES, DET_SCORE_NAMES, DET_BBOX_NAMES, DET_KPS_NAMES):
@@ -202,8 +207,10 @@ def make_det_10g():
         nodes += n
         inits += i
 
-        n, i = det_head("kps%d" % s, pooled, DET_ANCHORS * 10, 0.0,
-                        DET_KPS_PER_ANCHOR * DET_ANCHORS, 10, kps_name)
+        width = kps_width_32 if s == 32 else 10
+        n, i = det_head("kps%d" % s, pooled, DET_ANCHORS * width, 0.0,
+                        DET_KPS_PER_ANCHOR[:width] * DET_ANCHORS, width,
+                        kps_name)
         nodes += n
         inits += i
 
@@ -213,7 +220,7 @@ def make_det_10g():
          for nm, s in zip(DET_SCORE_NAMES, DET_STRIDES)]
         + [f32_value(nm, ["n%d" % s, 4])
            for nm, s in zip(DET_BBOX_NAMES, DET_STRIDES)]
-        + [f32_value(nm, ["n%d" % s, 10])
+        + [f32_value(nm, ["n%d" % s, kps_width_32 if s == 32 else 10])
            for nm, s in zip(DET_KPS_NAMES, DET_STRIDES)]
     )
     return build_model("det_10g_fixture", nodes, inputs, outputs, inits,
@@ -330,6 +337,13 @@ MODELS = (
 )
 
 
+# Files with a real model's name but a wrong signature, for the checks that must refuse them:
+# broken/det_10g.onnx is det_10g.onnx whose stride-32 keypoint output "500" is [n32,5].
+BROKEN_MODELS = (
+    ("det_10g.onnx", lambda: make_det_10g(kps_width_32=5)),
+)
+
+
 def main(argv):
     if len(argv) != 2:
         sys.stderr.write("usage: %s OUT_DIR\n" % argv[0])
@@ -339,6 +353,11 @@ def main(argv):
     for file_name, make in MODELS:
         size = write_atomic(make(), out_dir, file_name)
         print("%s %d" % (file_name, size))
+    broken_dir = os.path.join(out_dir, "broken")
+    os.makedirs(broken_dir, exist_ok=True)
+    for file_name, make in BROKEN_MODELS:
+        size = write_atomic(make(), broken_dir, file_name)
+        print("broken/%s %d" % (file_name, size))
     return 0
 
 

@@ -89,7 +89,7 @@ int bench_command(const CliOptions& options, int threads) {
   const auto facts = read_machine_facts();
   const auto budget = ram_budget_bytes(job, facts);
   const auto models = pipeline::locate_models(pipeline::roles_for(job.frame_processors),
-                                              pipeline::models_search_path(job.models_dir, std::getenv("DLC_MODELS_DIR")));
+                                              models_search_path(job));
   const auto plan = pipeline::plan_job(models, current_rss(), kFrameBytes, threads + 2);
   if (!plan.fits(budget)) {
     fmt::print(stderr, "dlc: the memory budget of {} cannot be met ({} planned); raise --max-memory or drop a "

@@ -67,6 +67,16 @@ void add_job_flags(CLI::App& app, JobOptions& job) {
   app.add_flag("--enable-memory-optimization,!--disable-memory-optimization", job.memory_optimization,
                "tuned ONNX Runtime memory settings (default on)");
   app.add_option("--models-dir", job.models_dir, "where model files are looked up");
+  app.add_option("--face-detector", job.face_detector,
+                 "auto (det_10g.onnx, else BlazeFace, else dlib), scrfd, blazeface or dlib")
+      ->check(one_of({"auto", "scrfd", "blazeface", "dlib"}));
+  app.add_option("--face-detector-size", job.face_detector_size, "SCRFD's input size (default 640)")
+      ->check(in_range(160, 1280));
+  app.add_option("--face-detector-score", job.face_detector_score, "lowest detector score kept (default 0.5)")
+      ->check(in_range(0.05, 0.95));
+  app.add_option("--face-selector", job.face_selector,
+                 "the face a single-face swap takes: leftmost (Deep-Live-Cam), largest or best")
+      ->check(one_of({"leftmost", "largest", "best"}));
   app.add_option("--memory-monitor-interval", job.memory_monitor_interval_s,
                  "seconds between [DLC.MEMORY] lines while working; 0 turns them off (default 10)")
       ->check(in_range(0.0, 3600.0, " s"));

@@ -9,6 +9,6 @@ int version_command();
 int diagnose_command(const CliOptions& options);
 int job_command(const CliOptions& options);  // run, live
 int bench_command(const CliOptions& options, int threads);
-int pending_command(const CliOptions& options);  // models: not in this build yet
+int models_command(const CliOptions& options);
 
 }  // namespace dlc::app

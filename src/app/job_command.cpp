@@ -39,9 +39,4 @@ int job_command(const CliOptions& options) {
   return kExitFailure;
 }
 
-int pending_command(const CliOptions& options) {
-  fmt::print(stderr, "dlc {}: not in this build yet\n", options.command == Command::Models ? "models" : "this command");
-  return kExitFailure;
-}
-
 }  // namespace dlc::app

@@ -1,9 +1,11 @@
 #include "app/job_options.hpp"
 
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 
 #include "memory/system_memory.hpp"
+#include "pipeline/job_models.hpp"
 
 namespace dlc::app {
 
@@ -28,6 +30,20 @@ runtime::SessionPolicy session_policy(const JobOptions& job, int threads) {
   policy.providers = job.execution_providers.empty() ? runtime::default_providers() : job.execution_providers;
   policy.intra_op_threads = threads;
   return policy;
+}
+
+std::vector<std::filesystem::path> models_search_path(const JobOptions& job) {
+  return pipeline::models_search_path(job.models_dir, std::getenv("DLC_MODELS_DIR"));
+}
+
+pipeline::AnalyserOptions analyser_options(const JobOptions& job, const runtime::SessionPolicy& policy) {
+  pipeline::AnalyserOptions options;
+  options.detector = job.face_detector;
+  options.detector_size = job.face_detector_size;
+  options.detector_score = static_cast<float>(job.face_detector_score);
+  options.search_path = models_search_path(job);
+  options.policy = policy;
+  return options;
 }
 
 }  // namespace dlc::app

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "pipeline/face_analyser.hpp"
 #include "runtime/ort_runtime.hpp"
 #include "runtime/session_policy.hpp"
 
@@ -32,6 +34,10 @@ struct JobOptions {
   bool memory_optimization = true;
   std::optional<std::string> models_dir;
   double memory_monitor_interval_s = 10;  // 0 = off
+  std::string face_detector = "auto";     // auto | scrfd | blazeface | dlib
+  int face_detector_size = 640;
+  double face_detector_score = 0.5;
+  std::string face_selector = "leftmost";  // leftmost | largest | best
   int frames = 20;                        // bench: frames to time after one warm-up frame
 };
 
@@ -41,5 +47,9 @@ int resolve_threads(const JobOptions& job, const char* omp_num_threads);
 
 runtime::RuntimeOptions runtime_options(const JobOptions& job, int threads);
 runtime::SessionPolicy session_policy(const JobOptions& job, int threads);
+
+// Where model files are looked up for this job (--models-dir, else ./models and $DLC_MODELS_DIR).
+std::vector<std::filesystem::path> models_search_path(const JobOptions& job);
+pipeline::AnalyserOptions analyser_options(const JobOptions& job, const runtime::SessionPolicy& policy);
 
 }  // namespace dlc::app

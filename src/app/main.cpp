@@ -31,7 +31,7 @@ int dispatch(const dlc::app::CliOptions& options) {
     case Command::Run:
     case Command::Live: return dlc::app::job_command(options);
     case Command::Bench: return dlc::app::bench_command(options, threads);
-    case Command::Models: return dlc::app::pending_command(options);
+    case Command::Models: return dlc::app::models_command(options);
   }
   return dlc::app::kExitFailure;
 }

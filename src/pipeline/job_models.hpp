@@ -8,15 +8,28 @@
 #include <vector>
 
 #include "memory/plan.hpp"
+#include "runtime/onnx_file.hpp"
 
 namespace dlc::pipeline {
 
+// The tensors a role's file must declare: a shape per tensor, -1 where any size goes (a
+// dimension the file leaves symbolic matches any size too).
+using ShapeRule = std::vector<std::int64_t>;
+struct SignatureRule {
+  std::vector<ShapeRule> inputs;
+  std::vector<std::vector<ShapeRule>> output_layouts;  // any one of these
+  bool float16_allowed = false;
+};
+
 // A model a job may need, by the file names Deep-Live-Cam and insightface use.
 struct ModelRole {
-  std::string_view role;                // "detector", "recognizer", "swapper", "enhancer"
+  std::string_view role;                // "detector", "landmarks", "recognizer", "swapper", "enhancer"
   std::vector<std::string_view> files;  // accepted file names, preferred first
   std::string_view serves;              // what needs it, for messages
   std::uint64_t io_bytes;               // one call's input and output tensors (float32)
+  SignatureRule signature;
+  std::string_view fallback;            // what dlc uses without the file ("" = nothing)
+  std::string_view adds;                // what the file adds over the fallback
 };
 
 struct JobModel {
@@ -24,6 +37,23 @@ struct JobModel {
   std::filesystem::path path;
   std::uint64_t file_bytes = 0;
 };
+
+// Every role, in pipeline order (PRODUCT.md §3).
+const std::vector<const ModelRole*>& all_roles();
+
+// Why the file's declared inputs and outputs do not fit the role, or "" when they do.
+std::string signature_problem(const ModelRole& role, const runtime::OnnxFileInfo& info);
+
+// The signature a role's file must have, for messages: "input [1,3,?,?] → outputs [?,1] × 3, ...".
+std::string expected_signature(const ModelRole& role);
+
+// What the search path holds for one role: the file that serves it, or the files that were
+// found with the right name but the wrong signature (not used).
+struct RoleFiles {
+  std::optional<JobModel> usable;
+  std::vector<std::pair<std::filesystem::path, std::string>> invalid;  // file, problem
+};
+RoleFiles find_role_files(const ModelRole& role, const std::vector<std::filesystem::path>& search_path);
 
 // --models-dir alone when given; otherwise ./models, then $DLC_MODELS_DIR (PRODUCT.md §2).
 std::vector<std::filesystem::path> models_search_path(const std::optional<std::string>& models_dir,
@@ -33,7 +63,8 @@ std::vector<std::filesystem::path> models_search_path(const std::optional<std::s
 std::vector<const ModelRole*> roles_for(const std::vector<std::string>& frame_processors);
 
 // Finds each role's file in the search path; throws runtime::ModelError naming the file, where
-// it was looked for and what needs it, for the first one that is missing.
+// it was looked for and what needs it, for the first one that is missing or whose signature is
+// wrong.
 std::vector<JobModel> locate_models(const std::vector<const ModelRole*>& roles,
                                     const std::vector<std::filesystem::path>& search_path);
 

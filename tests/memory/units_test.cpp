@@ -20,3 +20,16 @@ TEST(Units, MegabytesAreBinaryWithOneDecimal) {
 
 }  // namespace
 }  // namespace dlc::memory
+
+namespace dlc::memory {
+namespace {
+
+TEST(Units, SizeUnitFitsTheValue) {
+  EXPECT_EQ(format_size(812), "812 B");
+  EXPECT_EQ(format_size(4889), "4.8 KB");
+  EXPECT_EQ(format_size(16ULL << 20), "16.0 MB");
+  EXPECT_EQ(format_size(3ULL << 29), "1.5 GB");
+}
+
+}  // namespace
+}  // namespace dlc::memory

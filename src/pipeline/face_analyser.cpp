@@ -1,0 +1,157 @@
+#include "pipeline/face_analyser.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "face/blazeface_detector.hpp"
+#include "face/scrfd_detector.hpp"
+#include "pipeline/job_models.hpp"
+
+namespace dlc::pipeline {
+namespace {
+
+constexpr const char* kBlazeFaceFront = "face_detection_front_128x128_barracuda.onnx";
+
+const ModelRole& role_named(std::string_view name) {
+  for (const auto* role : all_roles()) {
+    if (role->role == name) return *role;
+  }
+  throw std::logic_error("no model role " + std::string(name));
+}
+
+std::optional<std::filesystem::path> usable_file(std::string_view role, const std::vector<std::filesystem::path>& path,
+                                                 bool warn = false) {
+  const auto found = find_role_files(role_named(role), path);
+  for (const auto& [file, problem] : found.invalid) {
+    if (warn) spdlog::warn("{}: not used: {}", file.string(), problem);
+  }
+  if (found.usable) return found.usable->path;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::filesystem::path> find_blazeface(const std::vector<std::filesystem::path>& search_path) {
+  auto dirs = search_path;
+  dirs.emplace_back(DLC_BLAZEFACE_DIR);
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(dir / kBlazeFaceFront, ec)) return dir / kBlazeFaceFront;
+  }
+  return std::nullopt;
+}
+
+DetectorChoice choose_detector(const AnalyserOptions& options) {
+  const auto& kind = options.detector;
+  if (kind == "scrfd" || kind == "auto") {
+    if (const auto det = usable_file("detector", options.search_path)) return {"scrfd", *det, "det_10g.onnx found"};
+    if (kind == "scrfd") {
+      throw runtime::ModelError(options.search_path.empty() ? "det_10g.onnx" : options.search_path.front() / "det_10g.onnx",
+                                "not found or not usable; --face-detector scrfd needs it");
+    }
+  }
+  if (kind == "blazeface" || kind == "auto") {
+    if (const auto blaze = find_blazeface(options.search_path)) {
+      return {"blazeface", *blaze, kind == "auto" ? "no det_10g.onnx; BlazeFace needs no download" : "asked for"};
+    }
+    if (kind == "blazeface") {
+      throw runtime::ModelError(kBlazeFaceFront, "not found in the models folders or " + std::string(DLC_BLAZEFACE_DIR) +
+                                                     "; run scripts/setup.sh");
+    }
+  }
+  return {"dlib", {}, kind == "auto" ? "neither det_10g.onnx nor BlazeFace found" : "asked for"};
+}
+
+FaceAnalyser::FaceAnalyser(AnalyserOptions options)
+    : options_(std::move(options)),
+      choice_(choose_detector(options_)),
+      landmarks106_path_(usable_file("landmarks", options_.search_path, true)),
+      recognizer_path_(usable_file("recognizer", options_.search_path, true)) {
+  // Said once here, not on every lookup: a file with the right name and the wrong signature.
+  usable_file("detector", options_.search_path, true);
+  spdlog::debug("face detector: {} ({})", choice_.kind, choice_.reason);
+}
+
+face::FaceDetector& FaceAnalyser::detector() {
+  std::lock_guard lock(mutex_);
+  if (!detector_) {
+    if (choice_.kind == "scrfd") {
+      detector_ = std::make_unique<face::ScrfdDetector>(choice_.model, options_.policy, options_.detector_size,
+                                                        options_.detector_score);
+    } else if (choice_.kind == "blazeface") {
+      detector_ = std::make_unique<face::BlazeFaceDetector>(choice_.model, options_.policy, options_.detector_score);
+    } else {
+      detector_ = std::make_unique<face::DlibDetector>(0);
+    }
+  }
+  return *detector_;
+}
+
+void FaceAnalyser::landmarks_into(const cv::Mat& bgr, face::Face& face) {
+  face::Landmarks106* model106 = nullptr;
+  face::DlibLandmarks* model68 = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    if (landmarks106_path_) {
+      if (!landmarks106_) landmarks106_ = std::make_unique<face::Landmarks106>(*landmarks106_path_, options_.policy);
+      model106 = landmarks106_.get();
+    } else {
+      if (!dlib_landmarks_) dlib_landmarks_ = std::make_unique<face::DlibLandmarks>();
+      model68 = dlib_landmarks_.get();
+    }
+  }
+  face.landmarks = model106 != nullptr ? model106->landmarks(bgr, face.box) : model68->landmarks(bgr, face.box);
+}
+
+std::vector<face::Face> FaceAnalyser::detect(const cv::Mat& bgr) {
+  auto faces = detector().detect(bgr);
+  // dlib's HOG window is 80 px: when it finds nothing, once more on the doubled image (4× the
+  // time), which also finds faces of 40 px. Not always: doubling brings false positives.
+  if (faces.empty() && choice_.kind == "dlib") faces = face::DlibDetector(1).detect(bgr);
+  for (auto& face : faces) {
+    if (face.has_kps) continue;
+    landmarks_into(bgr, face);
+    face.kps = face.landmarks.size() == face::Landmarks106::kPoints ? face::keypoints_from_106(face.landmarks)
+                                                                    : face::keypoints_from_68(face.landmarks);
+    face.has_kps = true;
+  }
+  return faces;
+}
+
+void FaceAnalyser::add_landmarks(const cv::Mat& bgr, face::Face& face) {
+  if (face.landmarks.empty()) landmarks_into(bgr, face);
+}
+
+void FaceAnalyser::embed(const cv::Mat& bgr, face::Face& face) {
+  face::Recognizer* recognizer = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    if (!recognizer_) {
+      if (!recognizer_path_) {
+        throw runtime::ModelError(
+            options_.search_path.empty() ? "w600k_r50.onnx" : options_.search_path.front() / "w600k_r50.onnx",
+            "not found; face embeddings (inswapper, --map-faces) need it");
+      }
+      recognizer_ = std::make_unique<face::Recognizer>(*recognizer_path_, options_.policy);
+    }
+    recognizer = recognizer_.get();
+  }
+  face.embedding = recognizer->embed(bgr, face);
+}
+
+void FaceAnalyser::release_recognizer() {
+  std::lock_guard lock(mutex_);
+  recognizer_.reset();
+}
+
+std::vector<std::string> FaceAnalyser::loaded() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> names;
+  if (detector_) names.emplace_back("detector");
+  if (landmarks106_) names.emplace_back("landmarks106");
+  if (dlib_landmarks_) names.emplace_back("dlib68");
+  if (recognizer_) names.emplace_back("recognizer");
+  return names;
+}
+
+}  // namespace dlc::pipeline

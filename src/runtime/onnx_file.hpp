@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/model_session.hpp"
+
+namespace dlc::runtime {
+
+// Where a tensor's bytes sit inside a model file.
+struct InitializerInfo {
+  std::string name;
+  std::vector<std::int64_t> dims;
+  int data_type = 0;             // TensorProto.DataType: 1 float, 10 float16, ...
+  std::uint64_t raw_offset = 0;  // raw_data's first byte in the file (0 when not stored raw)
+  std::uint64_t raw_size = 0;
+};
+
+// What a model file declares, read by scanning its protobuf stream once: inputs (without
+// initializers that older exporters also list as inputs), outputs, and the last initializer.
+// Weights are skipped, never read, so this costs a few reads whatever the file's size.
+struct OnnxFileInfo {
+  std::int64_t ir_version = 0;
+  std::vector<TensorInfo> inputs;
+  std::vector<TensorInfo> outputs;
+  std::optional<InitializerInfo> last_initializer;
+  std::size_t initializer_count = 0;
+};
+
+// Throws ModelError naming the file when it cannot be read or is not an ONNX model.
+OnnxFileInfo scan_onnx_file(const std::filesystem::path& path);
+
+}  // namespace dlc::runtime

@@ -1,0 +1,191 @@
+#include "face/dlib_face.hpp"
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "face/nms.hpp"
+#include "support/paths.hpp"
+
+namespace dlc::face {
+namespace {
+
+bool model_present() { return std::filesystem::exists(DlibLandmarks::kDefaultModel); }
+
+cv::Mat load_photo(const char* relative) {
+  const auto path = test::source_tree_file(relative);
+  return std::filesystem::exists(path) ? cv::imread(path.string(), cv::IMREAD_COLOR) : cv::Mat();
+}
+
+bool inside(const cv::Rect2f& box, const cv::Mat& image) {
+  return box.x >= 0 && box.y >= 0 && box.width > 0 && box.height > 0 && box.x + box.width <= image.cols &&
+         box.y + box.height <= image.rows;
+}
+
+// Points i = (i, 2i + 1): every mean the keypoints take is exact in float.
+std::vector<cv::Point2f> synthetic_68() {
+  std::vector<cv::Point2f> points;
+  for (int i = 0; i < 68; ++i) points.emplace_back(static_cast<float>(i), static_cast<float>(2 * i + 1));
+  return points;
+}
+
+TEST(DlibKeypoints, From68TakesEyeMeansNoseTipAndMouthCorners) {
+  const auto kps = keypoints_from_68(synthetic_68());
+  EXPECT_EQ(kps[kLeftEye], cv::Point2f(38.5f, 78.0f));   // mean of 36..41
+  EXPECT_EQ(kps[kRightEye], cv::Point2f(44.5f, 90.0f));  // mean of 42..47
+  EXPECT_EQ(kps[kNose], cv::Point2f(30.0f, 61.0f));
+  EXPECT_EQ(kps[kLeftMouth], cv::Point2f(48.0f, 97.0f));
+  EXPECT_EQ(kps[kRightMouth], cv::Point2f(54.0f, 109.0f));
+}
+
+TEST(DlibKeypoints, From68RejectsAnotherCount) {
+  EXPECT_THROW(keypoints_from_68(std::vector<cv::Point2f>(106)), std::invalid_argument);
+  EXPECT_THROW(keypoints_from_68({}), std::invalid_argument);
+}
+
+TEST(DlibKeypoints, CompleteKeypointsFillsTheFace) {
+  Face face;
+  complete_keypoints(face, synthetic_68());
+  EXPECT_TRUE(face.has_kps);
+  EXPECT_EQ(face.landmarks.size(), 68u);
+  EXPECT_EQ(face.kps[kNose], cv::Point2f(30.0f, 61.0f));
+}
+
+TEST(DlibLandmarks, MissingModelNamesTheFileAndThePackage) {
+  const std::filesystem::path missing = "/nonexistent/dlc/shape_predictor_68_face_landmarks.dat";
+  const DlibLandmarks landmarks(missing);  // lazy: constructing never touches the file
+  const cv::Mat image(64, 64, CV_8UC3, cv::Scalar::all(128));
+  try {
+    landmarks.landmarks(image, {8, 8, 48, 48});
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find(missing.string()), std::string::npos) << message;
+    EXPECT_NE(message.find("libdlib-data"), std::string::npos) << message;
+  }
+}
+
+TEST(DlibLandmarks, GarbageModelNamesTheFile) {
+  const auto dir = test::make_temp_dir();
+  const auto garbage = dir / "garbage.dat";
+  std::ofstream(garbage) << "not a shape predictor";
+  const DlibLandmarks landmarks(garbage);
+  const cv::Mat image(64, 64, CV_8UC3, cv::Scalar::all(128));
+  try {
+    landmarks.landmarks(image, {8, 8, 48, 48});
+    ADD_FAILURE() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(garbage.string()), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DlibDetector, RejectsWhatIsNotBgr) {
+  DlibDetector detector;
+  EXPECT_THROW(detector.detect(cv::Mat(64, 64, CV_8UC1, cv::Scalar::all(0))), std::invalid_argument);
+  EXPECT_THROW(detector.detect(cv::Mat()), std::invalid_argument);
+  EXPECT_THROW(DlibDetector(-1), std::invalid_argument);
+}
+
+TEST(DlibDetector, FindsNothingInAFlatImage) {
+  DlibDetector detector;
+  EXPECT_TRUE(detector.detect(cv::Mat(200, 200, CV_8UC3, cv::Scalar(90, 120, 150))).empty());
+}
+
+class DlibPhoto : public testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    photo_ = load_photo(GetParam());
+    if (photo_.empty()) GTEST_SKIP() << GetParam() << " is missing (scripts/setup.sh fetches it)";
+  }
+  cv::Mat photo_;
+};
+
+TEST_P(DlibPhoto, HogFindsTheOneFaceInsideTheImage) {
+  DlibDetector detector;
+  const auto faces = detector.detect(photo_);
+  ASSERT_EQ(faces.size(), 1u);
+  EXPECT_TRUE(inside(faces[0].box, photo_)) << faces[0].box;
+  EXPECT_GE(faces[0].score, 0.5f);
+  EXPECT_LE(faces[0].score, 1.0f);
+  EXPECT_FALSE(faces[0].has_kps);
+}
+
+TEST_P(DlibPhoto, LandmarksLieAroundTheFaceAndKeypointsAreInOrder) {
+  if (!model_present()) GTEST_SKIP() << DlibLandmarks::kDefaultModel << " is missing (Debian package libdlib-data)";
+  DlibDetector detector;
+  auto faces = detector.detect(photo_);
+  ASSERT_EQ(faces.size(), 1u);
+  Face& face = faces[0];
+
+  const DlibLandmarks predictor;
+  const auto points = predictor.landmarks(photo_, face.box);
+  ASSERT_EQ(points.size(), 68u);
+  // The box grown by 25 % of its size, 12.5 % on each side.
+  const cv::Rect2f grown(face.box.x - face.box.width / 8, face.box.y - face.box.height / 8, face.box.width * 1.25f,
+                         face.box.height * 1.25f);
+  for (std::size_t i = 0; i < points.size(); ++i) EXPECT_TRUE(grown.contains(points[i])) << i << ": " << points[i];
+
+  complete_keypoints(face, points);
+  ASSERT_TRUE(face.has_kps);
+  const auto& k = face.kps;
+  EXPECT_LT(k[kLeftEye].x, k[kRightEye].x);
+  EXPECT_LT(k[kLeftMouth].x, k[kRightMouth].x);
+  EXPECT_LT(k[kLeftEye].y, k[kNose].y);
+  EXPECT_LT(k[kRightEye].y, k[kNose].y);
+  EXPECT_LT(k[kNose].y, k[kLeftMouth].y);
+  EXPECT_LT(k[kNose].y, k[kRightMouth].y);
+}
+
+TEST_P(DlibPhoto, ConcurrentDetectionsAgree) {
+  DlibDetector detector;
+  const auto expected = detector.detect(photo_);
+  ASSERT_EQ(expected.size(), 1u);
+  std::vector<std::vector<Face>> results(4);
+  {
+    std::vector<std::jthread> threads;
+    for (auto& r : results) threads.emplace_back([&] { r = detector.detect(photo_); });
+  }
+  for (const auto& r : results) {
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].box, expected[0].box);
+    EXPECT_EQ(r[0].score, expected[0].score);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Photos, DlibPhoto, testing::Values(".cache/media/astronaut.png", ".cache/media/grace_hopper.jpg"),
+                         [](const testing::TestParamInfo<const char*>& param) {
+                           return std::string(param.index == 0 ? "Astronaut" : "GraceHopper");
+                         });
+
+// HOG's window is 80 pixels: the astronaut's face (88 pixels at 512×512) shrunk to 256×256 is
+// only found once the image is doubled. At 128×128 (22 pixels) even one doubling is not enough.
+TEST(DlibDetector, UpsamplingFindsASmallFace) {
+  const auto photo = load_photo(".cache/media/astronaut.png");
+  if (photo.empty()) GTEST_SKIP() << ".cache/media/astronaut.png is missing (scripts/setup.sh fetches it)";
+  DlibDetector full_size;
+  const auto reference = full_size.detect(photo);
+  ASSERT_EQ(reference.size(), 1u);
+  const cv::Rect2f expected(reference[0].box.x / 2, reference[0].box.y / 2, reference[0].box.width / 2,
+                            reference[0].box.height / 2);
+
+  cv::Mat half;
+  cv::resize(photo, half, {256, 256}, 0, 0, cv::INTER_AREA);
+  DlibDetector detector(1);
+  EXPECT_EQ(detector.upsample(), 1);
+  const auto faces = detector.detect(half);
+  ASSERT_FALSE(faces.empty());
+  EXPECT_TRUE(inside(faces[0].box, half)) << faces[0].box;
+  // The best face is the astronaut's, where the full-size image has it.
+  EXPECT_GT(iou(faces[0].box, expected), 0.6f) << faces[0].box << " vs " << expected;
+}
+
+}  // namespace
+}  // namespace dlc::face

@@ -1,0 +1,130 @@
+#include "pipeline/face_analyser.hpp"
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "face/alignment.hpp"
+#include "face/dlib_face.hpp"
+#include "face/nms.hpp"
+#include "support/paths.hpp"
+
+namespace dlc::pipeline {
+namespace {
+
+cv::Mat photo(const char* name) {
+  const auto path = test::source_tree_file(".cache/media") / name;
+  return cv::imread(path.string(), cv::IMREAD_COLOR);
+}
+
+AnalyserOptions options_for(const std::string& detector, std::vector<std::filesystem::path> search_path = {}) {
+  AnalyserOptions options;
+  options.detector = detector;
+  options.search_path = std::move(search_path);
+  return options;
+}
+
+bool inside(const cv::Rect2f& box, cv::Point2f p) {
+  return p.x >= box.x && p.x <= box.br().x && p.y >= box.y && p.y <= box.br().y;
+}
+
+class RealPhotos : public testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    image_ = photo(GetParam());
+    if (image_.empty()) GTEST_SKIP() << GetParam() << " missing: run scripts/setup.sh";
+  }
+  cv::Mat image_;
+};
+
+// Every detector that needs no download finds the one face of each photo, with its five points
+// inside the box and in image order.
+TEST_P(RealPhotos, EachDetectorFindsTheOneFace) {
+  for (const char* detector : {"blazeface", "dlib"}) {
+    FaceAnalyser analyser(options_for(detector));
+    const auto faces = analyser.detect(image_);
+    ASSERT_EQ(faces.size(), 1u) << detector;
+    const auto& f = faces[0];
+    ASSERT_TRUE(f.has_kps) << detector;
+    for (const auto& p : f.kps) EXPECT_TRUE(inside(f.box, p)) << detector << " " << p;
+    EXPECT_LT(f.kps[face::kLeftEye].x, f.kps[face::kRightEye].x) << detector;
+    EXPECT_LT(f.kps[face::kLeftMouth].x, f.kps[face::kRightMouth].x) << detector;
+    EXPECT_LT(f.kps[face::kLeftEye].y, f.kps[face::kNose].y) << detector;
+    EXPECT_LT(f.kps[face::kNose].y, f.kps[face::kLeftMouth].y) << detector;
+  }
+}
+
+TEST_P(RealPhotos, BlazeFaceAndDlibAgree) {
+  FaceAnalyser blaze(options_for("blazeface"));
+  FaceAnalyser hog(options_for("dlib"));
+  const auto a = blaze.detect(image_);
+  const auto b = hog.detect(image_);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_GE(face::iou(a[0].box, b[0].box), 0.5f) << a[0].box << " vs " << b[0].box;
+}
+
+// The aligned crop is centred on the eyes: measured by finding the eyes again in the crop (at
+// twice ArcFace's 112 so dlib's 80-pixel detector window fits) and comparing with the template.
+TEST_P(RealPhotos, AlignedCropPutsTheEyesOnTheTemplate) {
+  FaceAnalyser analyser(options_for("blazeface"));
+  const auto faces = analyser.detect(image_);
+  ASSERT_EQ(faces.size(), 1u);
+  constexpr int kSize = 224;
+  const auto target = face::arcface_template(kSize);
+  cv::Mat crop;
+  face::warp_crop(image_, face::align_to(faces[0].kps, target), kSize, crop);
+  const auto found = face::DlibDetector(0).detect(crop);
+  ASSERT_EQ(found.size(), 1u);
+  const auto eyes = face::keypoints_from_68(face::DlibLandmarks().landmarks(crop, found[0].box));
+  // Within 3 px of the template at 112 (6 px here): the eyes sit where ArcFace expects them.
+  for (const auto k : {face::kLeftEye, face::kRightEye}) {
+    EXPECT_NEAR(eyes[k].x, target[k].x, 6.0) << GetParam();
+    EXPECT_NEAR(eyes[k].y, target[k].y, 6.0) << GetParam();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Debian, RealPhotos, testing::Values("astronaut.png", "grace_hopper.jpg"),
+                         [](const testing::TestParamInfo<const char*>& param_info) {
+                           return std::string(param_info.param).substr(0, std::string(param_info.param).find('.'));
+                         });
+
+TEST(ChooseDetector, AutoPrefersAValidDet10g) {
+  EXPECT_EQ(choose_detector(options_for("auto", {test::fixture_model("")})).kind, "scrfd");
+  // A det_10g.onnx with the wrong outputs is not used: BlazeFace takes over.
+  const auto broken = choose_detector(options_for("auto", {test::fixture_model("broken")}));
+  EXPECT_NE(broken.kind, "scrfd");
+  EXPECT_EQ(choose_detector(options_for("dlib", {test::fixture_model("")})).kind, "dlib");
+  EXPECT_THROW(choose_detector(options_for("scrfd", {test::fixture_model("broken")})), runtime::ModelError);
+}
+
+TEST(FaceAnalyser, LoadsOnlyWhatIsUsed) {
+  FaceAnalyser analyser(options_for("scrfd", {test::fixture_model("")}));
+  EXPECT_TRUE(analyser.loaded().empty());
+  cv::Mat frame(360, 640, CV_8UC3, cv::Scalar::all(0));
+  cv::rectangle(frame, cv::Rect(320, 160, 40, 40), cv::Scalar::all(255), cv::FILLED);
+  auto faces = analyser.detect(frame);
+  EXPECT_EQ(analyser.loaded(), std::vector<std::string>{"detector"});  // SCRFD gives the five points
+  ASSERT_FALSE(faces.empty());
+  analyser.embed(frame, faces[0]);
+  EXPECT_EQ(faces[0].embedding.size(), 512u);
+  EXPECT_EQ(analyser.loaded(), (std::vector<std::string>{"detector", "recognizer"}));
+  analyser.release_recognizer();
+  EXPECT_EQ(analyser.loaded(), std::vector<std::string>{"detector"});
+}
+
+TEST(FaceAnalyser, EmbeddingWithoutRecognizerNamesTheFile) {
+  FaceAnalyser analyser(options_for("dlib", {"/nonexistent-models"}));
+  face::Face f;
+  f.has_kps = true;
+  cv::Mat frame(200, 200, CV_8UC3, cv::Scalar::all(0));
+  try {
+    analyser.embed(frame, f);
+    FAIL() << "no error";
+  } catch (const runtime::ModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("w600k_r50.onnx: not found"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace dlc::pipeline
