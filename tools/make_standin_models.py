@@ -3,7 +3,7 @@
 
 Usage:
     /usr/bin/python3 tools/make_standin_models.py OUT_DIR [--only NAME ...]
-                                                  [--report-only] [--verbose]
+                                                  [--report-only] [--check] [--verbose]
 
 Needs Debian's python3-onnx (onnx 1.12) and python3-numpy; run it with
 /usr/bin/python3.  The helpers live in tools/standin_layers.py.
@@ -11,7 +11,7 @@ Needs Debian's python3-onnx (onnx 1.12) and python3-numpy; run it with
 What they are for
 -----------------
 Speed and memory benchmarks of dlc (`dlc bench`, memory plans, arena sizes)
-without the real model files, whose licences keep them out of the repository.
+without the real model files (which are not in the repository).
 Each stand-in has the real file's graph: the same input/output names, order,
 shapes and element types, the same op types in the same order, the same layer
 shapes, so the same parameter count (within 1 %) and multiply-adds (within
@@ -30,14 +30,19 @@ to it.
 
 Output
 ------
-For each model OUT_DIR/NAME.onnx (written as OUT_DIR/.NAME.onnx.tmp, checked
-with onnx.checker, then renamed) and OUT_DIR/standins.json: per file its
+For each model OUT_DIR/NAME.onnx (written as OUT_DIR/.NAME.onnx.tmp, then
+renamed) and OUT_DIR/standins.json: per file its
 sha256, size, params, constants, MACs, seed and a fingerprint of the spec.
 A file whose spec fingerprint and content hash still match is skipped, so a
 second run only re-hashes the files.  --report-only builds every graph
 without drawing weights, counts and checks it, prints the report and writes
 nothing.  Exit status 1 when any model is outside tolerance (it is then not
-written), 2 on usage errors.
+written), 2 on usage errors.  Every graph is checked before writing:
+onnx.checker on the model without its weights (weights declared as inputs of
+the same name and shape) and strict shape inference; --check also runs
+onnx.checker on each written file (reads it whole: ~2x its size in RAM).
+(Do not check a file with onnx.checker.check_model(path, full_check=True):
+onnx 1.12 then rewrites the file in place with inferred value_info.)
 
 Files are ir_version 8, opset 13 (the document: the originals are opset-11-era
 torch/MXNet exports; 13 keeps every op used here and reads Split/ReduceSum/
@@ -157,7 +162,6 @@ import os
 import sys
 import time
 
-import numpy as np
 import onnx
 from onnx import helper
 

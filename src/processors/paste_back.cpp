@@ -1,0 +1,166 @@
+#include "processors/paste_back.hpp"
+
+#include <opencv2/imgproc.hpp>
+#include <opencv2/photo.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace dlc::processors {
+namespace {
+
+// Deep-Live-Cam's mask constants (face_swapper.py: create_face_mask / the 128 crop).
+constexpr int kCropSize = 128;
+constexpr int kEllipseAxis = 56;
+constexpr int kMaskBlurKernel = 31;
+constexpr double kMaskBlurSigma = 12.0;
+// The box is grown by 2 px so bilinear edges are never cut (PRODUCT.md §3).
+constexpr int kRegionMargin = 2;
+
+cv::Matx23d invert(const cv::Matx23d& m) {
+  cv::Matx23d inverse;
+  cv::invertAffineTransform(m, inverse);
+  return inverse;
+}
+
+// crop → region coordinates: the inverse, shifted so the region's corner is the origin.
+cv::Matx23d crop_to_region(const cv::Matx23d& frame_to_crop, const cv::Rect& region) {
+  auto m = invert(frame_to_crop);
+  m(0, 2) -= region.x;
+  m(1, 2) -= region.y;
+  return m;
+}
+
+void sharpen(cv::Mat& crop, double amount) {
+  // Deep-Live-Cam's sharpness: crop·(1 + a) − blur(crop, σ 3)·a.
+  thread_local cv::Mat blurred;
+  cv::GaussianBlur(crop, blurred, cv::Size(0, 0), 3.0);
+  cv::addWeighted(crop, 1.0 + amount, blurred, -amount, 0.0, crop);
+}
+
+// frame = frame + (face − frame)·mask·opacity, in 8 bits, over the region only.
+void blend(cv::Mat& region, const cv::Mat& face, const cv::Mat& mask, double opacity) {
+  const int scale = static_cast<int>(std::lround(std::clamp(opacity, 0.0, 1.0) * 256.0));
+  for (int y = 0; y < region.rows; ++y) {
+    auto* out = region.ptr<cv::Vec3b>(y);
+    const auto* in = face.ptr<cv::Vec3b>(y);
+    const auto* m = mask.ptr<std::uint8_t>(y);
+    for (int x = 0; x < region.cols; ++x) {
+      const int alpha = (m[x] * scale) >> 8;  // 0..255
+      if (alpha == 0) continue;
+      for (int c = 0; c < 3; ++c) {
+        out[x][c] = static_cast<std::uint8_t>((out[x][c] * (255 - alpha) + in[x][c] * alpha + 127) / 255);
+      }
+    }
+  }
+}
+
+// Warps crop and mask into the region, then blends (or seamlessly clones) them there.
+cv::Rect paste_with(cv::Mat& frame, const cv::Mat& crop, const cv::Mat& mask, const cv::Matx23d& frame_to_crop,
+                    const cv::Rect& region, const PasteOptions& options) {
+  if (region.empty()) return region;
+  thread_local cv::Mat source;
+  thread_local cv::Mat face;
+  thread_local cv::Mat face_mask;
+  const cv::Mat* pasted = &crop;
+  if (options.sharpness > 0) {
+    crop.copyTo(source);
+    sharpen(source, options.sharpness);
+    pasted = &source;
+  }
+  const auto to_region = cv::Mat(crop_to_region(frame_to_crop, region));
+  cv::warpAffine(*pasted, face, to_region, region.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  cv::warpAffine(mask, face_mask, to_region, region.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0));
+  cv::Mat target = frame(region);
+  if (options.poisson) {
+    // seamlessClone needs the mask's content away from the region's border.
+    thread_local cv::Mat cloned;
+    cv::Mat binary;
+    cv::threshold(face_mask, binary, 127, 255, cv::THRESH_BINARY);
+    const auto box = cv::boundingRect(binary);
+    if (box.width > 2 && box.height > 2 && box.x > 0 && box.y > 0 && box.br().x < region.width &&
+        box.br().y < region.height) {
+      cv::seamlessClone(face, target, binary, cv::Point(box.x + box.width / 2, box.y + box.height / 2), cloned,
+                        cv::NORMAL_CLONE);
+      face = cloned;
+    }
+  }
+  blend(target, face, face_mask, options.opacity);
+  return region;
+}
+
+}  // namespace
+
+const cv::Mat& inswapper_soft_mask() {
+  static const cv::Mat mask = [] {
+    cv::Mat m(kCropSize, kCropSize, CV_8U, cv::Scalar(0));
+    cv::ellipse(m, cv::Point(kCropSize / 2, kCropSize / 2), cv::Size(kEllipseAxis, kEllipseAxis), 0, 0, 360,
+                cv::Scalar(255), cv::FILLED);
+    cv::GaussianBlur(m, m, cv::Size(kMaskBlurKernel, kMaskBlurKernel), kMaskBlurSigma);
+    return m;
+  }();
+  return mask;
+}
+
+cv::Mat feathered_square_mask(int size, double feather) {
+  cv::Mat mask(size, size, CV_8U);
+  const double ramp = std::max(1.0, feather * size);
+  for (int y = 0; y < size; ++y) {
+    for (int x = 0; x < size; ++x) {
+      const double edge = std::min({x + 0.5, y + 0.5, size - x - 0.5, size - y - 0.5});
+      mask.at<std::uint8_t>(y, x) = static_cast<std::uint8_t>(std::lround(255.0 * std::min(1.0, edge / ramp)));
+    }
+  }
+  return mask;
+}
+
+cv::Rect paste_region(const cv::Size& frame, int size, const cv::Matx23d& frame_to_crop) {
+  const auto back = invert(frame_to_crop);
+  double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
+  for (const auto& [cx, cy] : {std::pair{0.0, 0.0}, {double(size), 0.0}, {0.0, double(size)}, {double(size), double(size)}}) {
+    const double x = back(0, 0) * cx + back(0, 1) * cy + back(0, 2);
+    const double y = back(1, 0) * cx + back(1, 1) * cy + back(1, 2);
+    x0 = std::min(x0, x);
+    y0 = std::min(y0, y);
+    x1 = std::max(x1, x);
+    y1 = std::max(y1, y);
+  }
+  const cv::Rect box(cv::Point(static_cast<int>(std::floor(x0)) - kRegionMargin, static_cast<int>(std::floor(y0)) - kRegionMargin),
+                     cv::Point(static_cast<int>(std::ceil(x1)) + kRegionMargin, static_cast<int>(std::ceil(y1)) + kRegionMargin));
+  return box & cv::Rect(cv::Point(0, 0), frame);
+}
+
+cv::Rect paste_back(cv::Mat& frame, const cv::Mat& crop, const cv::Mat& mask, const cv::Matx23d& frame_to_crop,
+                    const PasteOptions& options) {
+  return paste_with(frame, crop, mask, frame_to_crop, paste_region(frame.size(), crop.cols, frame_to_crop), options);
+}
+
+cv::Rect paste_back_legacy(cv::Mat& frame, const cv::Mat& crop, const cv::Matx23d& frame_to_crop,
+                           const PasteOptions& options) {
+  const auto region = paste_region(frame.size(), crop.cols, frame_to_crop);
+  if (region.empty()) return region;
+  // insightface inswapper.py: the white crop warped back, then thresholded, eroded and blurred
+  // by amounts that follow the face's size.
+  thread_local cv::Mat white;
+  white.create(crop.size(), CV_8U);
+  white.setTo(255);
+  cv::Mat warped;
+  cv::warpAffine(white, warped, cv::Mat(crop_to_region(frame_to_crop, region)), region.size(), cv::INTER_LINEAR,
+                 cv::BORDER_CONSTANT, cv::Scalar(0));
+  cv::threshold(warped, warped, 20, 255, cv::THRESH_BINARY);
+  const auto extent = cv::boundingRect(warped);
+  const int mask_size = static_cast<int>(std::sqrt(static_cast<double>(extent.width) * extent.height));
+  const int k = std::max(mask_size / 10, 10);
+  cv::erode(warped, warped, cv::Mat::ones(k, k, CV_8U));
+  const int blur = 2 * std::max(mask_size / 20, 5) + 1;
+  cv::GaussianBlur(warped, warped, cv::Size(blur, blur), 0);
+  // The mask is already in region coordinates: paste with an identity mask warp.
+  thread_local cv::Mat face;
+  cv::warpAffine(crop, face, cv::Mat(crop_to_region(frame_to_crop, region)), region.size(), cv::INTER_LINEAR,
+                 cv::BORDER_REPLICATE);
+  cv::Mat target = frame(region);
+  blend(target, face, warped, options.opacity);
+  return region;
+}
+
+}  // namespace dlc::processors
