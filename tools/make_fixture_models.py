@@ -74,6 +74,10 @@ GFPGANv1.4.onnx  (face enhancer)
         output = input, computed by a 1x1 Conv 3->3 with identity weights and
         zero bias.  EXACT for finite input (but a runtime doing the conv in
         reduced precision, e.g. TF32 on GPU, may round it).
+inswapper_128_fp16.onnx  (the fp16 file's signature)
+    As inswapper_128.onnx with float16 target, source, output and emap; the
+    formula runs in float32 between Cast nodes.
+
 broken/det_10g.onnx  (det_10g.onnx with a wrong signature)
     As det_10g.onnx, except that the stride-32 keypoint output "500" is
     [n32,5] instead of [n32,10]: for the checks that must refuse a file with
@@ -282,27 +286,43 @@ def make_emap():
     return ((idx % 7) - 3).astype(np.float32) / np.float32(8.0)
 
 
-def make_inswapper_128():
+def make_inswapper_128(fp16=False):
+    """fp16=True: inswapper_128_fp16.onnx's signature (float16 inputs, output and emap), the
+    same formula computed in float32 between Casts."""
+    emap = make_emap()
+    emap_init = (numpy_helper.from_array(emap.astype(np.float16), "emap") if fp16
+                 else f32_init("emap", emap))
     inits = [
         f32_init("one", 1.0, shape=[]),
         f32_init("zero", 0.0, shape=[]),
         i64_init("mean_shape", [1, 1, 1, 1]),
-        f32_init("emap", make_emap()),  # must stay last
+        emap_init,  # must stay last
     ]
-    nodes = [
-        node("ReduceMean", ["source"], ["src_mean"], "src_mean",
+    target, source, output = "target", "source", "output"
+    nodes = []
+    if fp16:
+        nodes += [
+            node("Cast", ["target"], ["target32"], "target_cast", to=TensorProto.FLOAT),
+            node("Cast", ["source"], ["source32"], "source_cast", to=TensorProto.FLOAT),
+        ]
+        target, source, output = "target32", "source32", "output32"
+    nodes += [
+        node("ReduceMean", [source], ["src_mean"], "src_mean",
              axes=[1], keepdims=1),
         node("Reshape", ["src_mean", "mean_shape"], ["src_mean4"],
              "src_mean_reshape"),
-        node("Sub", ["one", "target"], ["inverted"], "invert"),
+        node("Sub", ["one", target], ["inverted"], "invert"),
         node("Add", ["inverted", "src_mean4"], ["shifted"], "shift"),
-        node("Clip", ["shifted", "zero", "one"], ["output"], "clip"),
+        node("Clip", ["shifted", "zero", "one"], [output], "clip"),
     ]
+    if fp16:
+        nodes.append(node("Cast", ["output32"], ["output"], "output_cast", to=TensorProto.FLOAT16))
+    elem = TensorProto.FLOAT16 if fp16 else F32
     inputs = [
-        f32_value("target", [1, 3, 128, 128]),
-        f32_value("source", [1, 512]),
+        helper.make_tensor_value_info("target", elem, [1, 3, 128, 128]),
+        helper.make_tensor_value_info("source", elem, [1, 512]),
     ]
-    outputs = [f32_value("output", [1, 3, 128, 128])]
+    outputs = [helper.make_tensor_value_info("output", elem, [1, 3, 128, 128])]
     model = build_model("inswapper_128_fixture", nodes, inputs, outputs,
                         inits, "fixture with the inswapper_128.onnx signature")
     assert model.graph.initializer[-1].name == "emap"
@@ -333,6 +353,7 @@ MODELS = (
     ("w600k_r50.onnx", make_w600k_r50),
     ("2d106det.onnx", make_2d106det),
     ("inswapper_128.onnx", make_inswapper_128),
+    ("inswapper_128_fp16.onnx", lambda: make_inswapper_128(fp16=True)),
     ("GFPGANv1.4.onnx", make_gfpgan_v14),
 )
 

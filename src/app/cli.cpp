@@ -77,6 +77,14 @@ void add_job_flags(CLI::App& app, JobOptions& job) {
   app.add_option("--face-selector", job.face_selector,
                  "the face a single-face swap takes: leftmost (Deep-Live-Cam), largest or best")
       ->check(one_of({"leftmost", "largest", "best"}));
+  app.add_option("--paste-back", job.paste_back,
+                 "default (Deep-Live-Cam's soft ellipse mask) or legacy (insightface's eroded mask)")
+      ->check(one_of({"default", "legacy"}));
+  app.add_option("--opacity", job.opacity, "how much of the swapped face shows, 0 to 1 (default 1)")
+      ->check(in_range(0.0, 1.0));
+  app.add_option("--sharpness", job.sharpness, "unsharp masking of the swapped face, 0 to 5 (default 0)")
+      ->check(in_range(0.0, 5.0));
+  app.add_flag("--poisson-blend", job.poisson_blend, "blend the face in with OpenCV's seamless clone");
   app.add_option("--memory-monitor-interval", job.memory_monitor_interval_s,
                  "seconds between [DLC.MEMORY] lines while working; 0 turns them off (default 10)")
       ->check(in_range(0.0, 3600.0, " s"));

@@ -7,7 +7,7 @@ namespace dlc::app {
 // Each returns the process exit code (exit_codes.hpp).
 int version_command();
 int diagnose_command(const CliOptions& options);
-int job_command(const CliOptions& options);  // run, live
+int job_command(const CliOptions& options, int threads);  // run, live
 int bench_command(const CliOptions& options, int threads);
 int models_command(const CliOptions& options);
 

@@ -38,6 +38,10 @@ struct JobOptions {
   int face_detector_size = 640;
   double face_detector_score = 0.5;
   std::string face_selector = "leftmost";  // leftmost | largest | best
+  std::string paste_back = "default";      // default (Deep-Live-Cam's soft mask) | legacy (insightface)
+  double opacity = 1.0;
+  double sharpness = 0.0;
+  bool poisson_blend = false;
   int frames = 20;                        // bench: frames to time after one warm-up frame
 };
 

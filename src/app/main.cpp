@@ -9,6 +9,7 @@
 #include "app/cli.hpp"
 #include "app/commands.hpp"
 #include "app/exit_codes.hpp"
+#include "pipeline/processor_chain.hpp"
 #include "runtime/model_session.hpp"
 #include "runtime/ort_runtime.hpp"
 
@@ -29,7 +30,7 @@ int dispatch(const dlc::app::CliOptions& options) {
     case Command::Version: return dlc::app::version_command();
     case Command::Diagnose: return dlc::app::diagnose_command(options);
     case Command::Run:
-    case Command::Live: return dlc::app::job_command(options);
+    case Command::Live: return dlc::app::job_command(options, threads);
     case Command::Bench: return dlc::app::bench_command(options, threads);
     case Command::Models: return dlc::app::models_command(options);
   }
@@ -49,6 +50,9 @@ int main(int argc, char** argv) {
   set_up_logging(outcome.options->log_level);
   try {
     return dispatch(*outcome.options);
+  } catch (const dlc::pipeline::InputError& e) {
+    spdlog::error("{}", e.what());
+    return dlc::app::kExitBadInput;
   } catch (const dlc::runtime::ModelError& e) {
     spdlog::error("model {}", e.what());
     return dlc::app::kExitModel;

@@ -15,13 +15,6 @@ constexpr const char* kBlazeFaceFront = "face_detection_front_128x128_barracuda.
 // measured on the Debian photos scaled into 1280×720), at 3-4× the time.
 constexpr const char* kBlazeFaceBack = "face_detection_back_256x256_barracuda.onnx";
 
-const ModelRole& role_named(std::string_view name) {
-  for (const auto* role : all_roles()) {
-    if (role->role == name) return *role;
-  }
-  throw std::logic_error("no model role " + std::string(name));
-}
-
 std::optional<std::filesystem::path> usable_file(std::string_view role, const std::vector<std::filesystem::path>& path,
                                                  bool warn = false) {
   const auto found = find_role_files(role_named(role), path);

@@ -55,6 +55,8 @@ class FaceAnalyser {
   void add_landmarks(const cv::Mat& bgr, face::Face& face);
 
   const DetectorChoice& detector_choice() const { return choice_; }
+  const std::vector<std::filesystem::path>& search_path() const { return options_.search_path; }
+  const runtime::SessionPolicy& policy() const { return options_.policy; }
   // Frees the recognizer once the source face has been read (its session and arena share).
   void release_recognizer();
   // What is loaded now, for logs and tests: "detector", "small-face detector", "landmarks106",

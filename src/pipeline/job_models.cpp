@@ -98,6 +98,13 @@ const std::vector<const ModelRole*>& all_roles() {
   return roles;
 }
 
+const ModelRole& role_named(std::string_view name) {
+  for (const auto* role : all_roles()) {
+    if (role->role != "enhancer" ? role->role == name : role->serves == name) return *role;
+  }
+  throw std::invalid_argument("no model role named " + std::string(name));
+}
+
 std::string signature_problem(const ModelRole& role, const runtime::OnnxFileInfo& info) {
   const auto& rule = role.signature;
   auto problem = tensors_problem("input", info.inputs, rule.inputs, rule.float16_allowed);

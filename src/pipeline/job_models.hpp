@@ -41,6 +41,10 @@ struct JobModel {
 // Every role, in pipeline order (PRODUCT.md §3).
 const std::vector<const ModelRole*>& all_roles();
 
+// The role of that name ("detector", "landmarks", "recognizer", "swapper"; enhancers by the
+// processor they serve: "face_enhancer", ...). Throws std::invalid_argument for another name.
+const ModelRole& role_named(std::string_view name);
+
 // Why the file's declared inputs and outputs do not fit the role, or "" when they do.
 std::string signature_problem(const ModelRole& role, const runtime::OnnxFileInfo& info);
 

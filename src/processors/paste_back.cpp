@@ -38,23 +38,6 @@ void sharpen(cv::Mat& crop, double amount) {
   cv::addWeighted(crop, 1.0 + amount, blurred, -amount, 0.0, crop);
 }
 
-// frame = frame + (face − frame)·mask·opacity, in 8 bits, over the region only.
-void blend(cv::Mat& region, const cv::Mat& face, const cv::Mat& mask, double opacity) {
-  const int scale = static_cast<int>(std::lround(std::clamp(opacity, 0.0, 1.0) * 256.0));
-  for (int y = 0; y < region.rows; ++y) {
-    auto* out = region.ptr<cv::Vec3b>(y);
-    const auto* in = face.ptr<cv::Vec3b>(y);
-    const auto* m = mask.ptr<std::uint8_t>(y);
-    for (int x = 0; x < region.cols; ++x) {
-      const int alpha = (m[x] * scale) >> 8;  // 0..255
-      if (alpha == 0) continue;
-      for (int c = 0; c < 3; ++c) {
-        out[x][c] = static_cast<std::uint8_t>((out[x][c] * (255 - alpha) + in[x][c] * alpha + 127) / 255);
-      }
-    }
-  }
-}
-
 // Warps crop and mask into the region, then blends (or seamlessly clones) them there.
 cv::Rect paste_with(cv::Mat& frame, const cv::Mat& crop, const cv::Mat& mask, const cv::Matx23d& frame_to_crop,
                     const cv::Rect& region, const PasteOptions& options) {
@@ -112,6 +95,22 @@ cv::Mat feathered_square_mask(int size, double feather) {
     }
   }
   return mask;
+}
+
+void blend(cv::Mat& region, const cv::Mat& face, const cv::Mat& mask, double opacity) {
+  const int scale = static_cast<int>(std::lround(std::clamp(opacity, 0.0, 1.0) * 256.0));
+  for (int y = 0; y < region.rows; ++y) {
+    auto* out = region.ptr<cv::Vec3b>(y);
+    const auto* in = face.ptr<cv::Vec3b>(y);
+    const auto* m = mask.ptr<std::uint8_t>(y);
+    for (int x = 0; x < region.cols; ++x) {
+      const int alpha = (m[x] * scale) >> 8;  // 0..255
+      if (alpha == 0) continue;
+      for (int c = 0; c < 3; ++c) {
+        out[x][c] = static_cast<std::uint8_t>((out[x][c] * (255 - alpha) + in[x][c] * alpha + 127) / 255);
+      }
+    }
+  }
 }
 
 cv::Rect paste_region(const cv::Size& frame, int size, const cv::Matx23d& frame_to_crop) {

@@ -34,6 +34,9 @@ cv::Rect paste_back(cv::Mat& frame, const cv::Mat& crop, const cv::Mat& mask, co
 cv::Rect paste_back_legacy(cv::Mat& frame, const cv::Mat& crop, const cv::Matx23d& frame_to_crop,
                            const PasteOptions& options = {});
 
+// region = region + (face − region)·mask·opacity in 8 bits (all three the same size; mask 8-bit).
+void blend(cv::Mat& region, const cv::Mat& face, const cv::Mat& mask, double opacity = 1.0);
+
 // The frame box paste_back touches for a crop of `size` pixels.
 cv::Rect paste_region(const cv::Size& frame, int size, const cv::Matx23d& frame_to_crop);
 

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "pipeline/face_analyser.hpp"
+#include "pipeline/processor_chain.hpp"
+
+namespace dlc::pipeline {
+
+struct ImageJobOptions {
+  std::filesystem::path source;
+  std::filesystem::path target;
+  std::filesystem::path output;  // a file, or an existing folder
+  bool many_faces = false;
+  bool mouth_mask = false;
+  face::Selector target_selector = face::Selector::kLeftmost;
+  ChainOptions chain;
+  AnalyserOptions analyser;
+};
+
+struct ImageJobReport {
+  std::filesystem::path output;
+  std::size_t target_faces = 0;     // found in the target
+  std::size_t processed_faces = 0;  // swapped/enhanced
+  std::vector<std::string> processors;
+  std::string detector;
+};
+
+// An output folder means <folder>/<source stem>-<target stem><target extension> (Deep-Live-Cam's
+// normalize_output_path).
+std::filesystem::path resolve_output(const std::filesystem::path& source, const std::filesystem::path& target,
+                                     const std::filesystem::path& output);
+
+// Writes the image in the format of the path's extension, first to a temporary name in the
+// same folder, renamed over the path only when complete. Throws InputError when OpenCV cannot
+// write that format or the folder is not writable.
+void write_image_atomically(const cv::Mat& image, const std::filesystem::path& path);
+
+// Reads an image; throws InputError naming the file and its role when it is missing or not an
+// image OpenCV can decode.
+cv::Mat read_image(const std::filesystem::path& path, const char* role);
+
+// The image job: the target read, its faces processed (one selected face, or all with
+// many_faces), the result written with the target's size. A target without a face is written
+// unchanged and the report says so (processed_faces == 0).
+ImageJobReport run_image_job(const ImageJobOptions& options);
+
+}  // namespace dlc::pipeline

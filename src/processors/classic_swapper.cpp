@@ -1,0 +1,326 @@
+#include "processors/classic_swapper.hpp"
+
+#include <opencv2/imgproc.hpp>
+#include <opencv2/photo.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace dlc::processors {
+namespace {
+
+// The landmark layouts dlc produces: dlib's iBUG 300-W points and insightface's 2d106det.
+constexpr std::size_t kDlibPoints = 68;
+constexpr std::size_t kInsightfacePoints = 106;
+// Bilinear sampling at the hull's edge reads a pixel beyond it; 4 px also covers rounding.
+constexpr int kSourceMargin = 4;
+// A Delaunay triangle under half a pixel² is a sliver of nearly collinear points (along the jaw):
+// it covers no pixel centre, and its affine map would be ill-conditioned.
+constexpr double kMinTriangleArea = 0.5;
+// The triangle rasteriser's fractional bits: 1/16 px places the landmarks finely enough, and
+// keeps its edge functions exact in 64-bit integers.
+constexpr int kShift = 4;
+// The seam sits 1/40 of the face's smaller side inside its outline (5 px for a 200 px face), so the
+// outline's own landmarks, the least certain ones, and the hair or background just past them
+// stay the target's; the feathering then spans that band and fades out on the outline.
+constexpr int kSeamInsetDivisor = 40;
+// seamlessClone clears its mask's outer pixel (OpenCV 4's seamless_cloning.cpp): a seam mask
+// closer than this to the region's border would be cut there, so alpha blending takes over.
+constexpr int kCloneClearance = 2;
+// seamlessClone's Poisson solver runs discrete sine transforms through cv::dft along rows of
+// 2w − 2 and columns of 2h − 2 values, w × h being its mask's bounding box (OpenCV 4's
+// seamless_cloning_impl.cpp, Cloning::dst). cv::dft is fast for lengths made of small primes
+// and slows with a length's largest prime factor: measured on one core for a w × w box,
+// w = 163 (324 = 2²·3⁴) took 12 ms, w = 180 (358 = 2·179) 95 ms, w = 200 (398 = 2·199) 132 ms.
+// Lengths whose prime factors are at most 7 all ran in 12–28 ms there.
+constexpr int kLargestFastPrime = 7;
+// Reinhard's std ratio is capped so a flat, dim source does not turn its noise into texture
+// (and a contrasty one is not flattened to nothing); 3 is well beyond two real faces' ratio.
+constexpr double kMaxStdRatio = 3.0;
+
+bool fast_clone_length(int w) {
+  int n = 2 * w - 2;
+  if (n <= 0) return false;
+  for (int p = 2; p <= kLargestFastPrime; ++p) {
+    while (n % p == 0) n /= p;
+  }
+  return n == 1;
+}
+
+// The span [start, start + length) along one axis that seamlessClone's box should have for a
+// mask spanning [a, a + w) in a region of `size` pixels: the closest length the solver is fast
+// for, grown by up to what the region holds (seamlessClone clears its outer pixel) or else
+// trimmed by up to `trim` (the seam then moves that far inwards at the mask's extreme points).
+// Unchanged when neither finds one.
+std::pair<int, int> clone_span(int a, int w, int size, int trim) {
+  for (int longer = w; longer <= size - 2; ++longer) {
+    if (!fast_clone_length(longer)) continue;
+    // Centred on the mask, kept inside [1, size − 1): it still covers the mask, which lies
+    // inside [kCloneClearance, size − kCloneClearance).
+    const int start = std::clamp(a - (longer - w) / 2, 1, size - 1 - longer);
+    return {start, longer};
+  }
+  for (int shorter = w - 1; shorter >= std::max(3, w - 2 * trim); --shorter) {
+    if (fast_clone_length(shorter)) return {a + (w - shorter) / 2, shorter};
+  }
+  return {a, w};
+}
+
+cv::Point fixed_point(cv::Point2f p) {
+  constexpr float kOne = 1 << kShift;
+  return {static_cast<int>(std::lround(p.x * kOne)), static_cast<int>(std::lround(p.y * kOne))};
+}
+
+double area(cv::Point2f a, cv::Point2f b, cv::Point2f c) {
+  return 0.5 * std::abs(static_cast<double>(b.x - a.x) * (c.y - a.y) - static_cast<double>(c.x - a.x) * (b.y - a.y));
+}
+
+// Whether pixel centres on the edge from → to belong to the triangle on its right (in image
+// axes, y down): those on a top or a left edge do (Direct3D's fill rule). The same edge taken
+// the other way, by the neighbour that shares it, is then neither, so exactly one of the two
+// triangles owns them.
+bool top_left(cv::Point from, cv::Point to) {
+  const int dx = to.x - from.x;
+  const int dy = to.y - from.y;
+  return dy < 0 || (dy == 0 && dx > 0);
+}
+
+// Sets mask (the triangle's box) to 255 at the pixels whose centres lie inside the triangle a, b,
+// c (fixed point with kShift bits, in the box's coordinates) and to 0 elsewhere; returns whether
+// any is inside. Pixel centres, not pixels touched: triangles sharing an edge take no pixel
+// twice and leave none between them, and a triangle thinner than a pixel (a closed mouth's inner
+// lips) takes only the centres truly inside it, whose source points lie inside its source
+// triangle. (fillConvexPoly takes every pixel the outline touches: there, a nearly flat
+// triangle's outline sampled the source far outside the face.)
+bool rasterise(cv::Point a, cv::Point b, cv::Point c, cv::Mat& mask) {
+  const auto edge = [](cv::Point from, cv::Point to, std::int64_t x, std::int64_t y) {
+    return static_cast<std::int64_t>(to.x - from.x) * (y - from.y) - static_cast<std::int64_t>(to.y - from.y) * (x - from.x);
+  };
+  const std::int64_t area = edge(a, b, c.x, c.y);
+  if (area == 0) return false;
+  if (area < 0) std::swap(b, c);  // each edge then has the triangle on its right
+  const cv::Point corners[3] = {a, b, c};
+  bool any = false;
+  for (int y = 0; y < mask.rows; ++y) {
+    auto* row = mask.ptr<std::uint8_t>(y);
+    const std::int64_t fy = static_cast<std::int64_t>(y) << kShift;
+    for (int x = 0; x < mask.cols; ++x) {
+      const std::int64_t fx = static_cast<std::int64_t>(x) << kShift;
+      bool inside = true;
+      for (int k = 0; k < 3 && inside; ++k) {
+        const auto from = corners[k];
+        const auto to = corners[(k + 1) % 3];
+        const auto w = edge(from, to, fx, fy);
+        inside = w > 0 || (w == 0 && top_left(from, to));
+      }
+      row[x] = inside ? 255 : 0;
+      any = any || inside;
+    }
+  }
+  return any;
+}
+
+// The landmarks' bounding box grown by margin on each side, clipped to an image of size.
+cv::Rect grown_box(const std::vector<cv::Point2f>& points, int margin, const cv::Size& size) {
+  if (points.empty()) return {};
+  const auto box = cv::boundingRect(points);  // floor of the minimum to floor of the maximum + 1
+  return cv::Rect(box.x - margin, box.y - margin, box.width + 2 * margin, box.height + 2 * margin) &
+         cv::Rect(cv::Point(0, 0), size);
+}
+
+// Delaunay over the points as index triples. Subdiv2D reports triangles by their corners'
+// coordinates, which it stores exactly as inserted, so each corner is found again by equality;
+// triangles on the virtual outer vertices match no landmark and are dropped.
+std::vector<ClassicSwapper::Triangle> delaunay(const std::vector<cv::Point2f>& points) {
+  const auto box = cv::boundingRect(points);
+  cv::Subdiv2D subdiv(cv::Rect(box.x - 1, box.y - 1, box.width + 2, box.height + 2));
+  subdiv.insert(points);
+  std::vector<cv::Vec6f> corners;
+  subdiv.getTriangleList(corners);
+  const auto index_of = [&points](float x, float y) {
+    const auto it = std::find(points.begin(), points.end(), cv::Point2f(x, y));
+    return it == points.end() ? -1 : static_cast<int>(it - points.begin());
+  };
+  std::vector<ClassicSwapper::Triangle> triangles;
+  triangles.reserve(corners.size());
+  for (const auto& c : corners) {
+    const ClassicSwapper::Triangle t{index_of(c[0], c[1]), index_of(c[2], c[3]), index_of(c[4], c[5])};
+    if (t[0] < 0 || t[1] < 0 || t[2] < 0) continue;
+    const auto at = [&points](int i) { return points[static_cast<std::size_t>(i)]; };
+    if (area(at(t[0]), at(t[1]), at(t[2])) < kMinTriangleArea) continue;
+    triangles.push_back(t);
+  }
+  return triangles;
+}
+
+// The affine map taking triangle from onto triangle to: [to; 1] = A·[from; 1] for each corner.
+cv::Matx23d triangle_affine(const cv::Point2f (&from)[3], const cv::Point2f (&to)[3]) {
+  const cv::Matx33d corners(from[0].x, from[1].x, from[2].x, from[0].y, from[1].y, from[2].y, 1, 1, 1);
+  const cv::Matx23d images(to[0].x, to[1].x, to[2].x, to[0].y, to[1].y, to[2].y);
+  return images * corners.inv();
+}
+
+// frame = frame + (face − frame)·alpha, in 8 bits.
+void blend(cv::Mat& frame, const cv::Mat& face, const cv::Mat& alpha) {
+  for (int y = 0; y < frame.rows; ++y) {
+    auto* out = frame.ptr<cv::Vec3b>(y);
+    const auto* in = face.ptr<cv::Vec3b>(y);
+    const auto* a = alpha.ptr<std::uint8_t>(y);
+    for (int x = 0; x < frame.cols; ++x) {
+      if (a[x] == 0) continue;
+      for (int c = 0; c < 3; ++c) {
+        out[x][c] = static_cast<std::uint8_t>((out[x][c] * (255 - a[x]) + in[x][c] * a[x] + 127) / 255);
+      }
+    }
+  }
+}
+
+// Reinhard et al. 2001 ("Color Transfer between Images") in OpenCV's 8-bit LAB: each channel of
+// face inside mask is moved to the mean and std of target's inside the same mask. The per-channel
+// affine map is applied as a lookup table, so the face is converted once each way and never
+// leaves 8 bits.
+void transfer_colour(cv::Mat& face, const cv::Mat& target, const cv::Mat& mask) {
+  thread_local cv::Mat face_lab;
+  thread_local cv::Mat target_lab;
+  thread_local cv::Mat lut;
+  cv::cvtColor(face, face_lab, cv::COLOR_BGR2Lab);
+  cv::cvtColor(target, target_lab, cv::COLOR_BGR2Lab);
+  cv::Scalar face_mean, face_std, target_mean, target_std;
+  cv::meanStdDev(face_lab, face_mean, face_std, mask);
+  cv::meanStdDev(target_lab, target_mean, target_std, mask);
+  lut.create(1, 256, CV_8UC3);
+  auto* entry = lut.ptr<cv::Vec3b>(0);
+  for (int c = 0; c < 3; ++c) {
+    const double ratio =
+        face_std[c] > 0 ? std::clamp(target_std[c] / face_std[c], 1.0 / kMaxStdRatio, kMaxStdRatio) : 1.0;
+    for (int v = 0; v < 256; ++v) {
+      entry[v][c] = cv::saturate_cast<std::uint8_t>((v - face_mean[c]) * ratio + target_mean[c]);
+    }
+  }
+  cv::LUT(face_lab, lut, face_lab);
+  cv::cvtColor(face_lab, face, cv::COLOR_Lab2BGR);
+}
+
+}  // namespace
+
+ClassicSwapper::ClassicSwapper(const cv::Mat& source_bgr, const face::Face& source_face) {
+  if (source_bgr.type() != CV_8UC3) throw std::invalid_argument("ClassicSwapper: the source image must be 8-bit BGR");
+  const auto count = source_face.landmarks.size();
+  if (count != kDlibPoints && count != kInsightfacePoints) {
+    throw std::invalid_argument("ClassicSwapper: the source face needs 68 or 106 landmarks, it has " +
+                                std::to_string(count));
+  }
+  const auto crop = grown_box(source_face.landmarks, kSourceMargin, source_bgr.size());
+  if (crop.empty()) throw std::invalid_argument("ClassicSwapper: the source face's landmarks lie outside its image");
+  source_ = source_bgr(crop).clone();
+  points_.reserve(count);
+  for (const auto& p : source_face.landmarks) points_.push_back(p - cv::Point2f(crop.tl()));
+  triangles_ = delaunay(points_);
+  if (triangles_.empty()) throw std::invalid_argument("ClassicSwapper: the source landmarks give no triangle");
+}
+
+cv::Rect ClassicSwapper::region(const cv::Size& frame, const std::vector<cv::Point2f>& landmarks) {
+  return grown_box(landmarks, kRegionMargin, frame);
+}
+
+void ClassicSwapper::process(cv::Mat& frame, const face::Face& target) {
+  if (frame.type() != CV_8UC3) throw std::invalid_argument("ClassicSwapper: the frame must be 8-bit BGR");
+  if (target.landmarks.size() != points_.size()) {
+    throw std::invalid_argument("ClassicSwapper: the target face has " + std::to_string(target.landmarks.size()) +
+                                " landmarks, the source " + std::to_string(points_.size()));
+  }
+  const auto box = region(frame.size(), target.landmarks);
+  if (box.empty()) return;
+  const cv::Point2f origin(box.tl());
+
+  thread_local cv::Mat face;      // the source face warped onto the target, region-sized
+  thread_local cv::Mat covered;   // which of face's pixels a triangle wrote
+  thread_local cv::Mat patch;
+  thread_local cv::Mat triangle_mask;
+  thread_local cv::Mat seam;
+  thread_local cv::Mat alpha;
+  thread_local cv::Mat clone_mask;
+  thread_local cv::Mat cloned;
+  face.create(box.size(), CV_8UC3);
+  face.setTo(cv::Scalar::all(0));
+  covered.create(box.size(), CV_8U);
+  covered.setTo(0);
+
+  // (1) Each source triangle onto its target triangle, over the triangle's box only. The union
+  // of the target triangles is the hull of the target's landmarks (every triangle's corners are
+  // landmarks, and the source's outline maps onto the target's), short of slivers where a pose
+  // makes the target's outline bend the other way: covered is the face mask from here on.
+  const cv::Rect whole(cv::Point(0, 0), box.size());
+  for (const auto& t : triangles_) {
+    const cv::Point2f from[3] = {points_[static_cast<std::size_t>(t[0])], points_[static_cast<std::size_t>(t[1])],
+                                 points_[static_cast<std::size_t>(t[2])]};
+    cv::Point2f to[3];
+    for (int k = 0; k < 3; ++k) to[k] = target.landmarks[static_cast<std::size_t>(t[static_cast<std::size_t>(k)])] - origin;
+    const float x0 = std::min({to[0].x, to[1].x, to[2].x});
+    const float y0 = std::min({to[0].y, to[1].y, to[2].y});
+    const float x1 = std::max({to[0].x, to[1].x, to[2].x});
+    const float y1 = std::max({to[0].y, to[1].y, to[2].y});
+    // Every pixel centre (at integer coordinates) inside the triangle, with room for rounding.
+    const cv::Rect rect = cv::Rect(cv::Point(static_cast<int>(std::floor(x0)), static_cast<int>(std::floor(y0))),
+                                   cv::Point(static_cast<int>(std::ceil(x1)) + 1, static_cast<int>(std::ceil(y1)) + 1)) &
+                          whole;
+    if (rect.empty()) continue;
+    cv::Point2f local[3];
+    cv::Point corners[3];
+    for (int k = 0; k < 3; ++k) {
+      local[k] = to[k] - cv::Point2f(rect.tl());
+      corners[k] = fixed_point(local[k]);
+    }
+    triangle_mask.create(rect.size(), CV_8U);
+    if (!rasterise(corners[0], corners[1], corners[2], triangle_mask)) continue;
+    // Reading the whole source crop lets bilinear sampling at the triangle's edges see real pixels.
+    cv::warpAffine(source_, patch, triangle_affine(from, local), rect.size(), cv::INTER_LINEAR, cv::BORDER_REFLECT_101);
+    patch.copyTo(face(rect), triangle_mask);
+    cv::Mat covered_rect = covered(rect);
+    cv::bitwise_or(covered_rect, triangle_mask, covered_rect);
+  }
+
+  // (2) The target's colouring, measured over the same pixels the face will cover.
+  cv::Mat destination = frame(box);
+  transfer_colour(face, destination, covered);
+
+  // (3) The seam goes inside the face, and the face is Poisson-cloned where the seam mask leaves
+  // seamlessClone its border (the region's margin guarantees it unless the frame clipped the
+  // region): the clone takes the target's shading at the seam, so no edge shows even where the
+  // colour transfer's global statistics miss a local gradient. Its solution is not exactly the
+  // target outside the mask, so in both cases the result goes in through the seam mask blurred
+  // as far as the outline: nothing outside the face's hull changes, and there is no hard step.
+  const auto outline = cv::boundingRect(target.landmarks);
+  const int inset = std::max(1, std::min(outline.width, outline.height) / kSeamInsetDivisor);
+  cv::erode(covered, seam, cv::Mat(), cv::Point(-1, -1), inset);
+  const auto seam_box = cv::boundingRect(seam);
+  if (seam_box.empty()) return;  // a face of a few pixels: nothing to swap
+  const cv::Mat* pasted = &face;
+  if (seam_box.x >= kCloneClearance && seam_box.y >= kCloneClearance &&
+      seam_box.br().x <= box.width - kCloneClearance && seam_box.br().y <= box.height - kCloneClearance) {
+    // The solver's box is set to a size it is fast for: the mask is trimmed to it, or given a
+    // pixel at two opposite corners, which seamlessClone's own 3-pixel erosion of the mask
+    // removes before it takes any gradient from them.
+    const auto [x, width] = clone_span(seam_box.x, seam_box.width, box.width, inset);
+    const auto [y, height] = clone_span(seam_box.y, seam_box.height, box.height, inset);
+    const cv::Rect window(x, y, width, height);
+    clone_mask.create(box.size(), CV_8U);
+    clone_mask.setTo(0);
+    seam(window).copyTo(clone_mask(window));
+    clone_mask.at<std::uint8_t>(window.tl()) = 255;
+    clone_mask.at<std::uint8_t>(window.br() - cv::Point(1, 1)) = 255;
+    // seamlessClone centres the mask's box on this point: the face stays where it is.
+    cv::seamlessClone(face, destination, clone_mask, window.tl() + cv::Point(width / 2, height / 2), cloned,
+                      cv::NORMAL_CLONE);
+    pasted = &cloned;
+  }
+  cv::GaussianBlur(seam, alpha, cv::Size(2 * inset + 1, 2 * inset + 1), 0);
+  cv::bitwise_and(alpha, covered, alpha);  // the blur's tail never reaches past what was warped
+  blend(destination, *pasted, alpha);
+}
+
+}  // namespace dlc::processors

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <opencv2/core/mat.hpp>
+#include <opencv2/core/types.hpp>
+
+#include <array>
+#include <vector>
+
+#include "processors/face_processor.hpp"
+
+namespace dlc::processors {
+
+// The classic face swap, dlc's swapper when inswapper_128.onnx is absent: no model, only the
+// source face's pixels moved onto the target's landmarks. The source landmarks are triangulated
+// once (Delaunay); each triangle is warped affinely onto the target's matching triangle, the
+// warped face takes the target face's colour (Reinhard's mean/std transfer in LAB), and it is
+// blended in with OpenCV's Poisson seamless clone inside the landmarks' convex hull.
+//
+// Only the source face's neighbourhood is kept, not the source image. process() reads and
+// writes only region(frame, target landmarks) and may run on several threads at once: its
+// scratch images are per thread, and what it reads from *this is fixed after construction.
+class ClassicSwapper : public FaceProcessor {
+ public:
+  using Triangle = std::array<int, 3>;  // indices into the landmarks
+
+  // source_bgr: CV_8UC3. source_face.landmarks: 68 (dlib) or 106 (2d106det) points, which every
+  // target must match. Throws std::invalid_argument for another count, another image type, or
+  // landmarks that give no triangle.
+  ClassicSwapper(const cv::Mat& source_bgr, const face::Face& source_face);
+
+  std::string_view name() const override { return "face_swapper (classic)"; }
+  bool needs_landmarks() const override { return true; }
+  // frame: CV_8UC3. Throws std::invalid_argument when target.landmarks' count differs from the
+  // source's. A face whose hull falls outside the frame is left as it is.
+  void process(cv::Mat& frame, const face::Face& target) override;
+
+  // The frame box process() reads and writes for a face with these landmarks: the bounding box
+  // of their convex hull, grown by kRegionMargin and clipped to the frame (empty if outside).
+  static cv::Rect region(const cv::Size& frame, const std::vector<cv::Point2f>& landmarks);
+
+  // seamlessClone zeroes its mask's outer pixel and erodes it by 3 more (OpenCV 4's
+  // seamless_cloning.cpp); 4 px keeps a hull that is not clipped by the frame clear of both.
+  static constexpr int kRegionMargin = 4;
+
+  const std::vector<Triangle>& triangles() const { return triangles_; }
+  std::size_t landmark_count() const { return points_.size(); }
+  // The kept neighbourhood of the source face and its landmarks in that crop's pixels.
+  const cv::Mat& source_crop() const { return source_; }
+  const std::vector<cv::Point2f>& source_points() const { return points_; }
+
+ private:
+  cv::Mat source_;                   // the source face's crop, owned (not a view of the caller's image)
+  std::vector<cv::Point2f> points_;  // the source landmarks in source_'s pixels
+  std::vector<Triangle> triangles_;  // Delaunay, over points_, made once
+};
+
+}  // namespace dlc::processors

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <opencv2/core/mat.hpp>
+#include <opencv2/core/matx.hpp>
+
+#include <atomic>
+#include <filesystem>
+
+#include "processors/face_processor.hpp"
+#include "processors/paste_back.hpp"
+#include "runtime/model_session.hpp"
+
+namespace dlc::processors {
+
+inline constexpr double kEnhancerFeather = 0.05;  // the enhancers' 5 % square edge (Deep-Live-Cam face_enhancer.py)
+inline constexpr float kEnhancerMean = 127.5f;    // input x/127.5 − 1 (GFPGAN's normalize(0.5, 0.5))
+inline constexpr float kEnhancerStd = 127.5f;
+
+// The frame → crop transform of the same crop rendered `factor` times larger (an enhancer whose
+// output is 2× its input). Both crops cover the same area, so with OpenCV's pixel centres at
+// integer coordinates x' = factor·x + (factor − 1)/2; factor 1 leaves the transform as it is.
+cv::Matx23d scale_transform(const cv::Matx23d& frame_to_crop, double factor);
+
+// Face restoration: GFPGANv1.4 (512 → 512), gfpgan-1024 (512 → 1024) and GPEN-BFR-256/512
+// (N → N). The face is aligned to the FFHQ template scaled to the model's input, restored, and
+// pasted back at the output's resolution through a feathered square.
+class FaceEnhancer : public FaceProcessor {
+ public:
+  // The input size N and output size M are the model's declared [1,3,N,N] and [1,3,M,M], M = N
+  // or 2N, float32; anything else is refused with runtime::ModelError naming the file.
+  FaceEnhancer(const std::filesystem::path& model, const runtime::SessionPolicy& policy, PasteOptions paste = {});
+  std::string_view name() const override { return "face_enhancer"; }
+  void process(cv::Mat& frame, const face::Face& target) override;
+
+  int input_size() const { return input_size_; }
+  int output_size() const { return output_size_; }
+  // The restored M×M crop (8-bit BGR) for a target, before paste-back, and the frame → crop
+  // transform at M. False, and the face is to be left alone, when the output has NaN or Inf.
+  bool enhance_crop(const cv::Mat& frame, const face::Face& target, cv::Mat& crop, cv::Matx23d& frame_to_crop);
+
+ private:
+  runtime::ModelSession session_;
+  int input_size_ = 0;
+  int output_size_ = 0;
+  PasteOptions paste_;
+  cv::Mat mask_;  // feathered_square_mask(M, kEnhancerFeather), shared read-only by every thread
+  std::atomic<bool> warned_{false};
+};
+
+}  // namespace dlc::processors

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <vector>
+
+#include "processors/face_processor.hpp"
+#include "processors/paste_back.hpp"
+#include "runtime/model_session.hpp"
+
+namespace dlc::processors {
+
+inline constexpr int kInswapperSize = 128;     // the crop inswapper_128 swaps
+inline constexpr int kEmbeddingSize = 512;     // ArcFace's embedding, inswapper's latent
+inline constexpr float kInswapperStd = 255.0f;  // target input x/255 (insightface inswapper.py)
+
+// inswapper's emap: the model file's last initializer, 512×512 float32, read from where the
+// protobuf scan finds its raw bytes (1 MiB) without loading the model a second time. Throws
+// runtime::ModelError naming the file when it is absent or not 512×512 float32.
+std::vector<float> read_emap(const std::filesystem::path& model);
+
+// insightface's latent: normalise(embedding · emap) (inswapper.py: np.dot(latent, emap) / norm).
+std::vector<float> inswapper_latent(const std::vector<float>& embedding, const std::vector<float>& emap);
+
+enum class PasteMode { kSoftMask, kLegacy };
+
+// Deep-Live-Cam's swapper: inswapper_128.onnx (or its fp16 file, converted at the boundary).
+class InswapperSwapper : public FaceProcessor {
+ public:
+  // source_embedding: the source face's unit embedding (w600k_r50).
+  InswapperSwapper(const std::filesystem::path& model, const runtime::SessionPolicy& policy,
+                   const std::vector<float>& source_embedding, PasteMode mode = PasteMode::kSoftMask,
+                   PasteOptions paste = {});
+  std::string_view name() const override { return "face_swapper"; }
+  void process(cv::Mat& frame, const face::Face& target) override;
+
+  const std::vector<float>& latent() const { return latent_; }
+  bool float16() const { return float16_; }
+  // The swapped 128 crop for a target, before paste-back (what process() pastes); empty when
+  // the model's output was unusable (NaN or constant).
+  cv::Mat swap_crop(const cv::Mat& frame, const face::Face& target, cv::Matx23d& frame_to_crop);
+
+ private:
+  runtime::ModelSession session_;
+  std::vector<float> latent_;
+  bool float16_ = false;
+  PasteMode mode_;
+  PasteOptions paste_;
+  std::atomic<bool> warned_{false};
+};
+
+}  // namespace dlc::processors

@@ -1,0 +1,276 @@
+#include "processors/classic_swapper.hpp"
+
+#include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+#include "face/dlib_face.hpp"
+#include "support/paths.hpp"
+
+namespace dlc::processors {
+namespace {
+
+// 68 points in general position, spread over a disc of radius ~60 around centre (a sunflower
+// spiral: no three collinear, no two equal), standing in for a face's landmarks.
+std::vector<cv::Point2f> spiral(cv::Point2f centre, float scale = 1.0f, std::size_t count = 68) {
+  constexpr double kGoldenAngle = 2.399963229728653;
+  std::vector<cv::Point2f> points;
+  for (std::size_t i = 0; i < count; ++i) {
+    const double r = 7.0 * std::sqrt(static_cast<double>(i) + 0.5) * scale;
+    const double a = kGoldenAngle * static_cast<double>(i);
+    points.emplace_back(centre.x + static_cast<float>(r * std::cos(a)), centre.y + static_cast<float>(r * std::sin(a)));
+  }
+  return points;
+}
+
+face::Face face_with(std::vector<cv::Point2f> landmarks) {
+  face::Face f;
+  f.landmarks = std::move(landmarks);
+  f.box = cv::boundingRect(f.landmarks);
+  return f;
+}
+
+// A textured, colourful picture: smooth ramps plus a checker, so warps and clones have detail.
+cv::Mat texture(cv::Size size, cv::Scalar tint) {
+  cv::Mat image(size, CV_8UC3);
+  for (int y = 0; y < size.height; ++y) {
+    for (int x = 0; x < size.width; ++x) {
+      const int checker = ((x / 8 + y / 8) % 2) * 40;
+      image.at<cv::Vec3b>(y, x) = cv::Vec3b(cv::saturate_cast<std::uint8_t>(tint[0] + checker + x % 50),
+                                            cv::saturate_cast<std::uint8_t>(tint[1] + checker + y % 50),
+                                            cv::saturate_cast<std::uint8_t>(tint[2] + checker));
+    }
+  }
+  return image;
+}
+
+cv::Mat hull_mask(const cv::Size& size, const std::vector<cv::Point2f>& landmarks) {
+  std::vector<cv::Point2f> hull;
+  cv::convexHull(landmarks, hull);
+  std::vector<cv::Point> corners;
+  for (const auto& p : hull) corners.emplace_back(static_cast<int>(std::lround(p.x)), static_cast<int>(std::lround(p.y)));
+  cv::Mat mask(size, CV_8U, cv::Scalar(0));
+  cv::fillConvexPoly(mask, corners, cv::Scalar(255));
+  return mask;
+}
+
+// The hull grown by a pixel: the test rounds the hull's corners to whole pixels, the swapper
+// rasterises its triangles at 1/16 px, so their edges may differ by one.
+cv::Mat outline_mask(const cv::Size& size, const std::vector<cv::Point2f>& landmarks) {
+  cv::Mat mask;
+  cv::dilate(hull_mask(size, landmarks), mask, cv::Mat(), cv::Point(-1, -1), 1);
+  return mask;
+}
+
+cv::Mat eroded(const cv::Mat& mask, int pixels) {
+  cv::Mat out;
+  cv::erode(mask, out, cv::Mat(), cv::Point(-1, -1), pixels);
+  return out;
+}
+
+int changed_outside(const cv::Mat& before, const cv::Mat& after, const cv::Mat& allowed) {
+  cv::Mat diff;
+  cv::absdiff(before, after, diff);
+  cv::Mat any;
+  cv::transform(diff, any, cv::Matx13f(1, 1, 1));
+  any.setTo(0, allowed);
+  return cv::countNonZero(any);
+}
+
+double distance(const cv::Scalar& a, const cv::Scalar& b) {
+  return std::sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
+}
+
+TEST(ClassicSwapper, TriangulatesTheSourceOnceOverItsHull) {
+  const auto points = spiral({100, 100});
+  const ClassicSwapper swapper(texture({200, 200}, {60, 90, 120}), face_with(points));
+  EXPECT_EQ(swapper.name(), "face_swapper (classic)");
+  EXPECT_TRUE(swapper.needs_landmarks());
+  EXPECT_EQ(swapper.landmark_count(), 68u);
+  // Only the face's neighbourhood is kept: the spiral spans ~116 px, the image 200.
+  EXPECT_LT(swapper.source_crop().cols, 130);
+  EXPECT_LT(swapper.source_crop().rows, 130);
+  // A Delaunay triangulation of n points, h of them on the hull, has 2n − 2 − h triangles and
+  // tiles the hull exactly.
+  std::vector<int> hull;
+  cv::convexHull(swapper.source_points(), hull);
+  const auto& triangles = swapper.triangles();
+  EXPECT_EQ(triangles.size(), 2 * 68 - 2 - hull.size());
+  double total = 0;
+  for (const auto& t : triangles) {
+    for (const int i : t) ASSERT_TRUE(i >= 0 && i < 68);
+    const auto& p = swapper.source_points();
+    const auto a = p[static_cast<std::size_t>(t[0])], b = p[static_cast<std::size_t>(t[1])],
+               c = p[static_cast<std::size_t>(t[2])];
+    total += 0.5 * std::abs((b.x - a.x) * (c.y - a.y) - (c.x - a.x) * (b.y - a.y));
+  }
+  std::vector<cv::Point2f> hull_points;
+  cv::convexHull(swapper.source_points(), hull_points);
+  EXPECT_NEAR(total, cv::contourArea(hull_points), 1e-3 * total);
+}
+
+TEST(ClassicSwapper, RejectsFacesWithoutMatchingLandmarks) {
+  const auto image = texture({200, 200}, {60, 90, 120});
+  EXPECT_THROW(ClassicSwapper(image, face::Face{}), std::invalid_argument);                   // none
+  EXPECT_THROW(ClassicSwapper(image, face_with(spiral({100, 100}, 1, 5))), std::invalid_argument);  // five
+  EXPECT_THROW(ClassicSwapper(cv::Mat(200, 200, CV_8UC1, cv::Scalar(0)), face_with(spiral({100, 100}))),
+               std::invalid_argument);
+  ClassicSwapper swapper(image, face_with(spiral({100, 100})));
+  cv::Mat frame = texture({300, 300}, {120, 90, 60});
+  const cv::Mat before = frame.clone();
+  EXPECT_THROW(swapper.process(frame, face_with(spiral({150, 150}, 1, 106))), std::invalid_argument);
+  EXPECT_THROW(swapper.process(frame, face::Face{}), std::invalid_argument);
+  EXPECT_EQ(cv::norm(frame, before, cv::NORM_INF), 0);  // a refused face leaves the frame alone
+}
+
+TEST(ClassicSwapper, RegionIsTheLandmarksBoxGrownAndClipped) {
+  const std::vector<cv::Point2f> points{{10.5f, 20.25f}, {50.f, 20.f}, {30.f, 60.9f}};
+  // boundingRect: x 10..51, y 20..61, then 4 px each way.
+  EXPECT_EQ(ClassicSwapper::region({640, 480}, points), cv::Rect(6, 16, 49, 49));
+  EXPECT_EQ(ClassicSwapper::region({40, 480}, points), cv::Rect(6, 16, 34, 49));
+  EXPECT_TRUE(ClassicSwapper::region({640, 480}, {}).empty());
+  EXPECT_TRUE(ClassicSwapper::region({640, 480}, {{-100.f, -100.f}, {-50.f, -60.f}}).empty());
+}
+
+// A face at the frame's edge has no room for seamlessClone: it is alpha-blended, and still only
+// its neighbourhood (clipped) changes.
+TEST(ClassicSwapper, FaceAtTheFramesEdgeIsBlendedInside) {
+  ClassicSwapper swapper(texture({200, 200}, {200, 40, 40}), face_with(spiral({100, 100})));
+  cv::Mat frame = texture({300, 240}, {40, 40, 200});
+  const cv::Mat before = frame.clone();
+  const auto target = face_with(spiral({20, 120}, 0.9f));  // a third of it left of the frame
+  swapper.process(frame, target);
+  const auto region = ClassicSwapper::region(frame.size(), target.landmarks);
+  EXPECT_EQ(region.x, 0);
+  cv::Mat allowed(frame.size(), CV_8U, cv::Scalar(0));
+  allowed(region).setTo(255);
+  EXPECT_EQ(changed_outside(before, frame, allowed), 0);
+  EXPECT_EQ(changed_outside(before, frame, outline_mask(frame.size(), target.landmarks)), 0);
+  cv::Mat diff;
+  cv::absdiff(before, frame, diff);
+  EXPECT_GT(cv::mean(diff, eroded(hull_mask(frame.size(), target.landmarks), 8))[1], 5.0);
+}
+
+// process() keeps its scratch per thread: four threads swapping at once give what one gives.
+TEST(ClassicSwapper, ConcurrentCallsMatchASerialOne) {
+  ClassicSwapper swapper(texture({200, 200}, {30, 120, 200}), face_with(spiral({100, 100})));
+  const auto frame = texture({400, 300}, {150, 100, 60});
+  std::vector<face::Face> targets;
+  std::vector<cv::Mat> expected;
+  for (int i = 0; i < 4; ++i) {
+    targets.push_back(face_with(spiral({120.f + 40 * i, 150.f}, 0.8f + 0.1f * static_cast<float>(i))));
+    expected.push_back(frame.clone());
+    swapper.process(expected.back(), targets.back());
+  }
+  std::vector<cv::Mat> results(4);
+  for (int round = 0; round < 5; ++round) {
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < 4; ++i) {
+      results[i] = frame.clone();
+      threads.emplace_back([&, i] { swapper.process(results[i], targets[i]); });
+    }
+    for (auto& t : threads) t.join();
+    for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(cv::norm(results[i], expected[i], cv::NORM_INF), 0) << i;
+  }
+}
+
+struct Subject {
+  cv::Mat image;
+  face::Face face;
+};
+
+// The photo's one face with dlib's 68 points; an empty image when something needed is missing
+// (the test then skips, saying what).
+Subject subject(const char* name, std::string& missing) {
+  const auto path = test::source_tree_file(".cache/media") / name;
+  Subject s{cv::imread(path.string(), cv::IMREAD_COLOR), {}};
+  if (s.image.empty()) {
+    missing = path.string() + " is missing (scripts/setup.sh fetches it)";
+    return s;
+  }
+  if (!std::filesystem::exists(face::DlibLandmarks::kDefaultModel)) {
+    missing = std::string(face::DlibLandmarks::kDefaultModel) + " is missing (Debian package libdlib-data)";
+    s.image.release();
+    return s;
+  }
+  const auto faces = face::DlibDetector(0).detect(s.image);
+  if (faces.size() != 1) throw std::runtime_error(std::string(name) + ": expected one face");
+  s.face = faces[0];
+  face::complete_keypoints(s.face, face::DlibLandmarks().landmarks(s.image, s.face.box));
+  return s;
+}
+
+class ClassicSwapOnPhotos : public testing::TestWithParam<std::pair<const char*, const char*>> {
+ protected:
+  void SetUp() override {
+    std::string missing;
+    source_ = subject(GetParam().first, missing);
+    if (!source_.image.empty()) target_ = subject(GetParam().second, missing);
+    if (source_.image.empty() || target_.image.empty()) GTEST_SKIP() << missing;
+  }
+  Subject source_;
+  Subject target_;
+};
+
+TEST_P(ClassicSwapOnPhotos, SwapsTheFaceAndNothingElse) {
+  ClassicSwapper swapper(source_.image, source_.face);
+  ASSERT_EQ(swapper.landmark_count(), 68u);
+  // The source photo itself is not kept, only its face's neighbourhood.
+  EXPECT_LT(swapper.source_crop().total(), source_.image.total() / 2);
+
+  cv::Mat frame = target_.image.clone();
+  swapper.process(frame, target_.face);
+  ASSERT_EQ(frame.size(), target_.image.size());
+  ASSERT_EQ(frame.type(), CV_8UC3);
+
+  // Outside the region, and indeed outside the face's outline, not one pixel differs.
+  const auto region = ClassicSwapper::region(frame.size(), target_.face.landmarks);
+  cv::Mat in_region(frame.size(), CV_8U, cv::Scalar(0));
+  in_region(region).setTo(255);
+  EXPECT_EQ(changed_outside(target_.image, frame, in_region), 0);
+  EXPECT_EQ(changed_outside(target_.image, frame, outline_mask(frame.size(), target_.face.landmarks)), 0);
+
+  // Inside the face (well within the seam) the picture is another person's.
+  const auto face_area = eroded(hull_mask(frame.size(), target_.face.landmarks), 12);
+  cv::Mat diff;
+  cv::absdiff(target_.image, frame, diff);
+  const auto change = cv::mean(diff, face_area);
+  EXPECT_GT((change[0] + change[1] + change[2]) / 3, 12.0) << change;
+
+  // And its colour is the target's, not the source's: the transfer worked.
+  const auto pasted = cv::mean(frame, face_area);
+  const auto target_colour = cv::mean(target_.image, face_area);
+  const auto source_colour =
+      cv::mean(source_.image, eroded(hull_mask(source_.image.size(), source_.face.landmarks), 12));
+  EXPECT_LT(distance(pasted, target_colour), distance(pasted, source_colour))
+      << "pasted " << pasted << " target " << target_colour << " source " << source_colour;
+}
+
+// The same face onto itself comes back nearly unchanged: the warps line up and the colour
+// transfer is an identity.
+TEST_P(ClassicSwapOnPhotos, ItsOwnFaceComesBackNearlyUnchanged) {
+  ClassicSwapper swapper(target_.image, target_.face);
+  cv::Mat frame = target_.image.clone();
+  swapper.process(frame, target_.face);
+  cv::Mat diff;
+  cv::absdiff(target_.image, frame, diff);
+  const auto change = cv::mean(diff, hull_mask(frame.size(), target_.face.landmarks));
+  EXPECT_LT((change[0] + change[1] + change[2]) / 3, 3.0) << change;
+}
+
+INSTANTIATE_TEST_SUITE_P(Debian, ClassicSwapOnPhotos,
+                         testing::Values(std::pair{"astronaut.png", "grace_hopper.jpg"},
+                                         std::pair{"grace_hopper.jpg", "astronaut.png"}),
+                         [](const auto& param_info) {
+                           return std::string(param_info.param.first).substr(0, 5) + "_onto_" +
+                                  std::string(param_info.param.second).substr(0, 5);
+                         });
+
+}  // namespace
+}  // namespace dlc::processors

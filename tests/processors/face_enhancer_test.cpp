@@ -1,0 +1,166 @@
+#include "processors/face_enhancer.hpp"
+
+#include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+
+#include <cmath>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "face/alignment.hpp"
+#include "support/paths.hpp"
+
+namespace dlc::processors {
+namespace {
+
+// A smooth texture: bilinear resampling of it errs by well under a level per pass, so an
+// identity enhancer's round trip (frame → 512 crop → frame) stays within a few levels.
+cv::Mat textured_frame() {
+  cv::Mat frame(480, 640, CV_8UC3);
+  for (int y = 0; y < frame.rows; ++y) {
+    for (int x = 0; x < frame.cols; ++x) {
+      const double fx = x;
+      const double fy = y;
+      frame.at<cv::Vec3b>(y, x) = cv::Vec3b(cv::saturate_cast<std::uint8_t>(128 + 60 * std::sin(fx / 9.0) * std::cos(fy / 11.0)),
+                                            cv::saturate_cast<std::uint8_t>(100 + 0.2 * fx + 40 * std::sin((fx + fy) / 13.0)),
+                                            cv::saturate_cast<std::uint8_t>(60 + 0.3 * fy + 30 * std::cos(fx / 7.0)));
+    }
+  }
+  return frame;
+}
+
+// The FFHQ template shrunk to a face about 200 px wide, turned by `degrees` and placed at
+// `offset`, so the aligned crop magnifies the frame 2.56×.
+face::Face placed_face(cv::Point2f offset, double degrees) {
+  const auto t = face::ffhq_template(200);
+  const double a = degrees * CV_PI / 180.0;
+  face::Face f;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const cv::Point2f p = t[i] - cv::Point2f(100, 100);
+    f.kps[i] = offset + cv::Point2f(static_cast<float>(p.x * std::cos(a) - p.y * std::sin(a)),
+                                    static_cast<float>(p.x * std::sin(a) + p.y * std::cos(a)));
+  }
+  f.has_kps = true;
+  f.box = cv::Rect2f(offset - cv::Point2f(100, 100), cv::Size2f(200, 200));
+  return f;
+}
+
+cv::Rect region_of(const cv::Mat& frame, const face::Face& f) {
+  return paste_region(frame.size(), 512, face::align_to(f.kps, face::ffhq_template(512)));
+}
+
+TEST(FaceEnhancer, ReadsTheDeclaredSizes) {
+  FaceEnhancer enhancer(test::fixture_model("GFPGANv1.4.onnx"), runtime::SessionPolicy{});
+  EXPECT_EQ(enhancer.name(), "face_enhancer");
+  EXPECT_EQ(enhancer.input_size(), 512);
+  EXPECT_EQ(enhancer.output_size(), 512);
+  EXPECT_FALSE(enhancer.needs_landmarks());
+}
+
+TEST(FaceEnhancer, RefusesModelsOfOtherShapes) {
+  // w600k_r50: [N,3,112,112] → [N,512]; inswapper: two inputs; det_10g: dynamic H×W, 9 outputs.
+  for (const char* name : {"w600k_r50.onnx", "inswapper_128.onnx", "det_10g.onnx"}) {
+    try {
+      FaceEnhancer enhancer(test::fixture_model(name), runtime::SessionPolicy{});
+      ADD_FAILURE() << name << ": accepted";
+    } catch (const runtime::ModelError& e) {
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("face enhancer"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(FaceEnhancer, IdentityModelLeavesTheFaceAndTouchesNothingElse) {
+  FaceEnhancer enhancer(test::fixture_model("GFPGANv1.4.onnx"), runtime::SessionPolicy{});
+  for (const double degrees : {0.0, 17.0}) {
+    SCOPED_TRACE(degrees);
+    cv::Mat frame = textured_frame();
+    const cv::Mat before = frame.clone();
+    const auto target = placed_face({300, 220}, degrees);
+    const auto region = region_of(frame, target);
+    ASSERT_FALSE(region.empty());
+    ASSERT_EQ(region & cv::Rect(0, 0, frame.cols, frame.rows), region);  // the whole face is in the frame
+
+    enhancer.process(frame, target);
+
+    cv::Mat diff;
+    cv::absdiff(frame, before, diff);
+    double worst = 0;
+    cv::minMaxLoc(diff(region).reshape(1), nullptr, &worst);
+    // Two bilinear warps and one 8-bit rounding of the crop.
+    EXPECT_LE(worst, 3.0);
+    // Something was pasted: the round trip is not bit-exact everywhere.
+    EXPECT_GT(cv::countNonZero(diff(region).reshape(1)), 0);
+    diff(region).setTo(0);
+    EXPECT_EQ(cv::countNonZero(diff.reshape(1)), 0);
+  }
+}
+
+TEST(FaceEnhancer, ProcessIsSafeFromSeveralThreads) {
+  FaceEnhancer enhancer(test::fixture_model("GFPGANv1.4.onnx"), runtime::SessionPolicy{});
+  const auto target = placed_face({320, 240}, 5.0);
+  cv::Mat expected = textured_frame();
+  enhancer.process(expected, target);
+
+  constexpr int kThreads = 4;
+  std::vector<cv::Mat> frames(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    frames[static_cast<std::size_t>(i)] = textured_frame();
+    threads.emplace_back([&, i] {
+      for (int k = 0; k < 2; ++k) {
+        cv::Mat copy = textured_frame();
+        enhancer.process(copy, target);
+        if (k == 1) frames[static_cast<std::size_t>(i)] = copy;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& frame : frames) {
+    cv::Mat diff;
+    cv::absdiff(frame, expected, diff);
+    EXPECT_EQ(cv::countNonZero(diff.reshape(1)), 0);
+  }
+}
+
+TEST(ScaleTransform, OneKeepsTheTransform) {
+  const cv::Matx23d m(0.8, -0.3, 12.5, 0.3, 0.8, -40.25);
+  const auto same = scale_transform(m, 1.0);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(same.val[i], m.val[i]);
+}
+
+TEST(ScaleTransform, TwiceTheCropCoversTheSameArea) {
+  const cv::Matx23d m(0.8, -0.3, 12.5, 0.3, 0.8, -40.25);
+  const auto twice = scale_transform(m, 2.0);
+  const auto back = face::invert(m);
+  // The 512 crop's outer pixel edges (−0.5 and 511.5) are the 1024 crop's (−0.5 and 1023.5),
+  // and its pixel centres land halfway between two 1024 centres.
+  const std::pair<cv::Point2f, cv::Point2f> cases[] = {
+      {{-0.5f, -0.5f}, {-0.5f, -0.5f}},
+      {{511.5f, -0.5f}, {1023.5f, -0.5f}},
+      {{511.5f, 511.5f}, {1023.5f, 1023.5f}},
+      {{0.0f, 0.0f}, {0.5f, 0.5f}},
+      {{255.5f, 100.0f}, {511.5f, 200.5f}},
+  };
+  for (const auto& [at512, at1024] : cases) {
+    const auto frame_point = face::apply(back, at512);
+    const auto p = face::apply(twice, frame_point);
+    EXPECT_NEAR(p.x, at1024.x, 1e-3);
+    EXPECT_NEAR(p.y, at1024.y, 1e-3);
+  }
+  // paste_back's box for the 1024 crop is the 512 crop's, within a pixel (a transform that keeps
+  // the whole crop inside the frame, so no side is clipped).
+  const cv::Matx23d inside(0.8, -0.3, -500, 0.3, 0.8, -600);
+  const auto region512 = paste_region({4000, 4000}, 512, inside);
+  const auto region1024 = paste_region({4000, 4000}, 1024, scale_transform(inside, 2.0));
+  ASSERT_GT(region512.x, 0);
+  ASSERT_GT(region512.y, 0);
+  EXPECT_LE(std::abs(region512.x - region1024.x), 1);
+  EXPECT_LE(std::abs(region512.y - region1024.y), 1);
+  EXPECT_LE(std::abs(region512.br().x - region1024.br().x), 1);
+  EXPECT_LE(std::abs(region512.br().y - region1024.br().y), 1);
+}
+
+}  // namespace
+}  // namespace dlc::processors

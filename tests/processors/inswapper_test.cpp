@@ -1,0 +1,162 @@
+#include "processors/inswapper.hpp"
+
+#include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <numeric>
+
+#include "face/alignment.hpp"
+#include "support/paths.hpp"
+
+namespace dlc::processors {
+namespace {
+
+float fixture_emap(std::size_t i, std::size_t j) { return static_cast<float>(static_cast<int>((i * 512 + j) % 7) - 3) / 8.0f; }
+
+std::vector<float> unit_embedding() {
+  std::vector<float> e(512);
+  for (std::size_t k = 0; k < e.size(); ++k) e[k] = std::sin(0.1f * static_cast<float>(k) + 0.3f);
+  const float norm = std::sqrt(std::inner_product(e.begin(), e.end(), e.begin(), 0.0f));
+  for (auto& v : e) v /= norm;
+  return e;
+}
+
+TEST(Emap, ReadsTheExactMatrix) {
+  const auto emap = read_emap(test::fixture_model("inswapper_128.onnx"));
+  ASSERT_EQ(emap.size(), 512u * 512u);
+  for (std::size_t i = 0; i < 512; ++i) {
+    for (std::size_t j = 0; j < 512; ++j) ASSERT_EQ(emap[i * 512 + j], fixture_emap(i, j)) << i << "," << j;
+  }
+  // The fp16 file's emap holds the same values, which float16 represents exactly.
+  EXPECT_EQ(read_emap(test::fixture_model("inswapper_128_fp16.onnx")), emap);
+}
+
+TEST(Emap, BadFilesAreClearErrors) {
+  const auto dir = test::make_temp_dir();
+  const auto source = test::fixture_model("inswapper_128.onnx");
+  {
+    // Truncated in the middle of the emap.
+    std::ifstream in(source, std::ios::binary);
+    std::vector<char> bytes(std::filesystem::file_size(source) - 4096);
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(dir / "truncated.onnx", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  std::ofstream(dir / "text.onnx") << "not a model at all";
+  for (const char* name : {"truncated.onnx", "text.onnx"}) {
+    try {
+      read_emap(dir / name);
+      ADD_FAILURE() << name << ": no error";
+    } catch (const runtime::ModelError& e) {
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    }
+  }
+  // A model whose last initializer is something else.
+  EXPECT_THROW(read_emap(test::fixture_model("w600k_r50.onnx")), runtime::ModelError);
+  std::filesystem::remove_all(dir);
+}
+
+// insightface: latent = normalise(embedding · emap), computed here independently in doubles.
+TEST(Inswapper, LatentIsTheNormalisedProduct) {
+  const auto embedding = unit_embedding();
+  std::vector<double> expected(512, 0.0);
+  for (std::size_t i = 0; i < 512; ++i) {
+    for (std::size_t j = 0; j < 512; ++j) expected[j] += static_cast<double>(embedding[i]) * fixture_emap(i, j);
+  }
+  const double norm = std::sqrt(std::inner_product(expected.begin(), expected.end(), expected.begin(), 0.0));
+  InswapperSwapper swapper(test::fixture_model("inswapper_128.onnx"), runtime::SessionPolicy{}, embedding);
+  ASSERT_EQ(swapper.latent().size(), 512u);
+  for (std::size_t j = 0; j < 512; ++j) ASSERT_NEAR(swapper.latent()[j], expected[j] / norm, 1e-5) << j;
+}
+
+// A face whose five points are the 128 template shifted by (200, 100): the crop is exactly the
+// frame's 128×128 block at (200, 100), so the model's input is known pixel by pixel.
+face::Face shifted_template_face() {
+  face::Face f;
+  const auto t = face::arcface_template(128);
+  for (std::size_t i = 0; i < 5; ++i) f.kps[i] = t[i] + cv::Point2f(200, 100);
+  f.has_kps = true;
+  f.box = cv::Rect2f(200, 100, 128, 128);
+  return f;
+}
+
+cv::Mat textured_frame() {
+  cv::Mat frame(480, 640, CV_8UC3);
+  for (int y = 0; y < frame.rows; ++y) {
+    for (int x = 0; x < frame.cols; ++x) {
+      frame.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<std::uint8_t>((3 * x + y) % 256),
+                                            static_cast<std::uint8_t>((x + 5 * y) % 256), static_cast<std::uint8_t>((x * y) % 256));
+    }
+  }
+  return frame;
+}
+
+void expect_fixture_swap(const char* model, int tolerance) {
+  const auto embedding = unit_embedding();
+  InswapperSwapper swapper(test::fixture_model(model), runtime::SessionPolicy{}, embedding);
+  const auto frame = textured_frame();
+  cv::Matx23d frame_to_crop;
+  const auto crop = swapper.swap_crop(frame, shifted_template_face(), frame_to_crop);
+  ASSERT_EQ(crop.size(), cv::Size(128, 128));
+  EXPECT_NEAR(frame_to_crop(0, 2), -200.0, 1e-3);
+  EXPECT_NEAR(frame_to_crop(1, 2), -100.0, 1e-3);
+  // The fixture computes clip(1 − target + mean(source)) with target = RGB/255, source = latent.
+  const auto& latent = swapper.latent();
+  const double mean = std::accumulate(latent.begin(), latent.end(), 0.0) / 512.0;
+  int worst = 0;
+  for (int y = 0; y < 128; ++y) {
+    for (int x = 0; x < 128; ++x) {
+      const auto in = frame.at<cv::Vec3b>(100 + y, 200 + x);
+      const auto out = crop.at<cv::Vec3b>(y, x);
+      for (int c = 0; c < 3; ++c) {
+        const double expected = std::clamp(1.0 - in[c] / 255.0 + mean, 0.0, 1.0) * 255.0;
+        worst = std::max(worst, static_cast<int>(std::lround(std::abs(out[c] - expected))));
+      }
+    }
+  }
+  EXPECT_LE(worst, tolerance) << model;
+}
+
+TEST(Inswapper, FixtureEndToEndFloat32) { expect_fixture_swap("inswapper_128.onnx", 1); }
+
+// The fp16 file: inputs converted to float16 at the boundary, the output back to float32.
+TEST(Inswapper, FixtureEndToEndFloat16) {
+  InswapperSwapper swapper(test::fixture_model("inswapper_128_fp16.onnx"), runtime::SessionPolicy{}, unit_embedding());
+  EXPECT_TRUE(swapper.float16());
+  expect_fixture_swap("inswapper_128_fp16.onnx", 2);
+}
+
+TEST(Inswapper, ProcessPastesOnlyAroundTheFace) {
+  InswapperSwapper swapper(test::fixture_model("inswapper_128.onnx"), runtime::SessionPolicy{}, unit_embedding());
+  auto frame = textured_frame();
+  const auto before = frame.clone();
+  swapper.process(frame, shifted_template_face());
+  cv::Mat diff;
+  cv::absdiff(frame, before, diff);
+  EXPECT_GT(cv::countNonZero(diff(cv::Rect(232, 132, 64, 64)).reshape(1)), 1000);  // the face changed
+  diff(paste_region(frame.size(), 128, face::align_to(shifted_template_face().kps, face::arcface_template(128))))
+      .setTo(0);
+  EXPECT_EQ(cv::countNonZero(diff.reshape(1)), 0);
+}
+
+// An all-black crop makes the fixture's output constant (clip saturates): detected, reported,
+// and the face is left as it was.
+TEST(Inswapper, ConstantOutputLeavesTheFaceUnchanged) {
+  InswapperSwapper swapper(test::fixture_model("inswapper_128.onnx"), runtime::SessionPolicy{}, unit_embedding());
+  cv::Mat frame(480, 640, CV_8UC3, cv::Scalar::all(0));
+  const auto before = frame.clone();
+  swapper.process(frame, shifted_template_face());
+  cv::Mat diff;
+  cv::absdiff(frame, before, diff);
+  EXPECT_EQ(cv::countNonZero(diff.reshape(1)), 0);
+}
+
+TEST(Inswapper, RefusesOtherModels) {
+  EXPECT_THROW(InswapperSwapper(test::fixture_model("GFPGANv1.4.onnx"), runtime::SessionPolicy{}, unit_embedding()),
+               runtime::ModelError);
+}
+
+}  // namespace
+}  // namespace dlc::processors
