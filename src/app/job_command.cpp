@@ -29,6 +29,7 @@ pipeline::ImageJobOptions image_job_options(const JobOptions& job, int threads) 
   options.output = job.output;
   options.many_faces = job.many_faces;
   options.mouth_mask = job.mouth_mask;
+  options.map_faces = job.map_faces;
   options.target_selector = *face::parse_selector(job.face_selector);
   options.chain.frame_processors = job.frame_processors;
   options.chain.paste_mode = job.paste_back == "legacy" ? processors::PasteMode::kLegacy : processors::PasteMode::kSoftMask;

@@ -10,10 +10,12 @@
 namespace dlc::pipeline {
 namespace {
 
-constexpr const char* kBlazeFaceFront = "face_detection_front_128x128_barracuda.onnx";
-// The 256 model finds faces down to ~50 px in a 720p frame, the 128 one down to ~150 px (both
-// measured on the Debian photos scaled into 1280×720), at 3-4× the time.
-constexpr const char* kBlazeFaceBack = "face_detection_back_256x256_barracuda.onnx";
+// The 256 ("back camera") model finds faces down to ~50 px in a 720p frame, the 128 ("front",
+// selfie) model only down to ~150 px (both measured on the Debian photos scaled into 1280×720),
+// so a frame with several faces of different sizes needs the 256 one; it costs 3-4× the time
+// (~10 ms). The 128 model is the second pass.
+constexpr const char* kBlazeFacePrimary = "face_detection_back_256x256_barracuda.onnx";
+constexpr const char* kBlazeFaceSecond = "face_detection_front_128x128_barracuda.onnx";
 
 std::optional<std::filesystem::path> usable_file(std::string_view role, const std::vector<std::filesystem::path>& path,
                                                  bool warn = false) {
@@ -32,7 +34,7 @@ std::optional<std::filesystem::path> find_blazeface(const std::vector<std::files
   dirs.emplace_back(DLC_BLAZEFACE_DIR);
   for (const auto& dir : dirs) {
     std::error_code ec;
-    if (std::filesystem::is_regular_file(dir / kBlazeFaceFront, ec)) return dir / kBlazeFaceFront;
+    if (std::filesystem::is_regular_file(dir / kBlazeFacePrimary, ec)) return dir / kBlazeFacePrimary;
   }
   return std::nullopt;
 }
@@ -51,7 +53,7 @@ DetectorChoice choose_detector(const AnalyserOptions& options) {
       return {"blazeface", *blaze, kind == "auto" ? "no det_10g.onnx; BlazeFace needs no download" : "asked for"};
     }
     if (kind == "blazeface") {
-      throw runtime::ModelError(kBlazeFaceFront, "not found in the models folders or " + std::string(DLC_BLAZEFACE_DIR) +
+      throw runtime::ModelError(kBlazeFacePrimary, "not found in the models folders or " + std::string(DLC_BLAZEFACE_DIR) +
                                                      "; run scripts/setup.sh");
     }
   }
@@ -83,19 +85,19 @@ face::FaceDetector& FaceAnalyser::detector() {
   return *detector_;
 }
 
-face::FaceDetector* FaceAnalyser::small_face_detector() {
+face::FaceDetector* FaceAnalyser::second_pass_detector() {
   std::lock_guard lock(mutex_);
-  if (!small_face_detector_) {
+  if (!second_pass_detector_) {
     if (choice_.kind == "dlib") {
-      small_face_detector_ = std::make_unique<face::DlibDetector>(1);
+      second_pass_detector_ = std::make_unique<face::DlibDetector>(1);
     } else if (choice_.kind == "blazeface") {
-      const auto back = choice_.model.parent_path() / kBlazeFaceBack;
+      const auto second = choice_.model.parent_path() / kBlazeFaceSecond;
       std::error_code ec;
-      if (!std::filesystem::is_regular_file(back, ec)) return nullptr;
-      small_face_detector_ = std::make_unique<face::BlazeFaceDetector>(back, options_.policy, options_.detector_score);
+      if (!std::filesystem::is_regular_file(second, ec)) return nullptr;
+      second_pass_detector_ = std::make_unique<face::BlazeFaceDetector>(second, options_.policy, options_.detector_score);
     }
   }
-  return small_face_detector_.get();
+  return second_pass_detector_.get();
 }
 
 void FaceAnalyser::landmarks_into(const cv::Mat& bgr, face::Face& face) {
@@ -120,7 +122,7 @@ std::vector<face::Face> FaceAnalyser::detect(const cv::Mat& bgr) {
   // so the doubled image (4× the time) finds faces of 40 px; BlazeFace's 256 model sees faces a
   // third the size its 128 model needs. Not always: these passes bring false positives.
   if (faces.empty()) {
-    if (auto* second = small_face_detector()) faces = second->detect(bgr);
+    if (auto* second = second_pass_detector()) faces = second->detect(bgr);
   }
   for (auto& face : faces) {
     if (face.has_kps) continue;
@@ -162,7 +164,7 @@ std::vector<std::string> FaceAnalyser::loaded() const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> names;
   if (detector_) names.emplace_back("detector");
-  if (small_face_detector_) names.emplace_back("small-face detector");
+  if (second_pass_detector_) names.emplace_back("second-pass detector");
   if (landmarks106_) names.emplace_back("landmarks106");
   if (dlib_landmarks_) names.emplace_back("dlib68");
   if (recognizer_) names.emplace_back("recognizer");

@@ -30,8 +30,8 @@ struct DetectorChoice {
   std::string reason;
 };
 
-// The BlazeFace model shipped by npm: in the models folders first, then where scripts/setup.sh
-// put it.
+// The BlazeFace model shipped by npm (its 256 model; the 128 one beside it is the second pass):
+// in the models folders first, then where scripts/setup.sh put it.
 std::optional<std::filesystem::path> find_blazeface(const std::vector<std::filesystem::path>& search_path);
 
 // "auto": det_10g.onnx (valid signature) → SCRFD; else BlazeFace; else dlib's HOG detector. A
@@ -47,7 +47,7 @@ class FaceAnalyser {
 
   // Faces best first, in frame pixels, each with its five keypoints: SCRFD gives them; for the
   // other detectors a landmark model (2d106det.onnx, else dlib's 68 points) completes them.
-  // BlazeFace and dlib look once more for small faces when the first pass finds none.
+  // BlazeFace and dlib look once more when the first pass finds none.
   std::vector<face::Face> detect(const cv::Mat& bgr);
   // Adds the 512-value unit embedding (w600k_r50.onnx) to a face with keypoints.
   void embed(const cv::Mat& bgr, face::Face& face);
@@ -59,14 +59,15 @@ class FaceAnalyser {
   const runtime::SessionPolicy& policy() const { return options_.policy; }
   // Frees the recognizer once the source face has been read (its session and arena share).
   void release_recognizer();
-  // What is loaded now, for logs and tests: "detector", "small-face detector", "landmarks106",
+  // What is loaded now, for logs and tests: "detector", "second-pass detector", "landmarks106",
   // "dlib68", "recognizer".
   std::vector<std::string> loaded() const;
 
  private:
   face::FaceDetector& detector();
-  // A second pass for frames where the first finds nothing: nullptr when there is none.
-  face::FaceDetector* small_face_detector();
+  // A second pass for frames where the first finds nothing (dlib on the doubled image,
+  // BlazeFace's other model): nullptr when there is none.
+  face::FaceDetector* second_pass_detector();
   void landmarks_into(const cv::Mat& bgr, face::Face& face);
 
   AnalyserOptions options_;
@@ -76,7 +77,7 @@ class FaceAnalyser {
 
   mutable std::mutex mutex_;  // guards the lazy members below
   std::unique_ptr<face::FaceDetector> detector_;
-  std::unique_ptr<face::FaceDetector> small_face_detector_;
+  std::unique_ptr<face::FaceDetector> second_pass_detector_;
   std::unique_ptr<face::Landmarks106> landmarks106_;
   std::unique_ptr<face::DlibLandmarks> dlib_landmarks_;
   std::unique_ptr<face::Recognizer> recognizer_;

@@ -1,11 +1,15 @@
 #include "pipeline/image_job.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <opencv2/imgcodecs.hpp>
 #include <unistd.h>
 
+#include <algorithm>
+#include <memory>
 #include <system_error>
 
+#include "pipeline/face_map.hpp"
 #include "processors/mouth_mask.hpp"
 
 namespace dlc::pipeline {
@@ -66,18 +70,48 @@ ImageJobReport run_image_job(const ImageJobOptions& options) {
   report.detector = analyser.detector_choice().kind;
   auto faces = analyser.detect(frame);
   report.target_faces = faces.size();
-  std::vector<std::size_t> chosen;
-  if (options.many_faces) {
-    for (std::size_t i = 0; i < faces.size(); ++i) chosen.push_back(i);
+  // Each chosen face with the chain that processes it.
+  std::vector<std::pair<std::size_t, const ProcessorChain*>> work;
+  std::vector<std::unique_ptr<ProcessorChain>> mapped_chains;
+  if (!options.map_faces.empty()) {
+    // Positions count from the left, as a person reads the target.
+    std::ranges::stable_sort(faces, [](const face::Face& a, const face::Face& b) { return a.box.x < b.box.x; });
+    bool embedded = false;
+    for (const auto& mapping : read_face_map(options.map_faces)) {
+      std::optional<std::size_t> index;
+      if (mapping.target_face) {
+        if (*mapping.target_face < faces.size()) index = mapping.target_face;
+      } else {
+        if (!embedded) {
+          for (auto& f : faces) analyser.embed(frame, f);
+          embedded = true;
+        }
+        const auto reference = read_image(*mapping.reference, "reference");
+        auto ref_faces = analyser.detect(reference);
+        const auto ref = face::select_face(ref_faces, face::Selector::kLargest);
+        if (!ref) throw InputError(fmt::format("no face found in the reference image '{}'", mapping.reference->string()));
+        analyser.embed(reference, ref_faces[*ref]);
+        index = face::nearest_face(faces, ref_faces[*ref].embedding);
+      }
+      if (!index) {
+        spdlog::warn("map-faces: no target face for {} (the target has {} faces)", mapping.source.string(), faces.size());
+        continue;
+      }
+      mapped_chains.push_back(std::make_unique<ProcessorChain>(chain, read_image(mapping.source, "mapped source"),
+                                                               mapping.source.string(), analyser));
+      work.emplace_back(*index, mapped_chains.back().get());
+    }
+  } else if (options.many_faces) {
+    for (std::size_t i = 0; i < faces.size(); ++i) work.emplace_back(i, &chain);
   } else if (const auto one = face::select_face(faces, options.target_selector)) {
-    chosen.push_back(*one);
+    work.emplace_back(*one, &chain);
   }
-  for (const auto i : chosen) {
+  for (const auto& [i, face_chain] : work) {
     auto& target = faces[i];
-    if (chain.needs_landmarks() || options.mouth_mask) analyser.add_landmarks(frame, target);
+    if (face_chain->needs_landmarks() || options.mouth_mask) analyser.add_landmarks(frame, target);
     processors::SavedMouth mouth;
     if (options.mouth_mask) mouth = processors::save_mouth(frame, target);
-    chain.process(frame, target);
+    face_chain->process(frame, target);
     if (options.mouth_mask) processors::restore_mouth(frame, mouth);
     ++report.processed_faces;
   }

@@ -15,6 +15,7 @@ struct ImageJobOptions {
   std::filesystem::path output;  // a file, or an existing folder
   bool many_faces = false;
   bool mouth_mask = false;
+  std::filesystem::path map_faces;  // --map-faces file; empty = off
   face::Selector target_selector = face::Selector::kLeftmost;
   ChainOptions chain;
   AnalyserOptions analyser;

@@ -33,15 +33,25 @@ class ProcessorChain {
   // Throws InputError when the source holds no face, runtime::ModelError for a missing model.
   ProcessorChain(const cv::Mat& source_bgr, const std::string& source_name, FaceAnalyser& analyser,
                  const ChainOptions& options);
+  // The same chain with another source face (--map-faces): a new swapper, the other processors
+  // (enhancers and their sessions) shared.
+  ProcessorChain(const ProcessorChain& base, const cv::Mat& source_bgr, const std::string& source_name,
+                 FaceAnalyser& analyser);
 
-  const std::vector<std::unique_ptr<processors::FaceProcessor>>& processors() const { return processors_; }
+  const std::vector<std::shared_ptr<processors::FaceProcessor>>& processors() const { return processors_; }
   bool needs_landmarks() const;
   // "face_swapper (inswapper_128.onnx)", "face_enhancer (GFPGANv1.4.onnx)", ...
   const std::vector<std::string>& description() const { return description_; }
   void process(cv::Mat& frame, const face::Face& target) const;
 
  private:
-  std::vector<std::unique_ptr<processors::FaceProcessor>> processors_;
+  // The swapper for a source, and its description; null when the chain has no face_swapper.
+  std::pair<std::shared_ptr<processors::FaceProcessor>, std::string> make_swapper(const cv::Mat& source_bgr,
+                                                                                  const std::string& source_name,
+                                                                                  FaceAnalyser& analyser) const;
+
+  ChainOptions options_;
+  std::vector<std::shared_ptr<processors::FaceProcessor>> processors_;
   std::vector<std::string> description_;
 };
 

@@ -42,6 +42,16 @@ constexpr int kLargestFastPrime = 7;
 // (and a contrasty one is not flattened to nothing); 3 is well beyond two real faces' ratio.
 constexpr double kMaxStdRatio = 3.0;
 
+// A size × type view of buffer, which only ever grows: a thread's scratch image, reused by
+// faces of every size (a video's face changes size each frame, and each triangle has its own)
+// where create() would allocate anew at each new size.
+cv::Mat scratch(cv::Mat& buffer, cv::Size size, int type) {
+  if (buffer.type() != type || buffer.cols < size.width || buffer.rows < size.height) {
+    buffer.create(std::max(buffer.rows, size.height), std::max(buffer.cols, size.width), type);
+  }
+  return buffer(cv::Rect(cv::Point(0, 0), size));
+}
+
 bool fast_clone_length(int w) {
   int n = 2 * w - 2;
   if (n <= 0) return false;
@@ -182,11 +192,15 @@ void blend(cv::Mat& frame, const cv::Mat& face, const cv::Mat& alpha) {
 // Reinhard et al. 2001 ("Color Transfer between Images") in OpenCV's 8-bit LAB: each channel of
 // face inside mask is moved to the mean and std of target's inside the same mask. The per-channel
 // affine map is applied as a lookup table, so the face is converted once each way and never
-// leaves 8 bits.
+// leaves 8 bits. The face's statistics are measured on the warped face each time rather than
+// once on the source: the warp weighs each source triangle by its target's area (a turned head
+// shrinks one cheek, an open mouth grows the lips), and one masked meanStdDev is cheap.
 void transfer_colour(cv::Mat& face, const cv::Mat& target, const cv::Mat& mask) {
-  thread_local cv::Mat face_lab;
-  thread_local cv::Mat target_lab;
+  thread_local cv::Mat face_lab_buffer;
+  thread_local cv::Mat target_lab_buffer;
   thread_local cv::Mat lut;
+  cv::Mat face_lab = scratch(face_lab_buffer, face.size(), CV_8UC3);
+  cv::Mat target_lab = scratch(target_lab_buffer, face.size(), CV_8UC3);
   cv::cvtColor(face, face_lab, cv::COLOR_BGR2Lab);
   cv::cvtColor(target, target_lab, cv::COLOR_BGR2Lab);
   cv::Scalar face_mean, face_std, target_mean, target_std;
@@ -237,17 +251,17 @@ void ClassicSwapper::process(cv::Mat& frame, const face::Face& target) {
   if (box.empty()) return;
   const cv::Point2f origin(box.tl());
 
-  thread_local cv::Mat face;      // the source face warped onto the target, region-sized
-  thread_local cv::Mat covered;   // which of face's pixels a triangle wrote
-  thread_local cv::Mat patch;
-  thread_local cv::Mat triangle_mask;
-  thread_local cv::Mat seam;
-  thread_local cv::Mat alpha;
-  thread_local cv::Mat clone_mask;
-  thread_local cv::Mat cloned;
-  face.create(box.size(), CV_8UC3);
+  thread_local cv::Mat face_buffer;
+  thread_local cv::Mat covered_buffer;
+  thread_local cv::Mat patch_buffer;
+  thread_local cv::Mat triangle_buffer;
+  thread_local cv::Mat seam_buffer;
+  thread_local cv::Mat alpha_buffer;
+  thread_local cv::Mat clone_mask_buffer;
+  thread_local cv::Mat cloned_buffer;
+  cv::Mat face = scratch(face_buffer, box.size(), CV_8UC3);  // the source face warped onto the target
+  cv::Mat covered = scratch(covered_buffer, box.size(), CV_8U);  // which of face's pixels a triangle wrote
   face.setTo(cv::Scalar::all(0));
-  covered.create(box.size(), CV_8U);
   covered.setTo(0);
 
   // (1) Each source triangle onto its target triangle, over the triangle's box only. The union
@@ -275,9 +289,10 @@ void ClassicSwapper::process(cv::Mat& frame, const face::Face& target) {
       local[k] = to[k] - cv::Point2f(rect.tl());
       corners[k] = fixed_point(local[k]);
     }
-    triangle_mask.create(rect.size(), CV_8U);
+    cv::Mat triangle_mask = scratch(triangle_buffer, rect.size(), CV_8U);
     if (!rasterise(corners[0], corners[1], corners[2], triangle_mask)) continue;
     // Reading the whole source crop lets bilinear sampling at the triangle's edges see real pixels.
+    cv::Mat patch = scratch(patch_buffer, rect.size(), CV_8UC3);
     cv::warpAffine(source_, patch, triangle_affine(from, local), rect.size(), cv::INTER_LINEAR, cv::BORDER_REFLECT_101);
     patch.copyTo(face(rect), triangle_mask);
     cv::Mat covered_rect = covered(rect);
@@ -296,10 +311,11 @@ void ClassicSwapper::process(cv::Mat& frame, const face::Face& target) {
   // as far as the outline: nothing outside the face's hull changes, and there is no hard step.
   const auto outline = cv::boundingRect(target.landmarks);
   const int inset = std::max(1, std::min(outline.width, outline.height) / kSeamInsetDivisor);
+  cv::Mat seam = scratch(seam_buffer, box.size(), CV_8U);
   cv::erode(covered, seam, cv::Mat(), cv::Point(-1, -1), inset);
   const auto seam_box = cv::boundingRect(seam);
   if (seam_box.empty()) return;  // a face of a few pixels: nothing to swap
-  const cv::Mat* pasted = &face;
+  cv::Mat pasted = face;
   if (seam_box.x >= kCloneClearance && seam_box.y >= kCloneClearance &&
       seam_box.br().x <= box.width - kCloneClearance && seam_box.br().y <= box.height - kCloneClearance) {
     // The solver's box is set to a size it is fast for: the mask is trimmed to it, or given a
@@ -308,19 +324,21 @@ void ClassicSwapper::process(cv::Mat& frame, const face::Face& target) {
     const auto [x, width] = clone_span(seam_box.x, seam_box.width, box.width, inset);
     const auto [y, height] = clone_span(seam_box.y, seam_box.height, box.height, inset);
     const cv::Rect window(x, y, width, height);
-    clone_mask.create(box.size(), CV_8U);
+    cv::Mat clone_mask = scratch(clone_mask_buffer, box.size(), CV_8U);
     clone_mask.setTo(0);
     seam(window).copyTo(clone_mask(window));
     clone_mask.at<std::uint8_t>(window.tl()) = 255;
     clone_mask.at<std::uint8_t>(window.br() - cv::Point(1, 1)) = 255;
     // seamlessClone centres the mask's box on this point: the face stays where it is.
+    cv::Mat cloned = scratch(cloned_buffer, box.size(), CV_8UC3);
     cv::seamlessClone(face, destination, clone_mask, window.tl() + cv::Point(width / 2, height / 2), cloned,
                       cv::NORMAL_CLONE);
-    pasted = &cloned;
+    pasted = cloned;
   }
+  cv::Mat alpha = scratch(alpha_buffer, box.size(), CV_8U);
   cv::GaussianBlur(seam, alpha, cv::Size(2 * inset + 1, 2 * inset + 1), 0);
   cv::bitwise_and(alpha, covered, alpha);  // the blur's tail never reaches past what was warped
-  blend(destination, *pasted, alpha);
+  blend(destination, pasted, alpha);
 }
 
 }  // namespace dlc::processors

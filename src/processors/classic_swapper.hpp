@@ -18,7 +18,12 @@ namespace dlc::processors {
 //
 // Only the source face's neighbourhood is kept, not the source image. process() reads and
 // writes only region(frame, target landmarks) and may run on several threads at once: its
-// scratch images are per thread, and what it reads from *this is fixed after construction.
+// scratch images are per thread (grown to the largest face each thread has seen, about ten
+// region-sized 8-bit images), and what it reads from *this is fixed after construction.
+//
+// What the method cannot do: a source mouth that is closed has no inside to give a target mouth
+// that is open, so there its lips are stretched across the target's teeth; and the source's
+// resolution is kept, so a small source face on a large target face looks soft.
 class ClassicSwapper : public FaceProcessor {
  public:
   using Triangle = std::array<int, 3>;  // indices into the landmarks

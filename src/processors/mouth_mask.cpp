@@ -10,8 +10,8 @@
 namespace dlc::processors {
 namespace {
 
-constexpr float kGrowth = 1.15f;        // the lips plus a margin, so the seam falls on skin
-constexpr double kFeatherPerWidth = 0.15;  // blur σ as a share of the mouth's width
+constexpr float kGrowth = 1.3f;  // the lips plus a margin, so the seam falls on skin
+constexpr double kFeatherPerWidth = 0.06;  // blur σ as a share of the mouth's width: soft, yet opaque inside
 
 std::vector<cv::Point2f> lip_outline(const face::Face& face) {
   const auto& p = face.landmarks;

@@ -167,3 +167,99 @@ TEST_F(ImageJob, EnhancerWithoutItsModelNamesTheFile) {
 
 }  // namespace
 }  // namespace dlc::pipeline
+
+namespace dlc::pipeline {
+namespace {
+
+// Both photos side by side (grace cut to 512×512): a target with two faces, astronaut on the left.
+std::filesystem::path two_faces(const std::filesystem::path& dir) {
+  const auto left = cv::imread(media("astronaut.png").string(), cv::IMREAD_COLOR);
+  const auto right = cv::imread(media("grace_hopper.jpg").string(), cv::IMREAD_COLOR)(cv::Rect(0, 0, 512, 512));
+  cv::Mat both;
+  cv::hconcat(left, right, both);
+  const auto path = dir / "two.png";
+  cv::imwrite(path.string(), both);
+  return path;
+}
+
+int changed_pixels(const cv::Mat& a, const cv::Mat& b, const cv::Rect& where) {
+  cv::Mat diff;
+  cv::absdiff(a(where), b(where), diff);
+  return cv::countNonZero(diff.reshape(1));
+}
+
+TEST_F(ImageJob, ManyFacesSwapsEveryFace) {
+  auto o = options("grace_hopper.jpg", "astronaut.png", "many.png");
+  o.target = two_faces(dir_);
+  o.many_faces = true;
+  const auto report = run_image_job(o);
+  EXPECT_EQ(report.target_faces, 2u);
+  EXPECT_EQ(report.processed_faces, 2u);
+  const auto before = cv::imread(o.target.string());
+  const auto after = cv::imread(report.output.string());
+  EXPECT_GT(changed_pixels(before, after, {0, 0, 512, 512}), 1000);
+  EXPECT_GT(changed_pixels(before, after, {512, 0, 512, 512}), 1000);
+}
+
+TEST_F(ImageJob, OneFaceByDefaultIsTheLeftmost) {
+  auto o = options("grace_hopper.jpg", "astronaut.png", "one.png");
+  o.target = two_faces(dir_);
+  const auto report = run_image_job(o);
+  EXPECT_EQ(report.processed_faces, 1u);
+  const auto before = cv::imread(o.target.string());
+  const auto after = cv::imread(report.output.string());
+  EXPECT_GT(changed_pixels(before, after, {0, 0, 512, 512}), 1000);
+  EXPECT_EQ(changed_pixels(before, after, {512, 0, 512, 512}), 0);
+}
+
+TEST_F(ImageJob, MapFacesPutsEachSourceOnItsFace) {
+  auto o = options("astronaut.png", "astronaut.png", "mapped.png");
+  o.target = two_faces(dir_);
+  // Only the right face (position 1) gets a source: the left one stays as it was.
+  std::ofstream(dir_ / "map.json") << R"({"mappings": [{"source": ")" << media("astronaut.png").string()
+                                  << R"(", "target_face": 1}]})";
+  o.map_faces = dir_ / "map.json";
+  const auto report = run_image_job(o);
+  EXPECT_EQ(report.processed_faces, 1u);
+  const auto before = cv::imread(o.target.string());
+  const auto after = cv::imread(report.output.string());
+  EXPECT_EQ(changed_pixels(before, after, {0, 0, 512, 512}), 0);
+  EXPECT_GT(changed_pixels(before, after, {512, 0, 512, 512}), 1000);
+}
+
+// --mouth-mask: the target's own mouth comes back after the swap.
+TEST_F(ImageJob, MouthMaskKeepsTheTargetsMouth) {
+  auto plain = options("astronaut.png", "grace_hopper.jpg", "plain.png");
+  auto masked = options("astronaut.png", "grace_hopper.jpg", "masked.png");
+  masked.mouth_mask = true;
+  const auto a = cv::imread(run_image_job(plain).output.string());
+  const auto b = cv::imread(run_image_job(masked).output.string());
+  const auto original = cv::imread(media("grace_hopper.jpg").string());
+  // Grace Hopper's mouth, from dlib's 68 points on the original photo.
+  AnalyserOptions analyser;
+  analyser.detector = "dlib";
+  FaceAnalyser lookup(analyser);
+  auto faces = lookup.detect(original);
+  ASSERT_EQ(faces.size(), 1u);
+  lookup.add_landmarks(original, faces[0]);
+  const auto mouth = cv::boundingRect(std::vector<cv::Point2f>(faces[0].landmarks.begin() + 60, faces[0].landmarks.begin() + 68));
+  cv::Mat plain_diff, masked_diff;
+  cv::absdiff(a(mouth), original(mouth), plain_diff);
+  cv::absdiff(b(mouth), original(mouth), masked_diff);
+  EXPECT_LT(cv::mean(masked_diff)[1] * 3, cv::mean(plain_diff)[1]) << "the inner mouth is the target's again";
+}
+
+TEST_F(ImageJob, EnhancerRunsAfterTheSwap) {
+  const auto models = dir_ / "models";
+  std::filesystem::create_directory(models);
+  std::filesystem::copy_file(test::fixture_model("GFPGANv1.4.onnx"), models / "GFPGANv1.4.onnx");
+  auto o = options("astronaut.png", "grace_hopper.jpg", "enhanced.png", {models});
+  o.chain.frame_processors = {"face_swapper", "face_enhancer"};
+  const auto report = run_image_job(o);
+  EXPECT_EQ(report.processors, (std::vector<std::string>{"face_swapper (classic: no inswapper_128.onnx)",
+                                                         "face_enhancer (GFPGANv1.4.onnx)"}));
+  EXPECT_EQ(report.processed_faces, 1u);
+}
+
+}  // namespace
+}  // namespace dlc::pipeline

@@ -1,0 +1,59 @@
+// Paste-back on 720p and 1080p frames (goal: ≤ 2 ms per face on this machine) and the whole
+// image job on the Debian photos. Never pass/fail. Run: build/bench/dlc_processors_bench
+#include <benchmark/benchmark.h>
+#include <opencv2/core.hpp>
+
+#include <filesystem>
+
+#include "pipeline/image_job.hpp"
+#include "processors/paste_back.hpp"
+
+namespace {
+
+using namespace dlc;
+
+// A face about 220 px wide in the frame: the 128 crop scaled by 0.58 (ArcFace's template puts
+// the eyes 35 px apart in 128, a 220 px face has them ~60 px apart).
+cv::Matx23d face_transform(int width, int height) {
+  const double s = 0.58;
+  return {s, 0, 64 - s * width / 2.0, 0, s, 64 - s * height / 2.0};
+}
+
+void BM_PasteBack(benchmark::State& state) {
+  const int w = static_cast<int>(state.range(0));
+  const int h = static_cast<int>(state.range(1));
+  cv::Mat frame(h, w, CV_8UC3);
+  cv::randu(frame, 0, 255);
+  cv::Mat crop(128, 128, CV_8UC3);
+  cv::randu(crop, 0, 255);
+  const auto transform = face_transform(w, h);
+  const bool legacy = state.range(2) != 0;
+  for (auto _ : state) {
+    const auto region = legacy ? processors::paste_back_legacy(frame, crop, transform)
+                               : processors::paste_back(frame, crop, processors::inswapper_soft_mask(), transform);
+    benchmark::DoNotOptimize(region);
+  }
+  state.SetLabel(legacy ? "legacy mask" : "Deep-Live-Cam soft mask");
+}
+BENCHMARK(BM_PasteBack)->Args({1280, 720, 0})->Args({1920, 1080, 0})->Args({1280, 720, 1})->Args({1920, 1080, 1})
+    ->Unit(benchmark::kMillisecond);
+
+// The whole job as `dlc run` does it, with no downloaded model: read both photos, BlazeFace,
+// dlib's 68 points, the classic swapper, PNG written atomically. Models load on every run, as
+// they do for one `dlc run`.
+void BM_ImageJob(benchmark::State& state) {
+  const auto media = std::filesystem::path(DLC_SOURCE_DIR) / ".cache/media";
+  const auto out = std::filesystem::temp_directory_path() / "dlc-bench-image-job.png";
+  pipeline::ImageJobOptions options;
+  options.source = media / "astronaut.png";
+  options.target = media / "grace_hopper.jpg";
+  options.output = out;
+  options.analyser.search_path = {"/nonexistent-models"};
+  for (auto _ : state) benchmark::DoNotOptimize(pipeline::run_image_job(options));
+  std::filesystem::remove(out);
+}
+BENCHMARK(BM_ImageJob)->Unit(benchmark::kMillisecond)->Iterations(5);
+
+}  // namespace
+
+BENCHMARK_MAIN();
