@@ -96,9 +96,17 @@ InswapperSwapper::InswapperSwapper(const std::filesystem::path& model, const run
   }
 }
 
+cv::Matx23d InswapperSwapper::prepare_target(const cv::Mat& frame, const face::Face& target, std::vector<float>& blob) {
+  thread_local cv::Mat crop;
+  const auto frame_to_crop = face::align_to(target.kps, face::arcface_template(kInswapperSize));
+  face::warp_crop(frame, frame_to_crop, kInswapperSize, crop);
+  blob.resize(3 * static_cast<std::size_t>(kInswapperSize) * kInswapperSize);
+  face::bgr_to_rgb_planar(crop, 0.0f, kInswapperStd, blob.data());
+  return frame_to_crop;
+}
+
 cv::Mat InswapperSwapper::swap_crop(const cv::Mat& frame, const face::Face& target, cv::Matx23d& frame_to_crop) {
   constexpr std::size_t kPlane = static_cast<std::size_t>(kInswapperSize) * kInswapperSize;
-  thread_local cv::Mat crop;
   thread_local std::vector<float> target_blob(3 * kPlane);
   thread_local std::vector<float> output(3 * kPlane);
   thread_local std::vector<Ort::Float16_t> target16(3 * kPlane);
@@ -106,9 +114,7 @@ cv::Mat InswapperSwapper::swap_crop(const cv::Mat& frame, const face::Face& targ
   thread_local std::vector<Ort::Float16_t> output16(3 * kPlane);
   thread_local std::vector<float> source32;
 
-  frame_to_crop = face::align_to(target.kps, face::arcface_template(kInswapperSize));
-  face::warp_crop(frame, frame_to_crop, kInswapperSize, crop);
-  face::bgr_to_rgb_planar(crop, 0.0f, kInswapperStd, target_blob.data());
+  frame_to_crop = prepare_target(frame, target, target_blob);
 
   const std::vector<std::int64_t> image_shape{1, 3, kInswapperSize, kInswapperSize};
   const std::vector<std::int64_t> latent_shape{1, kEmbeddingSize};

@@ -36,6 +36,9 @@ class InswapperSwapper : public FaceProcessor {
 
   const std::vector<float>& latent() const { return latent_; }
   bool float16() const { return float16_; }
+  // The model's `target` input for a face: the 128 crop (ArcFace template + 8 px) as planar RGB
+  // x/255, written to blob (3·128·128 floats); returns the frame → crop transform.
+  static cv::Matx23d prepare_target(const cv::Mat& frame, const face::Face& target, std::vector<float>& blob);
   // The swapped 128 crop for a target, before paste-back (what process() pastes); empty when
   // the model's output was unusable (NaN or constant).
   cv::Mat swap_crop(const cv::Mat& frame, const face::Face& target, cv::Matx23d& frame_to_crop);

@@ -93,6 +93,27 @@ cv::Mat textured_frame() {
   return frame;
 }
 
+// The model's target input, computed independently: the face sits on the 128 template shifted by
+// (200, 100), so the crop is the frame's block there, as planar RGB / 255.
+TEST(Inswapper, TargetInputIsTheAlignedCropOverTwoFiftyFive) {
+  const auto frame = textured_frame();
+  std::vector<float> blob;
+  const auto frame_to_crop = InswapperSwapper::prepare_target(frame, shifted_template_face(), blob);
+  EXPECT_NEAR(frame_to_crop(0, 0), 1.0, 1e-5);
+  ASSERT_EQ(blob.size(), 3u * 128u * 128u);
+  double worst = 0;
+  for (int c = 0; c < 3; ++c) {
+    for (int y = 0; y < 128; ++y) {
+      for (int x = 0; x < 128; ++x) {
+        const auto bgr = frame.at<cv::Vec3b>(100 + y, 200 + x);
+        const double expected = bgr[2 - c] / 255.0;  // plane 0 is red
+        worst = std::max(worst, std::abs(blob[static_cast<std::size_t>((c * 128 + y) * 128 + x)] - expected));
+      }
+    }
+  }
+  EXPECT_LT(worst, 1e-5);
+}
+
 void expect_fixture_swap(const char* model, int tolerance) {
   const auto embedding = unit_embedding();
   InswapperSwapper swapper(test::fixture_model(model), runtime::SessionPolicy{}, embedding);
