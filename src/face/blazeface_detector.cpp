@@ -8,6 +8,7 @@
 #include <string>
 
 #include "face/nms.hpp"
+#include "runtime/tensor_view.hpp"
 
 namespace dlc::face {
 namespace {
@@ -56,11 +57,6 @@ std::string shape_text(const std::vector<std::int64_t>& shape) {
   std::string text = "[";
   for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? "," : "") + std::to_string(shape[i]);
   return text + "]";
-}
-
-const Ort::MemoryInfo& host_memory() {
-  static const auto info = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
-  return info;
 }
 
 }  // namespace
@@ -169,7 +165,7 @@ std::vector<BlazeFaceDetection> BlazeFaceDetector::detect_with_keypoints(const c
   const Letterbox letterbox = fill_input(bgr, input);
   const std::int64_t input_shape[] = {1, input_size_, input_size_, 3};
   Ort::Value inputs[] = {
-      Ort::Value::CreateTensor<float>(host_memory(), input.data(), input.size(), input_shape, 4)};
+      Ort::Value::CreateTensor<float>(runtime::host_memory_info(), input.data(), input.size(), input_shape, 4)};
 
   const auto& infos = session_.outputs();
   thread_local std::vector<std::vector<float>> results;
@@ -180,7 +176,7 @@ std::vector<BlazeFaceDetection> BlazeFaceDetector::detect_with_keypoints(const c
     std::size_t count = 1;
     for (const auto d : infos[i].shape) count *= static_cast<std::size_t>(d);
     results[i].resize(count);
-    outputs.push_back(Ort::Value::CreateTensor<float>(host_memory(), results[i].data(), count, infos[i].shape.data(),
+    outputs.push_back(Ort::Value::CreateTensor<float>(runtime::host_memory_info(), results[i].data(), count, infos[i].shape.data(),
                                                       infos[i].shape.size()));
   }
   session_.run(inputs, outputs);

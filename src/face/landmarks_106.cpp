@@ -5,6 +5,7 @@
 
 #include "face/alignment.hpp"
 #include "face/blob.hpp"
+#include "runtime/tensor_view.hpp"
 
 namespace dlc::face {
 
@@ -32,9 +33,8 @@ std::vector<cv::Point2f> Landmarks106::landmarks(const cv::Mat& bgr, const cv::R
   // The model's first nodes subtract and scale (MXNet minusscalar0/mulscalar0): raw pixels in.
   bgr_to_rgb_planar(crop, 0.0f, 1.0f, blob.data());
   const std::int64_t shape[] = {1, 3, kCropSize, kCropSize};
-  static const auto host = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
   std::vector<Ort::Value> inputs;
-  inputs.push_back(Ort::Value::CreateTensor<float>(host, blob.data(), blob.size(), shape, 4));
+  inputs.push_back(runtime::tensor_view(blob, shape));
   const auto out = session_.run(inputs);
   if (out[0].GetTensorTypeAndShapeInfo().GetElementCount() != 2 * kPoints) {
     throw runtime::ModelError(session_.path(), "expected 212 outputs (106 points)");

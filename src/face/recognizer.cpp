@@ -6,6 +6,7 @@
 
 #include "face/alignment.hpp"
 #include "face/blob.hpp"
+#include "runtime/tensor_view.hpp"
 
 namespace dlc::face {
 
@@ -23,9 +24,8 @@ std::vector<float> Recognizer::embed(const cv::Mat& bgr, const Face& face) {
   warp_crop(bgr, align_to(face.kps, arcface_template(kCropSize)), kCropSize, crop);
   bgr_to_rgb_planar(crop, kMean, kStd, blob.data());
   const std::int64_t shape[] = {1, 3, kCropSize, kCropSize};
-  static const auto host = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
   std::vector<Ort::Value> inputs;
-  inputs.push_back(Ort::Value::CreateTensor<float>(host, blob.data(), blob.size(), shape, 4));
+  inputs.push_back(runtime::tensor_view(blob, shape));
   const auto out = session_.run(inputs);
   const float* data = out[0].GetTensorData<float>();
   std::vector<float> embedding(data, data + out[0].GetTensorTypeAndShapeInfo().GetElementCount());

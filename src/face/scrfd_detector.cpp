@@ -7,6 +7,7 @@
 
 #include "face/blob.hpp"
 #include "face/nms.hpp"
+#include "runtime/tensor_view.hpp"
 
 namespace dlc::face {
 namespace {
@@ -69,9 +70,8 @@ std::vector<Face> ScrfdDetector::detect(const cv::Mat& bgr) {
   bgr_to_rgb_planar(canvas, kScrfdMean, kScrfdStd, blob.data());
 
   const std::int64_t shape[] = {1, 3, size_, size_};
-  static const auto host = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
   std::vector<Ort::Value> inputs;
-  inputs.push_back(Ort::Value::CreateTensor<float>(host, blob.data(), blob.size(), shape, 4));
+  inputs.push_back(runtime::tensor_view(blob, shape));
   const auto out = session_.run(inputs);
 
   std::vector<Face> faces;

@@ -9,6 +9,7 @@
 #include "memory/system_memory.hpp"
 #include "runtime/model_session.hpp"
 #include "runtime/ort_runtime.hpp"
+#include "runtime/tensor_view.hpp"
 
 namespace dlc::pipeline {
 namespace {
@@ -46,7 +47,6 @@ struct Stage {
     figures.file = job_model.path.filename().string();
     figures.provider = session->provider();
 
-    static const auto host = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
     for (const auto& info : session->inputs()) {
       const auto shape = concrete_shape(info, job_model.role->role);
       std::size_t count = 1;
@@ -54,7 +54,7 @@ struct Stage {
       auto& buffer = buffers.emplace_back(count);
       // A smooth pattern in [0, 1): real pixels are neither all zero nor white noise.
       for (std::size_t i = 0; i < count; ++i) buffer[i] = 0.5f + 0.5f * std::sin(static_cast<float>(i) * 0.001f);
-      inputs.push_back(Ort::Value::CreateTensor<float>(host, buffer.data(), buffer.size(), shape.data(), shape.size()));
+      inputs.push_back(runtime::tensor_view(buffer, shape));
     }
   }
 

@@ -14,6 +14,7 @@
 
 #include "face/alignment.hpp"
 #include "face/blob.hpp"
+#include "runtime/tensor_view.hpp"
 
 namespace dlc::processors {
 namespace {
@@ -34,11 +35,6 @@ bool has_non_finite(std::span<const float> values) {
   bool bad = false;
   for (const float v : values) bad |= (std::bit_cast<std::uint32_t>(v) & kExponent) == kExponent;
   return bad;
-}
-
-Ort::Value image_tensor(std::vector<float>& data, const std::array<std::int64_t, 4>& shape) {
-  static const auto host = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
-  return Ort::Value::CreateTensor<float>(host, data.data(), data.size(), shape.data(), shape.size());
 }
 
 }  // namespace
@@ -91,8 +87,8 @@ bool FaceEnhancer::enhance_crop(const cv::Mat& frame, const face::Face& target, 
 
   const std::array<std::int64_t, 4> input_shape{1, 3, input_size_, input_size_};
   const std::array<std::int64_t, 4> output_shape{1, 3, output_size_, output_size_};
-  std::array<Ort::Value, 1> inputs{image_tensor(blob, input_shape)};
-  std::array<Ort::Value, 1> outputs{image_tensor(output, output_shape)};
+  std::array<Ort::Value, 1> inputs{runtime::tensor_view(blob, input_shape)};
+  std::array<Ort::Value, 1> outputs{runtime::tensor_view(output, output_shape)};
   session_.run(inputs, outputs);
 
   if (has_non_finite(output)) {

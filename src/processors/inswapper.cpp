@@ -9,6 +9,7 @@
 #include "face/alignment.hpp"
 #include "face/blob.hpp"
 #include "runtime/onnx_file.hpp"
+#include "runtime/tensor_view.hpp"
 
 namespace dlc::processors {
 namespace {
@@ -25,13 +26,6 @@ void check_tensor(const std::filesystem::path& model, const runtime::TensorInfo&
   if (!type_ok || !shape_ok) {
     throw runtime::ModelError(model, "not an inswapper_128 model: " + runtime::describe(t));
   }
-}
-
-// A value fed to or read from the model in its declared element type.
-template <typename T>
-Ort::Value make_tensor(std::vector<T>& data, const std::vector<std::int64_t>& shape) {
-  static const auto host = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
-  return Ort::Value::CreateTensor<T>(host, data.data(), data.size(), shape.data(), shape.size());
 }
 
 }  // namespace
@@ -123,14 +117,14 @@ cv::Mat InswapperSwapper::swap_crop(const cv::Mat& frame, const face::Face& targ
   if (float16_) {
     for (std::size_t i = 0; i < target_blob.size(); ++i) target16[i] = Ort::Float16_t(target_blob[i]);
     for (std::size_t i = 0; i < latent_.size(); ++i) source16[i] = Ort::Float16_t(latent_[i]);
-    inputs.push_back(make_tensor(target16, image_shape));
-    inputs.push_back(make_tensor(source16, latent_shape));
-    outputs.push_back(make_tensor(output16, image_shape));
+    inputs.push_back(runtime::tensor_view(target16, image_shape));
+    inputs.push_back(runtime::tensor_view(source16, latent_shape));
+    outputs.push_back(runtime::tensor_view(output16, image_shape));
   } else {
     source32 = latent_;
-    inputs.push_back(make_tensor(target_blob, image_shape));
-    inputs.push_back(make_tensor(source32, latent_shape));
-    outputs.push_back(make_tensor(output, image_shape));
+    inputs.push_back(runtime::tensor_view(target_blob, image_shape));
+    inputs.push_back(runtime::tensor_view(source32, latent_shape));
+    outputs.push_back(runtime::tensor_view(output, image_shape));
   }
   session_.run(inputs, outputs);
   if (float16_) {

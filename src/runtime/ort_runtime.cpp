@@ -1,6 +1,7 @@
 #include "runtime/ort_runtime.hpp"
 
 #include "runtime/model_session.hpp"
+#include "runtime/tensor_view.hpp"
 
 #include <memory>
 #include <optional>
@@ -111,8 +112,7 @@ std::int64_t OrtRuntime::shrink_arenas() {
     shrink.AddConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
     float value = 0;
     const std::int64_t shape[] = {1};
-    const auto host = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
-    const auto input = Ort::Value::CreateTensor<float>(host, &value, 1, shape, 1);
+    const auto input = Ort::Value::CreateTensor<float>(host_memory_info(), &value, 1, shape, 1);
     const char* in_name = "x";
     const char* out_name = "y";
     arena_probe_.Run(shrink, &in_name, &input, 1, &out_name, 1);
