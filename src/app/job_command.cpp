@@ -1,14 +1,27 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <optional>
 #include <cctype>
 #include <filesystem>
 
 #include "app/commands.hpp"
 #include "app/exit_codes.hpp"
 #include "face/selection.hpp"
+#include "app/machine.hpp"
+#include "memory/governor.hpp"
+#include "memory/monitor.hpp"
+#include "memory/units.hpp"
 #include "pipeline/image_job.hpp"
+#include "pipeline/video_job.hpp"
+#include "runtime/ort_runtime.hpp"
 
 namespace dlc::app {
 namespace {
@@ -38,6 +51,76 @@ pipeline::ImageJobOptions image_job_options(const JobOptions& job, int threads) 
   return options;
 }
 
+std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
+
+extern "C" void on_stop_signal(int signal) {
+  g_signal.store(signal);
+  g_stop.store(true);
+}
+
+// Ctrl-C / SIGTERM end a video job without a half-written output: exit 130 / 143.
+int video_command(const JobOptions& job, int threads) {
+  auto image = image_job_options(job, threads);
+  pipeline::VideoJobOptions options;
+  options.source = image.source;
+  options.target = image.target;
+  options.output = image.output;
+  options.many_faces = image.many_faces;
+  options.mouth_mask = image.mouth_mask;
+  options.target_selector = image.target_selector;
+  options.chain = image.chain;
+  options.analyser = image.analyser;
+  // ONNX Runtime's pool already spreads one frame over the cores; two frames in flight keep the
+  // cores busy while one waits on decode or encode.
+  options.workers = std::min(threads, 2);
+  options.encoder = job.video_encoder;
+  options.quality = job.video_quality;
+  options.keep_audio = job.keep_audio;
+  options.output_fps = job.output_fps;
+  options.stop = &g_stop;
+
+  const auto facts = read_machine_facts();
+  memory::RssGovernor governor(ram_budget_bytes(job, facts),
+                               [] { return memory::read_process_memory().value_or(memory::ProcessMemory{}).rss_bytes; },
+                               [] { runtime::OrtRuntime::instance().shrink_arenas(); });
+  options.governor = &governor;
+  const memory::Nvml nvml;
+  std::optional<memory::MemoryMonitor> monitor;
+  if (job.memory_monitor_interval_s > 0) {
+    monitor.emplace(std::chrono::milliseconds(static_cast<long>(job.memory_monitor_interval_s * 1000)),
+                    [&nvml] { return read_memory_snapshot(nvml); },
+                    [](const std::string& line) { fmt::print(stderr, "{}\n", line); });
+  }
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  const auto report = pipeline::run_video_job(options, [terminal](const pipeline::VideoProgress& p) {
+    const double fps = p.seconds > 0 ? static_cast<double>(p.frames_done) / p.seconds : 0.0;
+    const double eta = fps > 0 ? static_cast<double>(std::max<std::int64_t>(0, p.frames_total - p.frames_done)) / fps : 0.0;
+    const auto rss = memory::read_process_memory().value_or(memory::ProcessMemory{}).rss_bytes;
+    fmt::print(stderr, "{}dlc: frame {}/{}, {:.1f} fps, ETA {:.0f} s, RSS {}{}", terminal ? "\r" : "", p.frames_done,
+               p.frames_total, fps, eta, memory::format_mb(rss), terminal ? "   " : "\n");
+  });
+  if (terminal) fmt::print(stderr, "\n");
+  monitor.reset();
+  if (report.stopped) {
+    fmt::print(stderr, "dlc: stopped after {} frames; no output written\n", report.frames);
+    return 128 + g_signal.load();
+  }
+  if (report.truncated_input) {
+    spdlog::warn("the target's decoder stopped early after {} frames ({}); the output has those frames",
+                 report.frames, report.decoder_problem);
+  }
+  fmt::print("dlc: wrote {} ({} frames in {:.1f} s, {} without a face; {}{})\n", report.output.string(), report.frames,
+             report.seconds, report.frames_without_face, fmt::join(report.processors, ", "),
+             report.audio ? "; audio copied" : "");
+  return kExitOk;
+}
+
 }  // namespace
 
 int job_command(const CliOptions& options, int threads) {
@@ -54,11 +137,11 @@ int job_command(const CliOptions& options, int threads) {
       throw pipeline::InputError(fmt::format("{} '{}' does not exist or is not a file", role, path));
     }
   }
-  if (live || !is_image(job.target)) {
-    fmt::print(stderr, "dlc {}: {} not in this build yet; images are ('dlc run -s FACE -t IMAGE -o OUT')\n",
-               live ? "live" : "run", live ? "the live mode is" : "video targets are");
+  if (live) {
+    fmt::print(stderr, "dlc live: the live mode is not in this build yet; images and videos are ('dlc run')\n");
     return kExitFailure;
   }
+  if (!is_image(job.target)) return video_command(job, threads);
   const auto report = pipeline::run_image_job(image_job_options(job, threads));
   if (report.processed_faces == 0) {
     fmt::print("dlc: no face found in the target '{}': wrote it unchanged to {}\n", job.target, report.output.string());

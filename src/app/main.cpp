@@ -9,6 +9,7 @@
 #include "app/cli.hpp"
 #include "app/commands.hpp"
 #include "app/exit_codes.hpp"
+#include "media/video_probe.hpp"
 #include "pipeline/processor_chain.hpp"
 #include "runtime/model_session.hpp"
 #include "runtime/ort_runtime.hpp"
@@ -51,6 +52,9 @@ int main(int argc, char** argv) {
   try {
     return dispatch(*outcome.options);
   } catch (const dlc::pipeline::InputError& e) {
+    spdlog::error("{}", e.what());
+    return dlc::app::kExitBadInput;
+  } catch (const dlc::media::VideoError& e) {
     spdlog::error("{}", e.what());
     return dlc::app::kExitBadInput;
   } catch (const dlc::runtime::ModelError& e) {

@@ -2,7 +2,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <thread>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -12,6 +15,7 @@
 
 #include "app/exit_codes.hpp"
 #include "support/paths.hpp"
+#include "media/child_process.hpp"
 #include "media/subprocess.hpp"
 
 namespace dlc::app {
@@ -181,6 +185,55 @@ TEST(Main, DiagnoseShowsMemoryInDeepLiveCamFormat) {
   EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(\[DLC\.MEMORY\] System Memory: \d+\.\dGB/\d+\.\dGB \(\d+\.\d%\))")))
       << r.out;
 }
+
+}  // namespace
+}  // namespace dlc::app
+
+namespace dlc::app {
+namespace {
+
+// A video run stopped by SIGINT / SIGTERM exits 130 / 143 and leaves neither output nor temporary.
+class StopSignal : public testing::TestWithParam<int> {};
+
+TEST_P(StopSignal, LeavesNothingBehind) {
+  const auto photo = test::source_tree_file(".cache/media/grace_hopper.jpg");
+  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  const auto dir = test::make_temp_dir();
+  const auto clip = dir / "long.mp4";
+  // 40 s of video: far more than the run gets before the signal.
+  ASSERT_EQ(media::run_process({"ffmpeg", "-v", "error", "-loop", "1", "-i", photo.string(), "-frames:v", "1000", "-r",
+                                "25", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", clip.string()})
+                .exit_code,
+            0);
+  media::ChildProcess dlc({test::dlc_binary().string(), "run", "-s",
+                           test::source_tree_file(".cache/media/astronaut.png").string(), "-t", clip.string(), "-o",
+                           (dir / "out.mp4").string(), "--memory-monitor-interval", "0", "--models-dir",
+                           (dir / "no-models").string()},
+                          media::ChildPipes{});
+  // Wait until the job is under way: its temporary output exists.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  auto temporary_exists = [&] {
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      if (entry.path().filename().string().find("dlc-partial") != std::string::npos) return true;
+    }
+    return false;
+  };
+  while (!temporary_exists() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(temporary_exists()) << "the run never started writing";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ::kill(dlc.pid(), GetParam());
+  EXPECT_EQ(dlc.wait(), 128 + GetParam()) << dlc.stderr_tail();
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.mp4"));
+  EXPECT_FALSE(temporary_exists());
+  std::filesystem::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, StopSignal, testing::Values(SIGINT, SIGTERM),
+                         [](const testing::TestParamInfo<int>& param_info) {
+                           return param_info.param == SIGINT ? std::string("SIGINT") : std::string("SIGTERM");
+                         });
 
 }  // namespace
 }  // namespace dlc::app

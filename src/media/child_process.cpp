@@ -1,0 +1,299 @@
+#include "media/child_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+
+extern char** environ;
+
+namespace dlc::media {
+namespace {
+
+// ffmpeg's last lines name the failure; 8 KiB holds them with room for the warnings before.
+constexpr std::size_t kStderrTailBytes = 8 * 1024;
+// Long enough for ffmpeg to react to SIGTERM and close its files, short enough that an abort
+// still feels immediate.
+constexpr auto kTerminateGrace = std::chrono::seconds(2);
+constexpr auto kReapPollInterval = std::chrono::milliseconds(10);
+
+std::array<int, 2> make_pipe() {
+  std::array<int, 2> fd{-1, -1};
+  // CLOEXEC: a pipe end inherited by another child would keep our child from ever seeing EOF.
+  if (pipe2(fd.data(), O_CLOEXEC) != 0) throw SpawnError(std::string("pipe2 failed: ") + std::strerror(errno));
+  return fd;
+}
+
+// Turns the SIGPIPE a write to a closed pipe raises in this thread into a plain EPIPE: blocked for
+// the lifetime of the guard, and the instance the write raised taken off the pending set.
+class SigpipeGuard {
+ public:
+  SigpipeGuard() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigemptyset(&pending);
+    sigpending(&pending);
+    // One that was pending before is the caller's business, not ours to swallow.
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+  }
+  ~SigpipeGuard() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+  void consume_raised() {
+    if (was_pending_) return;
+    const timespec no_wait{0, 0};
+    while (sigtimedwait(&pipe_, nullptr, &no_wait) < 0 && errno == EINTR) {
+    }
+  }
+
+ private:
+  sigset_t pipe_;
+  sigset_t old_;
+  bool was_pending_ = false;
+};
+
+class SpawnActions {
+ public:
+  SpawnActions() { posix_spawn_file_actions_init(&actions_); }
+  ~SpawnActions() { posix_spawn_file_actions_destroy(&actions_); }
+  SpawnActions(const SpawnActions&) = delete;
+  SpawnActions& operator=(const SpawnActions&) = delete;
+  posix_spawn_file_actions_t* get() { return &actions_; }
+
+ private:
+  posix_spawn_file_actions_t actions_;
+};
+
+class SpawnAttributes {
+ public:
+  SpawnAttributes() {
+    posix_spawnattr_init(&attr_);
+    // The child starts with no blocked signals (dlc's threads may block some) and default
+    // SIGPIPE handling even if whoever embeds dlc ignores it.
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attr_, &none);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attr_, &defaults);
+    posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  }
+  ~SpawnAttributes() { posix_spawnattr_destroy(&attr_); }
+  SpawnAttributes(const SpawnAttributes&) = delete;
+  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
+  const posix_spawnattr_t* get() const { return &attr_; }
+
+ private:
+  posix_spawnattr_t attr_;
+};
+
+int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+
+}  // namespace
+
+ChildProcess::Fd& ChildProcess::Fd::operator=(Fd&& other) noexcept {
+  if (this != &other) {
+    reset();
+    fd_ = other.release();
+  }
+  return *this;
+}
+
+int ChildProcess::Fd::release() {
+  const int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
+
+void ChildProcess::Fd::reset() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, ChildPipes pipes) {
+  if (argv.empty()) throw SpawnError("no program to start");
+  std::vector<char*> args;
+  args.reserve(argv.size() + 1);
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+
+  SpawnActions actions;
+  Fd child_in;
+  Fd child_out;
+  if (pipes.to_stdin) {
+    const auto fd = make_pipe();
+    child_in = Fd(fd[0]);
+    stdin_ = Fd(fd[1]);
+    posix_spawn_file_actions_adddup2(actions.get(), child_in.get(), STDIN_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  }
+  if (pipes.from_stdout) {
+    const auto fd = make_pipe();
+    stdout_ = Fd(fd[0]);
+    child_out = Fd(fd[1]);
+    posix_spawn_file_actions_adddup2(actions.get(), child_out.get(), STDOUT_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(actions.get(), STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  }
+  const auto err = make_pipe();
+  stderr_ = Fd(err[0]);
+  Fd child_err(err[1]);
+  posix_spawn_file_actions_adddup2(actions.get(), child_err.get(), STDERR_FILENO);
+  // The stderr thread reads only after poll says so, and drains without blocking at the end.
+  fcntl(stderr_.get(), F_SETFL, fcntl(stderr_.get(), F_GETFL) | O_NONBLOCK);
+  wake_ = Fd(eventfd(0, EFD_CLOEXEC));
+  if (wake_.get() < 0) throw SpawnError(std::string("eventfd failed: ") + std::strerror(errno));
+
+  SpawnAttributes attributes;
+  const int rc = posix_spawnp(&pid_, args[0], actions.get(), attributes.get(), args.data(), environ);
+  if (rc != 0) {
+    pid_ = -1;
+    throw SpawnError(argv[0] + ": " + std::strerror(rc));
+  }
+  try {
+    stderr_thread_ = std::thread([this] { collect_stderr(); });
+  } catch (...) {
+    kill(pid_, SIGKILL);
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    throw;
+  }
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0 && !exit_code_) terminate();
+  stop_stderr_thread();
+}
+
+bool ChildProcess::write_all(std::span<const std::byte> data) {
+  if (stdin_.get() < 0) return false;
+  SigpipeGuard guard;
+  while (!data.empty()) {
+    const auto n = write(stdin_.get(), data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EPIPE) guard.consume_raised();
+      return false;
+    }
+    data = data.subspan(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+bool ChildProcess::read_exact(std::span<std::byte> buffer) {
+  if (stdout_.get() < 0) return false;
+  while (!buffer.empty()) {
+    const auto n = read(stdout_.get(), buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    buffer = buffer.subspan(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+void ChildProcess::close_stdin() { stdin_.reset(); }
+
+int ChildProcess::wait() {
+  if (exit_code_) return *exit_code_;
+  stdin_.reset();
+  stdout_.reset();
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  return reap(status);
+}
+
+int ChildProcess::terminate() {
+  if (exit_code_) return *exit_code_;
+  stdin_.reset();
+  stdout_.reset();
+  kill(pid_, SIGTERM);
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + kTerminateGrace;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const pid_t done = waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) return reap(status);
+    if (done < 0 && errno != EINTR) return reap(status);
+    std::this_thread::sleep_for(kReapPollInterval);
+  }
+  kill(pid_, SIGKILL);
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  return reap(status);
+}
+
+int ChildProcess::reap(int status) {
+  exit_code_ = exit_code_of(status);
+  stop_stderr_thread();
+  return *exit_code_;
+}
+
+void ChildProcess::stop_stderr_thread() {
+  if (!stderr_thread_.joinable()) return;
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const auto n = ::write(wake_.get(), &one, sizeof one);
+  stderr_thread_.join();
+}
+
+std::string ChildProcess::stderr_tail() const {
+  std::lock_guard lock(tail_mutex_);
+  return tail_;
+}
+
+void ChildProcess::collect_stderr() {
+  std::array<pollfd, 2> fds{pollfd{stderr_.get(), POLLIN, 0}, pollfd{wake_.get(), POLLIN, 0}};
+  std::array<char, 4096> buffer{};
+  const auto append = [&](std::size_t n) {
+    std::lock_guard lock(tail_mutex_);
+    tail_.append(buffer.data(), n);
+    if (tail_.size() > kStderrTailBytes) tail_.erase(0, tail_.size() - kStderrTailBytes);
+  };
+  bool open = true;
+  while (open) {
+    if (poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    if (fds[0].revents != 0) {
+      const auto n = read(stderr_.get(), buffer.data(), buffer.size());
+      if (n > 0) {
+        append(static_cast<std::size_t>(n));
+      } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+        open = false;
+      }
+      continue;
+    }
+    if (fds[1].revents != 0) {
+      // The child is reaped, so whatever it wrote is already in the pipe; a grandchild that
+      // inherited stderr may hold it open, so waiting for EOF could take forever.
+      for (;;) {
+        const auto n = read(stderr_.get(), buffer.data(), buffer.size());
+        if (n > 0) {
+          append(static_cast<std::size_t>(n));
+        } else if (n < 0 && errno == EINTR) {
+          continue;
+        } else {
+          break;
+        }
+      }
+      open = false;
+    }
+  }
+}
+
+}  // namespace dlc::media

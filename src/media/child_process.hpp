@@ -1,0 +1,96 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace dlc::media {
+
+// A program that could not be started (not found, not executable, out of resources).
+class SpawnError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Which of the child's standard streams dlc talks to; the others are /dev/null, so a child never
+// reads dlc's terminal or writes into dlc's own output. stderr is always captured.
+struct ChildPipes {
+  bool to_stdin = false;
+  bool from_stdout = false;
+};
+
+// Owns one running program, started from an argv vector (posix_spawnp, never a shell), for
+// long-lived streaming through its stdin and stdout. stderr is drained by a small thread into a
+// bounded tail, so a chatty child never blocks on a full stderr pipe and memory stays flat.
+// The destructor terminates and reaps a child still running. Neither copied nor moved: the
+// stderr thread works on this object.
+class ChildProcess {
+ public:
+  // Throws SpawnError naming argv[0] when the program cannot be started.
+  ChildProcess(const std::vector<std::string>& argv, ChildPipes pipes);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  // False when stdin is not piped, already closed, or the child no longer reads it (EPIPE).
+  // SIGPIPE is blocked in the calling thread around the write and the one it raised is
+  // consumed, so a child that died never kills dlc; the process-wide disposition is untouched,
+  // because children inherit an ignored SIGPIPE across exec.
+  bool write_all(std::span<const std::byte> data);
+  // Fills all of buffer; false at EOF (a short last read included) or when stdout is not piped.
+  bool read_exact(std::span<std::byte> buffer);
+  // The child sees EOF on its stdin.
+  void close_stdin();
+  // Closes both pipes first, so a child blocked on either sees EOF or EPIPE instead of waiting
+  // on dlc forever, then reaps it. Returns the exit code, 128 + signal when killed by one.
+  // Further calls return the same code.
+  int wait();
+  // SIGTERM, then SIGKILL when the child is still there after kTerminateGrace; reaps it and
+  // returns the exit code like wait().
+  int terminate();
+  // The last kStderrTailBytes the child wrote to stderr.
+  std::string stderr_tail() const;
+  pid_t pid() const { return pid_; }
+
+ private:
+  // Closes on destruction; the pipes are owned through it so a failed start leaks nothing.
+  class Fd {
+   public:
+    Fd() = default;
+    explicit Fd(int fd) : fd_(fd) {}
+    ~Fd() { reset(); }
+    Fd(Fd&& other) noexcept : fd_(other.release()) {}
+    Fd& operator=(Fd&& other) noexcept;
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    int get() const { return fd_; }
+    int release();
+    void reset();
+
+   private:
+    int fd_ = -1;
+  };
+
+  void collect_stderr();
+  int reap(int status);
+  void stop_stderr_thread();
+
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+  Fd stdin_;
+  Fd stdout_;
+  Fd stderr_;
+  Fd wake_;  // eventfd: tells the stderr thread the child is gone, so it need not wait for EOF
+  mutable std::mutex tail_mutex_;
+  std::string tail_;
+  std::thread stderr_thread_;
+};
+
+}  // namespace dlc::media

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "memory/governor.hpp"
+#include "pipeline/face_analyser.hpp"
+#include "pipeline/processor_chain.hpp"
+
+namespace dlc::pipeline {
+
+struct VideoJobOptions {
+  std::filesystem::path source;
+  std::filesystem::path target;
+  std::filesystem::path output;  // a file, or an existing folder
+  bool many_faces = false;
+  bool mouth_mask = false;
+  face::Selector target_selector = face::Selector::kLeftmost;
+  ChainOptions chain;
+  AnalyserOptions analyser;
+  int workers = 1;                  // frames processed at once; the ring holds workers + 2
+  std::string encoder = "libx264";
+  int quality = 18;
+  bool keep_audio = true;
+  std::optional<double> output_fps;  // empty: the target's own rate
+  memory::RssGovernor* governor = nullptr;  // holds the decoder when RSS nears the budget
+  const std::atomic<bool>* stop = nullptr;  // set by a signal: stop and leave no output
+};
+
+struct VideoProgress {
+  std::int64_t frames_done = 0;
+  std::int64_t frames_total = 0;  // the probe's count (estimated for some containers)
+  double seconds = 0;
+};
+
+struct VideoJobReport {
+  std::filesystem::path output;
+  std::int64_t frames = 0;
+  std::int64_t frames_without_face = 0;
+  double seconds = 0;
+  bool stopped = false;           // a stop request ended it; no output was written
+  bool truncated_input = false;   // the decoder failed before the end (a corrupt tail)
+  std::string decoder_problem;
+  std::vector<std::string> processors;
+  bool audio = false;
+};
+
+// Streaming: decoder → a ring of workers + 2 frames → workers → in-order writer → encoder, no
+// image files in between; memory does not grow with the video's length. The output is written
+// to a temporary name and renamed only when the encoder finished cleanly.
+VideoJobReport run_video_job(const VideoJobOptions& options,
+                             const std::function<void(const VideoProgress&)>& progress = {});
+
+}  // namespace dlc::pipeline
