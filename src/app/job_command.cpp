@@ -35,8 +35,8 @@ bool is_image(const std::filesystem::path& path) {
   return false;
 }
 
-pipeline::ImageJobOptions image_job_options(const JobOptions& job, int threads) {
-  pipeline::ImageJobOptions options;
+pipeline::FaceJobOptions face_job_options(const JobOptions& job, int threads) {
+  pipeline::FaceJobOptions options;
   options.source = job.source;
   options.target = job.target;
   options.output = job.output;
@@ -61,16 +61,12 @@ extern "C" void on_stop_signal(int signal) {
 
 // Ctrl-C / SIGTERM end a video job without a half-written output: exit 130 / 143.
 int video_command(const JobOptions& job, int threads) {
-  auto image = image_job_options(job, threads);
+  if (!job.map_faces.empty()) {
+    fmt::print(stderr, "dlc run: --map-faces works on image targets only in this build\n");
+    return kExitFailure;
+  }
   pipeline::VideoJobOptions options;
-  options.source = image.source;
-  options.target = image.target;
-  options.output = image.output;
-  options.many_faces = image.many_faces;
-  options.mouth_mask = image.mouth_mask;
-  options.target_selector = image.target_selector;
-  options.chain = image.chain;
-  options.analyser = image.analyser;
+  static_cast<pipeline::FaceJobOptions&>(options) = face_job_options(job, threads);
   // ONNX Runtime's pool already spreads one frame over the cores; two frames in flight keep the
   // cores busy while one waits on decode or encode.
   options.workers = std::min(threads, 2);
@@ -142,7 +138,7 @@ int job_command(const CliOptions& options, int threads) {
     return kExitFailure;
   }
   if (!is_image(job.target)) return video_command(job, threads);
-  const auto report = pipeline::run_image_job(image_job_options(job, threads));
+  const auto report = pipeline::run_image_job(face_job_options(job, threads));
   if (report.processed_faces == 0) {
     fmt::print("dlc: no face found in the target '{}': wrote it unchanged to {}\n", job.target, report.output.string());
   } else {

@@ -56,6 +56,25 @@ cv::Mat read_image(const std::filesystem::path& path, const char* role) {
   return image;
 }
 
+std::vector<std::size_t> faces_to_process(const std::vector<face::Face>& faces, const FaceJobOptions& options) {
+  std::vector<std::size_t> chosen;
+  if (options.many_faces) {
+    for (std::size_t i = 0; i < faces.size(); ++i) chosen.push_back(i);
+  } else if (const auto one = face::select_face(faces, options.target_selector)) {
+    chosen.push_back(*one);
+  }
+  return chosen;
+}
+
+void process_face(cv::Mat& frame, face::Face& target, const ProcessorChain& chain, FaceAnalyser& analyser,
+                  bool mouth_mask) {
+  if (chain.needs_landmarks() || mouth_mask) analyser.add_landmarks(frame, target);
+  processors::SavedMouth mouth;
+  if (mouth_mask) mouth = processors::save_mouth(frame, target);
+  chain.process(frame, target);
+  if (mouth_mask) processors::restore_mouth(frame, mouth);
+}
+
 ImageJobReport run_image_job(const ImageJobOptions& options) {
   const auto source = read_image(options.source, "source");
   auto frame = read_image(options.target, "target");
@@ -101,18 +120,11 @@ ImageJobReport run_image_job(const ImageJobOptions& options) {
                                                                mapping.source.string(), analyser));
       work.emplace_back(*index, mapped_chains.back().get());
     }
-  } else if (options.many_faces) {
-    for (std::size_t i = 0; i < faces.size(); ++i) work.emplace_back(i, &chain);
-  } else if (const auto one = face::select_face(faces, options.target_selector)) {
-    work.emplace_back(*one, &chain);
+  } else {
+    for (const auto i : faces_to_process(faces, options)) work.emplace_back(i, &chain);
   }
   for (const auto& [i, face_chain] : work) {
-    auto& target = faces[i];
-    if (face_chain->needs_landmarks() || options.mouth_mask) analyser.add_landmarks(frame, target);
-    processors::SavedMouth mouth;
-    if (options.mouth_mask) mouth = processors::save_mouth(frame, target);
-    face_chain->process(frame, target);
-    if (options.mouth_mask) processors::restore_mouth(frame, mouth);
+    process_face(frame, faces[i], *face_chain, analyser, options.mouth_mask);
     ++report.processed_faces;
   }
   write_image_atomically(frame, output);

@@ -9,17 +9,27 @@
 
 namespace dlc::pipeline {
 
-struct ImageJobOptions {
+// What a swap job (image or video) takes from the command line.
+struct FaceJobOptions {
   std::filesystem::path source;
   std::filesystem::path target;
   std::filesystem::path output;  // a file, or an existing folder
   bool many_faces = false;
   bool mouth_mask = false;
-  std::filesystem::path map_faces;  // --map-faces file; empty = off
+  std::filesystem::path map_faces;  // --map-faces file; empty = off (images only for now)
   face::Selector target_selector = face::Selector::kLeftmost;
   ChainOptions chain;
   AnalyserOptions analyser;
 };
+using ImageJobOptions = FaceJobOptions;
+
+// The faces of a frame a job processes: every one with many_faces, else the selected one.
+std::vector<std::size_t> faces_to_process(const std::vector<face::Face>& faces, const FaceJobOptions& options);
+
+// Runs the chain on one target face: its landmarks added when a processor or the mouth mask
+// needs them, the target's mouth put back after the swap with mouth_mask.
+void process_face(cv::Mat& frame, face::Face& target, const ProcessorChain& chain, FaceAnalyser& analyser,
+                  bool mouth_mask);
 
 struct ImageJobReport {
   std::filesystem::path output;

@@ -12,7 +12,6 @@
 #include "media/video_writer.hpp"
 #include "pipeline/frame_ring.hpp"
 #include "pipeline/image_job.hpp"
-#include "processors/mouth_mask.hpp"
 
 namespace dlc::pipeline {
 namespace {
@@ -95,21 +94,9 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
       try {
         while (auto* slot = ring.take_work()) {
           auto faces = analyser.detect(slot->frame);
-          std::vector<std::size_t> chosen;
-          if (options.many_faces) {
-            for (std::size_t i = 0; i < faces.size(); ++i) chosen.push_back(i);
-          } else if (const auto one = face::select_face(faces, options.target_selector)) {
-            chosen.push_back(*one);
-          }
+          const auto chosen = faces_to_process(faces, options);
           if (chosen.empty()) ++without_face;
-          for (const auto i : chosen) {
-            auto& target = faces[i];
-            if (chain.needs_landmarks() || options.mouth_mask) analyser.add_landmarks(slot->frame, target);
-            processors::SavedMouth mouth;
-            if (options.mouth_mask) mouth = processors::save_mouth(slot->frame, target);
-            chain.process(slot->frame, target);
-            if (options.mouth_mask) processors::restore_mouth(slot->frame, mouth);
-          }
+          for (const auto i : chosen) process_face(slot->frame, faces[i], chain, analyser, options.mouth_mask);
           ring.complete(slot);
         }
       } catch (...) {

@@ -11,19 +11,12 @@
 
 #include "memory/governor.hpp"
 #include "pipeline/face_analyser.hpp"
+#include "pipeline/image_job.hpp"
 #include "pipeline/processor_chain.hpp"
 
 namespace dlc::pipeline {
 
-struct VideoJobOptions {
-  std::filesystem::path source;
-  std::filesystem::path target;
-  std::filesystem::path output;  // a file, or an existing folder
-  bool many_faces = false;
-  bool mouth_mask = false;
-  face::Selector target_selector = face::Selector::kLeftmost;
-  ChainOptions chain;
-  AnalyserOptions analyser;
+struct VideoJobOptions : FaceJobOptions {
   int workers = 1;                  // frames processed at once; the ring holds workers + 2
   std::string encoder = "libx264";
   int quality = 18;
