@@ -31,8 +31,6 @@ std::vector<std::uint64_t> file_sizes(const std::vector<pipeline::JobModel>& mod
   return sizes;
 }
 
-std::uint64_t current_rss() { return memory::read_process_memory().value_or(memory::ProcessMemory{}).rss_bytes; }
-
 json report(const pipeline::ModelBenchFigures& figures, const memory::MemoryPlan& plan, std::uint64_t budget) {
   json stages = json::array();
   for (const auto& s : figures.stages) {
@@ -90,7 +88,7 @@ int bench_command(const CliOptions& options, int threads) {
   const auto budget = ram_budget_bytes(job, facts);
   const auto models = pipeline::locate_models(pipeline::roles_for(job.frame_processors),
                                               models_search_path(job));
-  const auto plan = pipeline::plan_job(models, current_rss(), kFrameBytes, threads + 2);
+  const auto plan = pipeline::plan_job(models, memory::current_rss_bytes(), kFrameBytes, threads + 2);
   if (!plan.fits(budget)) {
     fmt::print(stderr, "dlc: the memory budget of {} cannot be met ({} planned); raise --max-memory or drop a "
                "processor\n{}", memory::format_mb(budget), memory::format_mb(plan.peak_bytes()), plan.describe(budget));
@@ -99,17 +97,12 @@ int bench_command(const CliOptions& options, int threads) {
   if (!options.json) fmt::print("{}", plan.describe(budget));
 
   const auto policy = session_policy(job, threads);
-  auto& runtime = runtime::OrtRuntime::instance();
-  memory::RssGovernor governor(budget, current_rss, [&runtime] { runtime.shrink_arenas(); });
-  const memory::Nvml nvml;
-  std::optional<memory::MemoryMonitor> monitor;
-  if (job.memory_monitor_interval_s > 0) {
-    monitor.emplace(std::chrono::milliseconds(static_cast<long>(job.memory_monitor_interval_s * 1000)),
-                    [&nvml] { return read_memory_snapshot(nvml); },
-                    [](const std::string& line) { fmt::print(stderr, "{}\n", line); });
+  pipeline::ModelBenchFigures figures;
+  {
+    JobMemoryGuard guard(budget, job.memory_monitor_interval_s);
+    figures = pipeline::run_model_bench(models, policy, gpu_limits(job, policy, facts, file_sizes(models)), job.frames,
+                                        &guard.governor());
   }
-  const auto figures = pipeline::run_model_bench(models, policy, gpu_limits(job, policy, facts, file_sizes(models)), job.frames, &governor);
-  monitor.reset();
 
   const auto r = report(figures, plan, budget);
   if (options.json) {

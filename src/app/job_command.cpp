@@ -76,18 +76,9 @@ int video_command(const JobOptions& job, int threads) {
   options.output_fps = job.output_fps;
   options.stop = &g_stop;
 
-  const auto facts = read_machine_facts();
-  memory::RssGovernor governor(ram_budget_bytes(job, facts),
-                               [] { return memory::read_process_memory().value_or(memory::ProcessMemory{}).rss_bytes; },
-                               [] { runtime::OrtRuntime::instance().shrink_arenas(); });
-  options.governor = &governor;
-  const memory::Nvml nvml;
-  std::optional<memory::MemoryMonitor> monitor;
-  if (job.memory_monitor_interval_s > 0) {
-    monitor.emplace(std::chrono::milliseconds(static_cast<long>(job.memory_monitor_interval_s * 1000)),
-                    [&nvml] { return read_memory_snapshot(nvml); },
-                    [](const std::string& line) { fmt::print(stderr, "{}\n", line); });
-  }
+  auto guard = std::make_optional<JobMemoryGuard>(ram_budget_bytes(job, read_machine_facts()),
+                                                  job.memory_monitor_interval_s);
+  options.governor = &guard->governor();
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
   sigaction(SIGINT, &action, nullptr);
@@ -97,12 +88,12 @@ int video_command(const JobOptions& job, int threads) {
   const auto report = pipeline::run_video_job(options, [terminal](const pipeline::VideoProgress& p) {
     const double fps = p.seconds > 0 ? static_cast<double>(p.frames_done) / p.seconds : 0.0;
     const double eta = fps > 0 ? static_cast<double>(std::max<std::int64_t>(0, p.frames_total - p.frames_done)) / fps : 0.0;
-    const auto rss = memory::read_process_memory().value_or(memory::ProcessMemory{}).rss_bytes;
+    const auto rss = memory::current_rss_bytes();
     fmt::print(stderr, "{}dlc: frame {}/{}, {:.1f} fps, ETA {:.0f} s, RSS {}{}", terminal ? "\r" : "", p.frames_done,
                p.frames_total, fps, eta, memory::format_mb(rss), terminal ? "   " : "\n");
   });
   if (terminal) fmt::print(stderr, "\n");
-  monitor.reset();
+  guard.reset();
   if (report.stopped) {
     fmt::print(stderr, "dlc: stopped after {} frames; no output written\n", report.frames);
     return 128 + g_signal.load();

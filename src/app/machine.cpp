@@ -1,6 +1,9 @@
 #include "app/machine.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 
 #include "memory/nvml.hpp"
@@ -58,6 +61,15 @@ memory::MemorySnapshot read_memory_snapshot(const memory::Nvml& nvml) {
   snapshot.arenas = memory::ArenaFigures{static_cast<std::uint64_t>(arenas.in_use_bytes),
                                          static_cast<std::uint64_t>(arenas.peak_bytes)};
   return snapshot;
+}
+
+JobMemoryGuard::JobMemoryGuard(std::uint64_t budget_bytes, double monitor_interval_s)
+    : governor_(budget_bytes, memory::current_rss_bytes, [] { runtime::OrtRuntime::instance().shrink_arenas(); }) {
+  if (monitor_interval_s > 0) {
+    monitor_.emplace(std::chrono::milliseconds(static_cast<long>(monitor_interval_s * 1000)),
+                     [this] { return read_memory_snapshot(nvml_); },
+                     [](const std::string& line) { fmt::print(stderr, "{}\n", line); });
+  }
 }
 
 std::optional<std::uint64_t> gpu_total_bytes(const memory::MachineFacts& facts, int device_id) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "app/job_options.hpp"
+#include "memory/governor.hpp"
 #include "memory/monitor.hpp"
 #include "memory/nvml.hpp"
 #include "memory/recommend.hpp"
@@ -30,5 +31,18 @@ std::vector<std::uint64_t> gpu_limits(const JobOptions& job, const runtime::Sess
 
 // One reading for the [DLC.MEMORY] lines: system, GPUs, this process and the model arenas.
 memory::MemorySnapshot read_memory_snapshot(const memory::Nvml& nvml);
+
+// A running job's memory guards: the RSS governor over the budget (it shrinks the model arenas
+// when it holds the producer) and, unless the interval is 0, the [DLC.MEMORY] lines on stderr.
+class JobMemoryGuard {
+ public:
+  JobMemoryGuard(std::uint64_t budget_bytes, double monitor_interval_s);
+  memory::RssGovernor& governor() { return governor_; }
+
+ private:
+  memory::RssGovernor governor_;
+  memory::Nvml nvml_;
+  std::optional<memory::MemoryMonitor> monitor_;
+};
 
 }  // namespace dlc::app

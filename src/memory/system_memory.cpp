@@ -66,6 +66,8 @@ std::optional<SystemMemory> read_system_memory(const MemorySources& sources) {
   return mem;
 }
 
+std::uint64_t current_rss_bytes() { return read_process_memory().value_or(ProcessMemory{}).rss_bytes; }
+
 int usable_cpu_cores() {
   cpu_set_t set;
   CPU_ZERO(&set);

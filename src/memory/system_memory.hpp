@@ -33,6 +33,9 @@ struct ProcessMemory {
 // The readers take the root of a procfs tree so tests can feed them recorded files; a missing or
 // unreadable file gives std::nullopt.
 std::optional<SystemMemory> read_system_memory(const MemorySources& sources = {});
+// VmRSS now, 0 when /proc cannot tell.
+std::uint64_t current_rss_bytes();
+
 // The cores this process may run on (its CPU affinity, which containers and taskset narrow).
 int usable_cpu_cores();
 
