@@ -18,8 +18,12 @@
 #include "app/machine.hpp"
 #include "memory/governor.hpp"
 #include "memory/monitor.hpp"
+#include "memory/plan.hpp"
 #include "memory/units.hpp"
+#include "face/dlib_face.hpp"
+#include "media/video_probe.hpp"
 #include "pipeline/image_job.hpp"
+#include "pipeline/job_models.hpp"
 #include "pipeline/video_job.hpp"
 #include "runtime/ort_runtime.hpp"
 
@@ -49,6 +53,55 @@ pipeline::FaceJobOptions face_job_options(const JobOptions& job, int threads) {
   options.chain.paste = {.opacity = job.opacity, .sharpness = job.sharpness, .poisson = job.poisson_blend};
   options.analyser = analyser_options(job, session_policy(job, threads));
   return options;
+}
+
+// --max-memory before any model loads: the job's models as they are on disk, dlib's landmark
+// model when it stands in for 2d106det, and the frames in flight. Exit 5 with the plan when it
+// cannot fit; the plan is logged at debug level otherwise.
+std::optional<int> refuse_over_budget(const JobOptions& job, int frames_in_flight) {
+  const auto search_path = models_search_path(job);
+  std::vector<pipeline::JobModel> models;
+  const auto add = [&](std::string_view role) {
+    if (auto found = pipeline::find_role_files(pipeline::role_named(role), search_path).usable) models.push_back(*found);
+  };
+  add("detector");
+  add("landmarks");
+  const bool inswapper = pipeline::find_role_files(pipeline::role_named("swapper"), search_path).usable.has_value();
+  if (inswapper) {
+    add("recognizer");
+    add("swapper");
+  }
+  for (const auto& processor : job.frame_processors) {
+    if (processor != "face_swapper") add(processor);
+  }
+  const auto target = media::probe_video(job.target);
+  const auto frame_bytes = static_cast<std::uint64_t>(target.width) * static_cast<std::uint64_t>(target.height) * 3;
+  auto plan = pipeline::plan_job(models, memory::current_rss_bytes(), frame_bytes, frames_in_flight);
+  std::error_code ec;
+  pipeline::AnalyserOptions detector_options;
+  detector_options.detector = job.face_detector;
+  detector_options.search_path = search_path;
+  if (const auto choice = pipeline::choose_detector(detector_options); choice.kind == "blazeface") {
+    // BlazeFace's 256 input as floats in and its 896 anchors × 17 values out.
+    const auto footprint = memory::estimate_model(std::filesystem::file_size(choice.model, ec),
+                                                  sizeof(float) * (256 * 256 * 3 + 896 * 17));
+    plan.add("detector " + choice.model.filename().string(), footprint.resident_bytes,
+             "weights: file size x 1.05, arena: estimate");
+  }
+  const bool dlib68 = !pipeline::find_role_files(pipeline::role_named("landmarks"), search_path).usable &&
+                      (!inswapper || job.mouth_mask);
+  if (dlib68 && std::filesystem::exists(face::DlibLandmarks::kDefaultModel, ec)) {
+    plan.add("dlib's 68-point shape predictor", std::filesystem::file_size(face::DlibLandmarks::kDefaultModel, ec),
+             "file size");
+  }
+  const auto budget = ram_budget_bytes(job, read_machine_facts());
+  if (!plan.fits(budget)) {
+    fmt::print(stderr, "dlc: the memory budget of {} cannot be met ({} planned); raise --max-memory or drop a "
+               "processor\n{}", memory::format_mb(budget), memory::format_mb(plan.peak_bytes()), plan.describe(budget));
+    return kExitMemoryBudget;
+  }
+  spdlog::debug("{}", plan.describe(budget));
+  return std::nullopt;
 }
 
 std::atomic<bool> g_stop{false};
@@ -128,7 +181,10 @@ int job_command(const CliOptions& options, int threads) {
     fmt::print(stderr, "dlc live: the live mode is not in this build yet; images and videos are ('dlc run')\n");
     return kExitFailure;
   }
-  if (!is_image(job.target)) return video_command(job, threads);
+  const bool video = !is_image(job.target);
+  // A video has workers + 2 frames in flight, an image its source and target.
+  if (const auto refused = refuse_over_budget(job, video ? std::min(threads, 2) + 2 : 2)) return *refused;
+  if (video) return video_command(job, threads);
   const auto report = pipeline::run_image_job(face_job_options(job, threads));
   if (report.processed_faces == 0) {
     fmt::print("dlc: no face found in the target '{}': wrote it unchanged to {}\n", job.target, report.output.string());

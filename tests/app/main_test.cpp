@@ -237,3 +237,22 @@ INSTANTIATE_TEST_SUITE_P(Signals, StopSignal, testing::Values(SIGINT, SIGTERM),
 
 }  // namespace
 }  // namespace dlc::app
+
+namespace dlc::app {
+namespace {
+
+TEST(Main, RunRefusesABudgetItsPlanCannotMeet) {
+  const auto photo = test::source_tree_file(".cache/media/grace_hopper.jpg");
+  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  const auto dir = test::make_temp_dir();
+  const auto r = dlc({"run", "-s", test::source_tree_file(".cache/media/astronaut.png").string(), "-t", photo.string(),
+                      "-o", (dir / "out.png").string(), "--max-memory", "0.1", "--models-dir", (dir / "none").string()});
+  EXPECT_EQ(r.exit_code, kExitMemoryBudget) << r.err;
+  EXPECT_NE(r.err.find("dlc: the memory budget of 102.4 MB cannot be met"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("dlib's 68-point shape predictor"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.png"));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace dlc::app
