@@ -14,15 +14,8 @@ class VideoProbe : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = test::make_temp_dir();
-    const auto with_audio = run_process({"ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i",
-                                         "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i",
-                                         "sine=frequency=440:sample_rate=48000", "-t", "2", "-c:v", "libx264",
-                                         "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", (dir_ / "in.mp4").string()});
-    ASSERT_EQ(with_audio.exit_code, 0) << with_audio.err;
-    const auto silent = run_process({"ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i",
-                                     "testsrc2=size=320x240:rate=25", "-t", "2", "-c:v", "libx264", "-pix_fmt",
-                                     "yuv420p", (dir_ / "silent.mp4").string()});
-    ASSERT_EQ(silent.exit_code, 0) << silent.err;
+    test::make_test_clip(dir_, "in.mp4", true);
+    test::make_test_clip(dir_, "silent.mp4", false);
   }
   static void TearDownTestSuite() { std::filesystem::remove_all(dir_); }
 

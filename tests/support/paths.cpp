@@ -1,5 +1,9 @@
 #include "support/paths.hpp"
 
+#include <vector>
+
+#include "media/subprocess.hpp"
+
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -16,6 +20,18 @@ std::filesystem::path make_temp_dir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "dlc-test-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   return pattern;
+}
+
+std::filesystem::path make_test_clip(const std::filesystem::path& dir, const char* name, bool audio) {
+  const auto path = dir / name;
+  std::vector<std::string> argv{"ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"};
+  if (audio) argv.insert(argv.end(), {"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"});
+  argv.insert(argv.end(), {"-t", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p"});
+  if (audio) argv.insert(argv.end(), {"-c:a", "aac", "-shortest"});
+  argv.push_back(path.string());
+  const auto r = media::run_process(argv);
+  if (r.exit_code != 0) throw std::runtime_error("ffmpeg could not make " + path.string() + ": " + r.err);
+  return path;
 }
 
 }  // namespace dlc::test

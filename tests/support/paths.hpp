@@ -13,4 +13,8 @@ std::filesystem::path dlc_binary();
 // A fresh empty folder under the system's temporary folder, removed by the caller.
 std::filesystem::path make_temp_dir();
 
+// A 2 s, 25 fps, 320×240 H.264 test pattern (50 frames) made with ffmpeg in dir, with a 440 Hz AAC
+// tone when audio is true. Throws std::runtime_error with ffmpeg's message when it cannot.
+std::filesystem::path make_test_clip(const std::filesystem::path& dir, const char* name, bool audio);
+
 }  // namespace dlc::test
