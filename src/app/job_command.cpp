@@ -138,14 +138,17 @@ int video_command(const JobOptions& job, int threads) {
   sigaction(SIGTERM, &action, nullptr);
 
   const bool terminal = isatty(STDERR_FILENO) != 0;
-  const auto report = pipeline::run_video_job(options, [terminal](const pipeline::VideoProgress& p) {
+  // --log-level warning (or quieter) silences the progress too.
+  const bool show_progress = spdlog::get_level() <= spdlog::level::info;
+  const auto report = pipeline::run_video_job(options, [terminal, show_progress](const pipeline::VideoProgress& p) {
+    if (!show_progress) return;
     const double fps = p.seconds > 0 ? static_cast<double>(p.frames_done) / p.seconds : 0.0;
     const double eta = fps > 0 ? static_cast<double>(std::max<std::int64_t>(0, p.frames_total - p.frames_done)) / fps : 0.0;
     const auto rss = memory::current_rss_bytes();
     fmt::print(stderr, "{}dlc: frame {}/{}, {:.1f} fps, ETA {:.0f} s, RSS {}{}", terminal ? "\r" : "", p.frames_done,
                p.frames_total, fps, eta, memory::format_mb(rss), terminal ? "   " : "\n");
   });
-  if (terminal) fmt::print(stderr, "\n");
+  if (terminal && show_progress) fmt::print(stderr, "\n");
   guard.reset();
   if (report.stopped) {
     fmt::print(stderr, "dlc: stopped after {} frames; no output written\n", report.frames);

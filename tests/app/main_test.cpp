@@ -256,3 +256,31 @@ TEST(Main, RunRefusesABudgetItsPlanCannotMeet) {
 
 }  // namespace
 }  // namespace dlc::app
+
+namespace dlc::app {
+namespace {
+
+// Progress lines on stderr (plain lines when it is not a terminal), silenced by --log-level warning.
+TEST(Main, VideoProgressFollowsTheLogLevel) {
+  const auto photo = test::source_tree_file(".cache/media/astronaut.png");
+  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  const auto dir = test::make_temp_dir();
+  const auto clip = test::make_test_clip(dir, "pattern.mp4", false);
+  const std::vector<std::string> common{"run", "-s", photo.string(), "-t", clip.string(), "--memory-monitor-interval",
+                                        "0", "--models-dir", (dir / "none").string()};
+  auto args = common;
+  args.insert(args.end(), {"-o", (dir / "loud.mp4").string()});
+  const auto loud = dlc(args);
+  ASSERT_EQ(loud.exit_code, kExitOk) << loud.err;
+  EXPECT_NE(loud.err.find("dlc: frame 50/50, "), std::string::npos) << loud.err;
+  EXPECT_NE(loud.out.find("50 frames"), std::string::npos) << loud.out;
+  args = common;
+  args.insert(args.end(), {"-o", (dir / "quiet.mp4").string(), "--log-level", "warning"});
+  const auto quiet = dlc(args);
+  ASSERT_EQ(quiet.exit_code, kExitOk) << quiet.err;
+  EXPECT_EQ(quiet.err.find("dlc: frame"), std::string::npos) << quiet.err;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace dlc::app
