@@ -53,12 +53,6 @@ std::vector<AnchorGrid> anchor_grids(int input_size, std::span<const int> stride
   return grids;
 }
 
-std::string shape_text(const std::vector<std::int64_t>& shape) {
-  std::string text = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? "," : "") + std::to_string(shape[i]);
-  return text + "]";
-}
-
 }  // namespace
 
 std::vector<cv::Point2f> BlazeFaceDetector::ssd_anchors(int input_size, std::span<const int> strides) {
@@ -124,7 +118,7 @@ BlazeFaceDetector::BlazeFaceDetector(const std::filesystem::path& model, const r
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       if (outputs[i].shape == wanted) return i;
     }
-    throw runtime::ModelError(model, "not a BlazeFace detector: no output of shape " + shape_text(wanted));
+    throw runtime::ModelError(model, "not a BlazeFace detector: no output of shape " + runtime::shape_text(wanted));
   };
   for (const auto& grid : anchor_grids(input_size_, strides)) {
     score_outputs_.push_back(find(grid.rows(), 1));

@@ -45,12 +45,6 @@ const ModelRole kGpen512{"enhancer", {"GPEN-BFR-512.onnx"}, "face_enhancer_gpen5
                          {{{1, 3, 512, 512}}, {{{1, 3, 512, 512}}}},
                          "", "GPEN-BFR-512 face restoration (--frame-processor face_enhancer_gpen512)"};
 
-std::string shape_text(const std::vector<std::int64_t>& shape) {
-  std::vector<std::string> dims;
-  for (const auto d : shape) dims.push_back(d < 0 ? "?" : std::to_string(d));
-  return fmt::format("[{}]", fmt::join(dims, ","));
-}
-
 // Why a declared tensor does not fit a rule; "" when it does.
 std::string tensor_problem(const runtime::TensorInfo& t, const ShapeRule& rule, bool float16_allowed) {
   const bool float16 = t.element_type == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
@@ -61,7 +55,7 @@ std::string tensor_problem(const runtime::TensorInfo& t, const ShapeRule& rule, 
   bool fits = t.shape.size() == rule.size();
   for (std::size_t i = 0; fits && i < rule.size(); ++i) fits = rule[i] < 0 || t.shape[i] < 0 || rule[i] == t.shape[i];
   if (fits) return {};
-  return fmt::format("'{}' has shape {}, expected {}", t.name, shape_text(t.shape), shape_text(rule));
+  return fmt::format("'{}' has shape {}, expected {}", t.name, runtime::shape_text(t.shape), runtime::shape_text(rule));
 }
 
 std::string tensors_problem(const char* kind, const std::vector<runtime::TensorInfo>& tensors,
@@ -120,7 +114,7 @@ std::string signature_problem(const ModelRole& role, const runtime::OnnxFileInfo
 std::string expected_signature(const ModelRole& role) {
   const auto list = [](const std::vector<ShapeRule>& shapes) {
     std::vector<std::string> text;
-    for (const auto& s : shapes) text.push_back(shape_text(s));
+    for (const auto& s : shapes) text.push_back(runtime::shape_text(s));
     return fmt::format("{}", fmt::join(text, " "));
   };
   return fmt::format("inputs {}; outputs {}", list(role.signature.inputs), list(role.signature.output_layouts.front()));

@@ -62,6 +62,15 @@ std::string element_type_name(ONNXTensorElementDataType type) {
   }
 }
 
+std::string shape_text(const std::vector<std::int64_t>& shape) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i > 0) text += ",";
+    text += shape[i] >= 0 ? std::to_string(shape[i]) : "?";
+  }
+  return text + "]";
+}
+
 std::string describe(const TensorInfo& info) {
   std::string text = info.name + " " + element_type_name(info.element_type) + " [";
   for (std::size_t i = 0; i < info.shape.size(); ++i) {

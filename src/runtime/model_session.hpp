@@ -36,6 +36,8 @@ struct TensorInfo {
 
 // "float32", "float16", ...
 std::string element_type_name(ONNXTensorElementDataType type);
+// "[1,3,?,?]": a shape, '?' where a dimension is dynamic.
+std::string shape_text(const std::vector<std::int64_t>& shape);
 // "target float32 [1,3,128,128]"; a dynamic dimension shows its symbolic name or '?'.
 std::string describe(const TensorInfo& info);
 
