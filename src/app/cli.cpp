@@ -88,6 +88,32 @@ void add_job_flags(CLI::App& app, JobOptions& job) {
   app.add_option("--memory-monitor-interval", job.memory_monitor_interval_s,
                  "seconds between [DLC.MEMORY] lines while working; 0 turns them off (default 10)")
       ->check(in_range(0.0, 3600.0, " s"));
+  app.add_option("--detect-every", job.detect_every,
+                 "detect faces every N frames and reuse them in between (default 1; live: from the camera's rate)")
+      ->check(in_range(1, 1000));
+  app.add_option("--memory-strategy", job.memory_strategy,
+                 "auto (from the --max-memory plan), resident, lru or stage (one model at a time)")
+      ->check(one_of({"auto", "resident", "lru", "stage"}));
+}
+
+// The camera and the ends of a live run.
+void add_live_flags(CLI::App& live, JobOptions& job) {
+  live.add_option("--camera", job.camera, "camera index, /dev/videoN, or a video file played as a camera (default 0)");
+  live.add_option("--camera-size", job.camera_size, "capture size WxH, e.g. 1280x720")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            int w = 0, h = 0;
+            char x = 0, extra = 0;
+            std::istringstream in(text);
+            if ((in >> w >> x >> h) && x == 'x' && !(in >> extra) && w >= 16 && h >= 16 && w <= 7680 && h <= 4320) return {};
+            return fmt::format("'{}' is not a size WxH (16x16 to 7680x4320)", text);
+          },
+          "WxH"));
+  live.add_option("--camera-fps", job.camera_fps, "capture frame rate to ask for")->check(in_range(1.0, 240.0));
+  live.add_flag("--headless", job.headless, "no preview window");
+  live.add_option("--record", job.record, "write the processed stream to this video file");
+  live.add_option("--max-frames", job.max_frames, "end after this many camera frames")->check(in_range<std::int64_t>(1, 1'000'000'000));
+  live.add_option("--duration", job.duration_s, "end after this many seconds")->check(in_range(0.1, 1'000'000.0, " s"));
 }
 
 Command command_of(const CLI::App& app) {
@@ -116,6 +142,7 @@ ParseOutcome parse_command_line(std::span<const std::string> args) {
   auto* live = app.add_subcommand("live", "swap on a camera, with a preview window or headless");
   add_job_flags(*run, options.job);
   add_job_flags(*live, options.job);
+  add_live_flags(*live, options.job);
   auto* diagnose = app.add_subcommand("diagnose", "memory diagnostics and recommended flags for this machine");
   diagnose->add_flag("--json", options.json, "machine-readable output");
   auto* bench = app.add_subcommand("bench", "per-stage speed and memory figures on this machine");
@@ -123,6 +150,8 @@ ParseOutcome parse_command_line(std::span<const std::string> args) {
   bench->add_option("--frames", options.job.frames, "frames to time after one warm-up frame (default 20)")
       ->check(in_range(1, 100000));
   bench->add_flag("--json", options.json, "machine-readable output");
+  bench->add_flag("--compare-memory-optimization", options.compare_memory_optimization,
+                  "run the same work with and without the tuned ONNX Runtime settings, side by side");
   auto* models = app.add_subcommand("models", "which model files are present and what is missing");
   models->add_option("action", options.models_action, "list or verify")->check(one_of({"list", "verify"}));
   models->add_option("--models-dir", options.job.models_dir, "where model files are looked up");

@@ -15,6 +15,7 @@ struct CliOptions {
   JobOptions job;
   std::string log_level = "info";
   bool json = false;                  // diagnose, bench
+  bool compare_memory_optimization = false;  // bench
   std::string models_action = "list";  // models: list | verify
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -43,6 +44,16 @@ struct JobOptions {
   double sharpness = 0.0;
   bool poisson_blend = false;
   int frames = 20;                        // bench: frames to time after one warm-up frame
+  std::optional<int> detect_every;        // detect faces every N frames; empty: 1 for run, camera-paced for live
+  std::string memory_strategy = "auto";   // auto | resident | lru | stage
+  // live
+  std::string camera = "0";               // index, /dev/videoN, or a video file played as a camera
+  std::optional<std::string> camera_size;  // "WxH"
+  std::optional<double> camera_fps;
+  bool headless = false;
+  std::string record;                     // record the processed stream to this file; empty = off
+  std::optional<std::int64_t> max_frames;
+  std::optional<double> duration_s;
 };
 
 // --execution-threads, else a valid OMP_NUM_THREADS (as Deep-Live-Cam honours it), else the
