@@ -4,6 +4,7 @@
 Usage:
     /usr/bin/python3 tools/make_standin_models.py OUT_DIR [--only NAME ...]
                                                   [--report-only] [--check] [--verbose]
+                                                  [--report-md FILE]
 
 Needs Debian's python3-onnx (onnx 1.12) and python3-numpy; run it with
 /usr/bin/python3.  The helpers live in tools/standin_layers.py.
@@ -33,6 +34,9 @@ Output
 For each model OUT_DIR/NAME.onnx (written as OUT_DIR/.NAME.onnx.tmp, then
 renamed) and OUT_DIR/standins.json: per file its
 sha256, size, params, constants, MACs, seed and a fingerprint of the spec.
+--report-md FILE also writes the report as a Markdown table (written even with
+--report-only and when a model is outside tolerance; scripts/standins.sh keeps
+it as REPORT.md next to the models).
 A file whose spec fingerprint and content hash still match is skipped, so a
 second run only re-hashes the files.  --report-only builds every graph
 without drawing weights, counts and checks it, prints the report and writes
@@ -545,6 +549,30 @@ def within_tolerance(md, counts):
     return ok
 
 
+def report_md(rows):
+    """The report as Markdown: one row per [model, counts, ok, sha256 or None]."""
+    lines = ["# Stand-in models: counted vs real figures", "",
+             "Counted by tools/make_standin_models.py on the written graph (batch 1; det_10g at "
+             "640x640); real figures from docs/MODEL-ARCHITECTURES.md. Tolerance: params and "
+             "constants within %g %%, MACs within %g %%. Random weights (fixed seed per model): "
+             "for speed and memory benchmarks only." % (PARAM_TOLERANCE * 100, MAC_TOLERANCE * 100),
+             "",
+             "| model | seed | params | real params | params dev % | GMACs | real GMACs "
+             "| MACs dev % | constants | status | sha256 (first 16) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+    for md, counts, ok, sha in rows:
+        p, m, c = counts["params"], counts["macs"], counts["consts"]
+        consts = format(c, ",")
+        if md.real_consts is not None:
+            consts += " (real %s, %+.2f %%)" % (format(md.real_consts, ","),
+                                               _pct(c, md.real_consts))
+        lines.append("| %s | %d | %s | %s | %+.2f | %s | %s | %+.2f | %s | %s | %s |" % (
+            md.file_name, md.seed, format(p, ","), format(md.real_params, ","),
+            _pct(p, md.real_params), _gmac(m), _gmac(md.real_macs), _pct(m, md.real_macs),
+            consts, "ok" if ok else "OUTSIDE TOLERANCE (not written)", sha[:16] if sha else "-"))
+    return "\n".join(lines) + "\n"
+
+
 def sha256_file(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -610,6 +638,8 @@ def parse_args(argv):
                     help="also run onnx.checker on each written file before renaming it "
                          "(reads the whole file: about twice its size in RAM)")
     ap.add_argument("--verbose", action="store_true", help="also print node and op counts")
+    ap.add_argument("--report-md", metavar="FILE",
+                    help="also write the report as a Markdown table to FILE")
     args = ap.parse_args(argv)
     names = list(BUILDERS)
     if args.only:
@@ -631,6 +661,7 @@ def main(argv):
         os.makedirs(args.out_dir, exist_ok=True)
     manifest = load_manifest(args.out_dir)
     all_ok = True
+    rows = []
     for name in args.names:
         started = time.monotonic()
         md = BUILDERS[name]()
@@ -640,6 +671,8 @@ def main(argv):
                        counts["shapes"])
         ok = within_tolerance(md, counts)
         all_ok = all_ok and ok
+        row = [md, {k: counts[k] for k in ("params", "macs", "consts")}, ok, None]
+        rows.append(row)
         print(report_line(md, counts) + ("" if ok else "  OUTSIDE TOLERANCE"), flush=True)
         if args.verbose:
             ops = ", ".join("%s %d" % kv for kv in sorted(counts["ops"].items()))
@@ -660,8 +693,10 @@ def main(argv):
                 and os.path.isfile(path) and os.path.getsize(path) == entry.get("bytes")
                 and sha256_file(path) == entry.get("sha256")):
             print("  %s up to date (sha256 %s), skipped" % (md.file_name, entry["sha256"][:16]))
+            row[3] = entry["sha256"]
             continue
         sha, size = write_model(md, args.out_dir, check=args.check)
+        row[3] = sha
         manifest[md.file_name] = {"sha256": sha, "bytes": size, "params": counts["params"],
                                   "constants": counts["consts"], "macs": counts["macs"],
                                   "seed": md.seed, "spec": fingerprint}
@@ -670,6 +705,11 @@ def main(argv):
               % (md.file_name, size, sha[:16], time.monotonic() - started), flush=True)
         del md, counts
         gc.collect()
+    if args.report_md:
+        tmp = args.report_md + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(report_md(rows))
+        os.replace(tmp, args.report_md)
     return 0 if all_ok else 1
 
 

@@ -8,6 +8,7 @@ namespace dlc::app {
 int version_command();
 int diagnose_command(const CliOptions& options);
 int job_command(const CliOptions& options, int threads);  // run, live
+int live_command(const JobOptions& job, int threads);
 int bench_command(const CliOptions& options, int threads);
 int models_command(const CliOptions& options);
 

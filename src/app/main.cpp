@@ -1,6 +1,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <exception>
 #include <string>
@@ -41,6 +43,10 @@ int dispatch(const dlc::app::CliOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Blocks of 1 MiB and more (frames, model weights, arena regions) get their own mappings and go
+  // back to the system when freed; glibc's default threshold climbs to 32 MiB after the first
+  // large free, after which a released model's pages would stay in the heap.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   const std::vector<std::string> args(argv + 1, argv + argc);
   auto outcome = dlc::app::parse_command_line(args);
   if (!outcome.options) {

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <string_view>
 #include <utility>
@@ -45,6 +46,20 @@ std::string ffprobe_problem(const ProcessResult& r, const std::filesystem::path&
   if (text.starts_with(prefix)) text.erase(0, prefix.size());
   if (text.empty()) text = "ffprobe exited with " + std::to_string(r.exit_code);
   return text;
+}
+
+// A stream's duration: the stream's own, else Matroska's DURATION tag ("00:00:02.000000000"),
+// since Matroska states durations only there.
+double stream_duration(const nlohmann::json& stream) {
+  if (const auto seconds = number_field(stream, "duration"); seconds > 0.0) return seconds;
+  const auto tags = stream.find("tags");
+  if (tags == stream.end()) return 0.0;
+  const auto text = text_field(*tags, "DURATION");
+  int hours = 0;
+  int minutes = 0;
+  double seconds = 0.0;
+  if (std::sscanf(text.c_str(), "%d:%d:%lf", &hours, &minutes, &seconds) != 3) return 0.0;
+  return hours * 3600.0 + minutes * 60.0 + seconds;
 }
 
 int rotation_of(const nlohmann::json& stream) {
@@ -117,6 +132,33 @@ VideoInfo parse_probe_json(const std::string& json, const std::filesystem::path&
     info.frame_count = std::llround(info.duration_s * info.fps.value());
   }
   return info;
+}
+
+AudioTrack parse_audio_track_json(const std::string& json) {
+  AudioTrack track;
+  const auto doc = nlohmann::json::parse(json, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return track;
+  bool audio_seen = false;
+  bool video_seen = false;
+  for (const auto& stream : doc.value("streams", nlohmann::json::array())) {
+    const auto type = stream.value("codec_type", std::string());
+    if (type == "audio" && !audio_seen) {
+      audio_seen = true;
+      track.codec = stream.value("codec_name", std::string());
+      track.duration_s = stream_duration(stream);
+    } else if (type == "video" && !video_seen && !is_cover_art(stream)) {
+      video_seen = true;
+      track.video_duration_s = stream_duration(stream);
+    }
+  }
+  return track;
+}
+
+AudioTrack probe_audio_track(const std::filesystem::path& path) {
+  const auto r = run_process(
+      {"ffprobe", "-v", "error", "-print_format", "json", "-show_streams", "-show_format", ffmpeg_file_arg(path)});
+  if (r.exit_code != 0) return {};
+  return parse_audio_track_json(r.out);
 }
 
 VideoInfo probe_video(const std::filesystem::path& path) {

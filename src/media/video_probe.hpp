@@ -47,6 +47,14 @@ struct VideoInfo {
   bool has_audio = false;
 };
 
+// The first audio stream of a file, as an encoder needs to know it: whether it can be copied into
+// the output's container, and whether it outlasts the video beside it.
+struct AudioTrack {
+  std::string codec;              // "aac", "opus", ...; empty: no audio stream, or unreadable
+  double duration_s = 0.0;        // 0 when the container does not say
+  double video_duration_s = 0.0;  // of the same file's first video stream; 0 when none or unknown
+};
+
 // Runs `ffprobe -v error -print_format json -show_streams -show_format PATH` (argv, no shell).
 // Throws VideoError naming the file when it is missing, ffprobe cannot read it, or it has no video
 // stream.
@@ -54,6 +62,11 @@ VideoInfo probe_video(const std::filesystem::path& path);
 
 // The part of probe_video that reads ffprobe's JSON; path is only for the result and errors.
 VideoInfo parse_probe_json(const std::string& json, const std::filesystem::path& path);
+
+// The same ffprobe run as probe_video, for a file that may have no video (a .wav). Never throws: a
+// file ffprobe cannot read gives an empty codec, and ffmpeg reports it when it opens the file.
+AudioTrack probe_audio_track(const std::filesystem::path& path);
+AudioTrack parse_audio_track_json(const std::string& json);
 
 // PATH as an ffmpeg/ffprobe input or output argument: a relative path gets "./", so a name like
 // "-x.mp4" is not taken for an option nor "http:x.mp4" for a protocol.

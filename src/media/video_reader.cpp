@@ -14,6 +14,11 @@ std::vector<std::string> decode_argv(const std::filesystem::path& path) {
 
 }  // namespace
 
+bool is_truncated(std::int64_t frames_read, std::int64_t frames_expected, bool count_exact, bool decoder_complained) {
+  const auto shortfall = frames_expected - frames_read;
+  return decoder_complained && shortfall >= (count_exact ? 1 : 2);
+}
+
 VideoReader::VideoReader(const std::filesystem::path& path)
     : info_(probe_video(path)), ffmpeg_(decode_argv(path), ChildPipes{.to_stdin = false, .from_stdout = true}) {}
 
@@ -25,6 +30,7 @@ bool VideoReader::read(cv::Mat& frame) {
   const std::span<std::byte> bytes(reinterpret_cast<std::byte*>(frame.data), frame.total() * frame.elemSize());
   if (!ffmpeg_.read_exact(bytes)) {
     ended_ = true;
+    reached_end_ = true;
     return false;
   }
   ++frames_read_;
@@ -35,9 +41,25 @@ DecodeResult VideoReader::finish() {
   ended_ = true;
   DecodeResult result;
   result.exit_code = ffmpeg_.wait();
-  result.clean = result.exit_code == 0;
   result.frames_read = frames_read_;
+  result.frames_expected = info_.frame_count;
   result.stderr_tail = ffmpeg_.stderr_tail();
+  result.truncated = reached_end_ && is_truncated(frames_read_, info_.frame_count, info_.frame_count_exact,
+                                                  !result.stderr_tail.empty());
+  result.clean = result.exit_code == 0 && !result.truncated;
+  const auto last_line = result.stderr_tail.substr(0, result.stderr_tail.find_last_not_of('\n') + 1);
+  auto ffmpeg_said = last_line.substr(last_line.rfind('\n') + 1);
+  // "[matroska,webm @ 0x55d0c0a8] File ended prematurely": the address means nothing to a user.
+  if (const auto close = ffmpeg_said.find("] "); ffmpeg_said.starts_with('[') && close != std::string::npos) {
+    ffmpeg_said.erase(0, close + 2);
+  }
+  if (result.truncated) {
+    result.problem = "decoded " + std::to_string(frames_read_) + " of the " + std::to_string(info_.frame_count) +
+                     (info_.frame_count_exact ? "" : " (estimated)") + " frames, the rest is missing or corrupt";
+  } else if (result.exit_code != 0) {
+    result.problem = "ffmpeg exited with " + std::to_string(result.exit_code);
+  }
+  if (!result.problem.empty() && !ffmpeg_said.empty()) result.problem += "; ffmpeg: " + ffmpeg_said;
   return result;
 }
 

@@ -1,10 +1,19 @@
 #include "media/video_writer.hpp"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <mutex>
+#include <set>
 #include <span>
 #include <stdexcept>
 #include <system_error>
+
+#include "media/ffmpeg_info.hpp"
+#include "media/subprocess.hpp"
 
 namespace dlc::media {
 namespace {
@@ -18,16 +27,113 @@ std::filesystem::path temporary_for(const std::filesystem::path& output) {
   return output.parent_path() / name;
 }
 
-const VideoWriterOptions& checked(const VideoWriterOptions& options) {
+VideoWriterOptions checked(VideoWriterOptions options) {
   if (options.output.empty()) throw std::invalid_argument("VideoWriter: no output path");
   if (options.width <= 0 || options.height <= 0) throw std::invalid_argument("VideoWriter: no frame size");
   if (!options.fps.valid()) throw std::invalid_argument("VideoWriter: no frame rate");
   return options;
 }
 
+int even(int size) { return size + size % 2; }
+
+std::vector<std::string> video_codec_args(const std::string& encoder, int quality) {
+  const auto q = std::to_string(quality);
+  if (encoder == "libx264") return {"-crf", q};
+  // x265 logs its settings to stderr whatever ffmpeg's -v says.
+  if (encoder == "libx265") return {"-crf", q, "-x265-params", "log-level=error"};
+  // Without -b:v 0 libvpx treats -crf as a cap under its default bitrate, not constant quality.
+  if (encoder == "libvpx-vp9") return {"-crf", q, "-b:v", "0"};
+  if (encoder == "h264_nvenc" || encoder == "hevc_nvenc") {
+    // VBR with a target quality and no bitrate (-b:v 0) is NVENC's constant-quality mode, on the
+    // same 0-51 scale as CRF; -cq 0 means "let NVENC choose", not lossless, hence at least 1.
+    return {"-rc", "vbr", "-cq", std::to_string(std::max(1, quality)), "-b:v", "0"};
+  }
+  throw std::invalid_argument("VideoWriter: encoder " + encoder + " is not one of libx264, libx265, libvpx-vp9");
+}
+
+std::string lowercase_extension(const std::filesystem::path& path) {
+  auto ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
+}
+
+// -c:a for the audio codec in the output's container. WebM holds only Opus and Vorbis; MP4 and
+// MOV hold AAC, MP3, ALAC and (E)AC-3 everywhere that plays them (Opus, Vorbis and PCM in MP4
+// are experimental or player-dependent). An unknown codec (no audio, or ffprobe could not read
+// the source) is copied, as it always was: ffmpeg then says what is wrong.
+std::vector<std::string> audio_codec_args(const std::filesystem::path& output, const std::string& codec) {
+  static const std::set<std::string> kWebm{"opus", "vorbis"};
+  static const std::set<std::string> kMp4{"aac", "mp3", "alac", "ac3", "eac3"};
+  const auto ext = lowercase_extension(output);
+  if (!codec.empty() && ext == ".webm" && !kWebm.contains(codec)) return {"-c:a", "libopus"};
+  if (!codec.empty() && (ext == ".mp4" || ext == ".m4v" || ext == ".mov") && !kMp4.contains(codec)) {
+    return {"-c:a", "aac"};
+  }
+  return {"-c:a", "copy"};
+}
+
+// "[h264_nvenc @ 0x55d0c0a8] Cannot load libcuda.so.1\n..." -> "Cannot load libcuda.so.1".
+std::string first_error_line(const std::string& err) {
+  auto line = err.substr(0, err.find('\n'));
+  if (line.starts_with('[')) {
+    if (const auto close = line.find("] "); close != std::string::npos) line.erase(0, close + 2);
+  }
+  return line.empty() ? "ffmpeg gave no reason" : line;
+}
+
+const std::set<std::string>& ffmpeg_encoders() {
+  static const auto info = probe_ffmpeg();
+  return info.encoders;
+}
+
+// With prefer_hardware, the NVENC encoder when it opens here, checked before ffmpeg takes the first
+// frame: falling back after a failed start would lose the frames already written to it.
+VideoWriterOptions with_encoder_chosen(VideoWriterOptions options) {
+  if (!options.prefer_hardware) return options;
+  const auto hardware = hardware_encoder_for(options.encoder);
+  if (hardware.empty() || !ffmpeg_encoders().contains(hardware)) return options;
+  const auto check = check_encoder_opens(hardware, even(options.width), even(options.height), options.quality);
+  if (check.opens) {
+    options.encoder = hardware;
+    return options;
+  }
+  spdlog::warn("{} cannot encode on this machine ({}); encoding with {} instead", hardware, check.problem,
+               options.encoder);
+  return options;
+}
+
+AudioTrack audio_track_of(const VideoWriterOptions& options) {
+  return options.audio_source.empty() ? AudioTrack{} : probe_audio_track(options.audio_source);
+}
+
 }  // namespace
 
-std::vector<std::string> encode_argv(const VideoWriterOptions& options, const std::filesystem::path& temporary) {
+std::string hardware_encoder_for(const std::string& software_encoder) {
+  if (software_encoder == "libx264") return "h264_nvenc";
+  if (software_encoder == "libx265") return "hevc_nvenc";
+  return {};
+}
+
+EncoderCheck check_encoder_opens(const std::string& encoder, int width, int height, int quality) {
+  static std::mutex mutex;
+  static std::map<std::string, EncoderCheck> checked_before;
+  const auto size = std::to_string(width) + "x" + std::to_string(height);
+  const std::scoped_lock lock(mutex);
+  const auto key = encoder + " " + size;
+  if (const auto it = checked_before.find(key); it != checked_before.end()) return it->second;
+  std::vector<std::string> argv{"ffmpeg", "-v",         "error", "-nostdin", "-f",        "lavfi", "-i",
+                                "color=c=black:s=" + size + ":r=25", "-frames:v", "1", "-c:v", encoder};
+  const auto codec_args = video_codec_args(encoder, quality);
+  argv.insert(argv.end(), codec_args.begin(), codec_args.end());
+  argv.insert(argv.end(), {"-pix_fmt", "yuv420p", "-f", "null", "-"});
+  const auto r = run_process(argv);
+  EncoderCheck check{.opens = r.exit_code == 0, .problem = r.exit_code == 0 ? "" : first_error_line(r.err)};
+  checked_before.emplace(key, check);
+  return check;
+}
+
+std::vector<std::string> encode_argv(const VideoWriterOptions& options, const std::filesystem::path& temporary,
+                                     const AudioTrack& audio) {
   std::vector<std::string> argv{"ffmpeg",  "-v",       "error",
                                 "-nostdin", "-f",      "rawvideo",
                                 "-pix_fmt", "bgr24",   "-s",
@@ -36,22 +142,25 @@ std::vector<std::string> encode_argv(const VideoWriterOptions& options, const st
                                 "-i",       "pipe:0"};
   if (!options.audio_source.empty()) {
     // '?' makes the audio map optional: a source without audio gives a silent output, not an error.
-    argv.insert(argv.end(), {"-i", ffmpeg_file_arg(options.audio_source), "-map", "0:v:0", "-map", "1:a:0?", "-c:a",
-                             "copy"});
+    argv.insert(argv.end(), {"-i", ffmpeg_file_arg(options.audio_source), "-map", "0:v:0", "-map", "1:a:0?"});
+    const auto codec_args = audio_codec_args(options.output, audio.codec);
+    argv.insert(argv.end(), codec_args.begin(), codec_args.end());
+    // The output ends with the last frame written, not with a longer audio track (a target whose
+    // tail did not decode, a higher --output-fps). Not when the audio is known to be shorter than
+    // its video: ffmpeg 5.1 keeps every frame then, but newer ffmpeg cuts all streams at the
+    // shortest one, which would drop frames. The audio's start is untouched either way.
+    const bool audio_shorter = audio.duration_s > 0.0 && audio.video_duration_s > 0.0 &&
+                               audio.duration_s < audio.video_duration_s;
+    if (!audio_shorter) argv.emplace_back("-shortest");
   }
-  const auto quality = std::to_string(options.quality);
   argv.insert(argv.end(), {"-c:v", options.encoder});
-  if (options.encoder == "libx264") {
-    argv.insert(argv.end(), {"-crf", quality});
-  } else if (options.encoder == "libx265") {
-    // x265 logs its settings to stderr whatever ffmpeg's -v says.
-    argv.insert(argv.end(), {"-crf", quality, "-x265-params", "log-level=error"});
-  } else if (options.encoder == "libvpx-vp9") {
-    // Without -b:v 0 libvpx treats -crf as a cap under its default bitrate, not constant quality.
-    argv.insert(argv.end(), {"-crf", quality, "-b:v", "0"});
-  } else {
-    throw std::invalid_argument("VideoWriter: encoder " + options.encoder +
-                                " is not one of libx264, libx265, libvpx-vp9");
+  const auto codec_args = video_codec_args(options.encoder, options.quality);
+  argv.insert(argv.end(), codec_args.begin(), codec_args.end());
+  if (options.width % 2 != 0 || options.height % 2 != 0) {
+    // yuv420p keeps one chroma sample per 2x2 pixels, so the encoders refuse an odd size. Padding
+    // (a black column at the right, a row at the bottom) keeps every pixel where it was; scaling
+    // would move the face by half a pixel and blur it.
+    argv.insert(argv.end(), {"-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"});
   }
   // -y: the temporary is ours; one left by a crashed run with the same PID is stale.
   argv.insert(argv.end(), {"-pix_fmt", "yuv420p", "-y", ffmpeg_file_arg(temporary)});
@@ -59,9 +168,10 @@ std::vector<std::string> encode_argv(const VideoWriterOptions& options, const st
 }
 
 VideoWriter::VideoWriter(VideoWriterOptions options)
-    : options_(std::move(options)),
-      temporary_(temporary_for(checked(options_).output)),
-      ffmpeg_(encode_argv(options_, temporary_), ChildPipes{.to_stdin = true, .from_stdout = false}) {}
+    : options_(with_encoder_chosen(checked(std::move(options)))),
+      audio_(audio_track_of(options_)),
+      temporary_(temporary_for(options_.output)),
+      ffmpeg_(encode_argv(options_, temporary_, audio_), ChildPipes{.to_stdin = true, .from_stdout = false}) {}
 
 VideoWriter::~VideoWriter() {
   if (finished_) return;

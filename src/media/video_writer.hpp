@@ -17,10 +17,17 @@ struct VideoWriterOptions {
   int width = 0;
   int height = 0;
   Rational fps{25, 1};
-  std::string encoder = "libx264";  // libx264, libx265 or libvpx-vp9
-  int quality = 18;                 // CRF: lower is better; 18 is visually lossless for x264
-  // Its first audio stream, if it has one, is copied into the output unchanged; empty: no audio.
-  std::filesystem::path audio_source;
+  // libx264, libx265 or libvpx-vp9; h264_nvenc and hevc_nvenc are taken too, but prefer_hardware
+  // is the way to ask for them, since it falls back when the GPU cannot encode.
+  std::string encoder = "libx264";
+  int quality = 18;  // CRF (NVENC: -cq): lower is better; 18 is visually lossless for x264
+  // Its first audio stream, if it has one, is copied into the output unchanged when the output's
+  // container can hold it, else transcoded (Opus for .webm, AAC for .mp4/.m4v/.mov); the output
+  // ends with the video when the audio is longer. Empty: no audio.
+  std::filesystem::path audio_source{};
+  // libx264 -> h264_nvenc, libx265 -> hevc_nvenc when ffmpeg has that encoder and it opens here;
+  // otherwise the software encoder, with one warning when the hardware one is there but fails.
+  bool prefer_hardware = false;
 };
 
 struct EncodeResult {
@@ -30,13 +37,28 @@ struct EncodeResult {
   std::string problem;  // ffmpeg's stderr tail, or why the rename failed
 };
 
-// The ffmpeg command line VideoWriter runs to encode into temporary. Throws std::invalid_argument
-// for an encoder whose quality option is not known here.
-std::vector<std::string> encode_argv(const VideoWriterOptions& options, const std::filesystem::path& temporary);
+// The ffmpeg command line VideoWriter runs to encode into temporary; audio is what
+// probe_audio_track found in options.audio_source (unknown: copied as it is). Throws
+// std::invalid_argument for an encoder whose quality option is not known here.
+std::vector<std::string> encode_argv(const VideoWriterOptions& options, const std::filesystem::path& temporary,
+                                     const AudioTrack& audio = {});
+
+// "h264_nvenc" for "libx264", "hevc_nvenc" for "libx265", empty for an encoder without one.
+std::string hardware_encoder_for(const std::string& software_encoder);
+
+// Whether encoder opens for width x height here, found by encoding one frame to ffmpeg's null
+// muxer; problem is ffmpeg's first error line ("Cannot load libcuda.so.1") when it does not. The
+// answer is kept for the rest of the process, so a second video costs nothing.
+struct EncoderCheck {
+  bool opens = false;
+  std::string problem;
+};
+EncoderCheck check_encoder_opens(const std::string& encoder, int width, int height, int quality);
 
 // Encodes BGR frames through ffmpeg into a temporary file beside the output
 // (".NAME.dlc-partial-PID.EXT", same extension so ffmpeg picks the same container), renamed over
-// the output only by a successful finish(). Destroyed without finish() (an abort, an exception),
+// the output only by a successful finish(). A frame size that is odd either way comes out padded
+// to even (one black column or row), since yuv420p cannot hold it. Destroyed without finish() (an abort, an exception),
 // it stops ffmpeg and removes the temporary, so a half-written video never takes the output's
 // name.
 class VideoWriter {
@@ -55,9 +77,12 @@ class VideoWriter {
   // output; otherwise removes the temporary. Further calls give the same result.
   EncodeResult finish();
   const std::filesystem::path& temporary_path() const { return temporary_; }
+  // The encoder ffmpeg runs: options' encoder, or its hardware counterpart (prefer_hardware).
+  const std::string& encoder() const { return options_.encoder; }
 
  private:
   VideoWriterOptions options_;
+  AudioTrack audio_;
   std::filesystem::path temporary_;
   ChildProcess ffmpeg_;
   std::int64_t frames_written_ = 0;

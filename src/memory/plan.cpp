@@ -27,10 +27,11 @@ std::uint64_t scaled(std::uint64_t bytes, double factor) {
 
 }  // namespace
 
-ModelFootprint estimate_model(std::uint64_t weights_bytes, std::uint64_t io_bytes) {
-  const auto arena =
-      std::max(kArenaMinimumBytes, scaled(weights_bytes, kArenaPerWeightByte) + kArenaIoCopies * io_bytes);
-  return {scaled(weights_bytes, kResidentPerWeightByte) + arena, scaled(weights_bytes, kLoadExtraPerWeightByte)};
+ModelFootprint estimate_model(std::uint64_t weights_bytes, std::uint64_t io_bytes,
+                              std::optional<std::uint64_t> measured_arena_bytes) {
+  const auto arena = measured_arena_bytes.value_or(
+      std::max(kArenaMinimumBytes, scaled(weights_bytes, kArenaPerWeightByte) + kArenaIoCopies * io_bytes));
+  return {scaled(weights_bytes, kResidentPerWeightByte) + arena, scaled(weights_bytes, kLoadExtraPerWeightByte), arena};
 }
 
 void MemoryPlan::add(std::string what, std::uint64_t bytes, std::string basis) {

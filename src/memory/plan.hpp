@@ -9,13 +9,17 @@ namespace dlc::memory {
 
 // What one model costs in RAM, predicted from its file before it is loaded.
 struct ModelFootprint {
-  std::uint64_t resident_bytes = 0;   // weights held by the session, plus its arena
+  std::uint64_t resident_bytes = 0;    // weights held by the session, plus its arena
   std::uint64_t load_extra_bytes = 0;  // held only while ONNX Runtime builds the session
+  std::uint64_t arena_bytes = 0;       // of resident_bytes: one call's activations
+  std::uint64_t weights_bytes() const { return resident_bytes - arena_bytes; }
 };
 
 // weights_bytes: the model file's size (its initializers dominate it); io_bytes: its input and
-// output tensors for one call.
-ModelFootprint estimate_model(std::uint64_t weights_bytes, std::uint64_t io_bytes);
+// output tensors for one call; measured_arena_bytes: the arena peak of one call when it has been
+// measured for this architecture, otherwise an estimate from the sizes is used.
+ModelFootprint estimate_model(std::uint64_t weights_bytes, std::uint64_t io_bytes,
+                              std::optional<std::uint64_t> measured_arena_bytes = std::nullopt);
 
 // The peak RAM a job plans for, line by line, checked against a budget before work starts.
 class MemoryPlan {

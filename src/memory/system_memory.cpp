@@ -78,7 +78,16 @@ int usable_cpu_cores() {
 std::optional<ProcessMemory> read_process_memory(const std::filesystem::path& proc_root) {
   const auto table = read_kb_table(proc_root / "self" / "status");
   if (!table || !table->contains("VmRSS")) return std::nullopt;
-  return ProcessMemory{get(*table, "VmRSS"), get(*table, "VmHWM")};
+  // The kernel updates VmHWM lazily: right after RSS grows it can read a few pages under VmRSS.
+  const auto rss = get(*table, "VmRSS");
+  return ProcessMemory{rss, std::max(rss, get(*table, "VmHWM"))};
+}
+
+bool reset_peak_rss() {
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";
+  clear.flush();
+  return static_cast<bool>(clear);
 }
 
 }  // namespace dlc::memory

@@ -41,4 +41,8 @@ int usable_cpu_cores();
 
 std::optional<ProcessMemory> read_process_memory(const std::filesystem::path& proc_root = "/proc");
 
+// Starts the process's peak (VmHWM) again from its RSS now (Linux's /proc/self/clear_refs "5"),
+// to measure the peak of one phase. False where the kernel does not allow it.
+bool reset_peak_rss();
+
 }  // namespace dlc::memory

@@ -6,6 +6,7 @@
 #include "face/blazeface_detector.hpp"
 #include "face/scrfd_detector.hpp"
 #include "pipeline/job_models.hpp"
+#include "runtime/stage_times.hpp"
 
 namespace dlc::pipeline {
 namespace {
@@ -70,59 +71,68 @@ FaceAnalyser::FaceAnalyser(AnalyserOptions options)
   spdlog::debug("face detector: {} ({})", choice_.kind, choice_.reason);
 }
 
-face::FaceDetector& FaceAnalyser::detector() {
+std::shared_ptr<face::FaceDetector> FaceAnalyser::detector() {
   std::lock_guard lock(mutex_);
   if (!detector_) {
     if (choice_.kind == "scrfd") {
-      detector_ = std::make_unique<face::ScrfdDetector>(choice_.model, options_.policy, options_.detector_size,
+      detector_ = std::make_shared<face::ScrfdDetector>(choice_.model, options_.policy, options_.detector_size,
                                                         options_.detector_score);
     } else if (choice_.kind == "blazeface") {
-      detector_ = std::make_unique<face::BlazeFaceDetector>(choice_.model, options_.policy, options_.detector_score);
+      detector_ = std::make_shared<face::BlazeFaceDetector>(choice_.model, options_.policy, options_.detector_score);
     } else {
-      detector_ = std::make_unique<face::DlibDetector>(0);
+      detector_ = std::make_shared<face::DlibDetector>(0);
     }
   }
-  return *detector_;
+  return detector_;
 }
 
-face::FaceDetector* FaceAnalyser::second_pass_detector() {
+std::shared_ptr<face::FaceDetector> FaceAnalyser::second_pass_detector() {
   std::lock_guard lock(mutex_);
   if (!second_pass_detector_) {
     if (choice_.kind == "dlib") {
-      second_pass_detector_ = std::make_unique<face::DlibDetector>(1);
+      second_pass_detector_ = std::make_shared<face::DlibDetector>(1);
     } else if (choice_.kind == "blazeface") {
       const auto second = choice_.model.parent_path() / kBlazeFaceSecond;
       std::error_code ec;
       if (!std::filesystem::is_regular_file(second, ec)) return nullptr;
-      second_pass_detector_ = std::make_unique<face::BlazeFaceDetector>(second, options_.policy, options_.detector_score);
+      second_pass_detector_ = std::make_shared<face::BlazeFaceDetector>(second, options_.policy, options_.detector_score);
     }
   }
-  return second_pass_detector_.get();
+  return second_pass_detector_;
 }
 
 void FaceAnalyser::landmarks_into(const cv::Mat& bgr, face::Face& face) {
-  face::Landmarks106* model106 = nullptr;
-  face::DlibLandmarks* model68 = nullptr;
+  // Copies of the pointers: a release_detection() meanwhile frees them after this call.
+  std::shared_ptr<face::Landmarks106> model106;
+  std::shared_ptr<face::DlibLandmarks> model68;
   {
     std::lock_guard lock(mutex_);
     if (landmarks106_path_) {
-      if (!landmarks106_) landmarks106_ = std::make_unique<face::Landmarks106>(*landmarks106_path_, options_.policy);
-      model106 = landmarks106_.get();
+      if (!landmarks106_) landmarks106_ = std::make_shared<face::Landmarks106>(*landmarks106_path_, options_.policy);
+      model106 = landmarks106_;
     } else {
-      if (!dlib_landmarks_) dlib_landmarks_ = std::make_unique<face::DlibLandmarks>();
-      model68 = dlib_landmarks_.get();
+      if (!dlib_landmarks_) dlib_landmarks_ = std::make_shared<face::DlibLandmarks>();
+      model68 = dlib_landmarks_;
     }
   }
+  const runtime::ScopedStage timed(runtime::Stage::kLandmarks);
   face.landmarks = model106 != nullptr ? model106->landmarks(bgr, face.box) : model68->landmarks(bgr, face.box);
 }
 
 std::vector<face::Face> FaceAnalyser::detect(const cv::Mat& bgr) {
-  auto faces = detector().detect(bgr);
+  std::vector<face::Face> faces;
+  {
+    const runtime::ScopedStage timed(runtime::Stage::kDetect);
+    faces = detector()->detect(bgr);
+  }
   // When the first pass finds nothing, a second one for small faces: dlib's HOG window is 80 px,
   // so the doubled image (4× the time) finds faces of 40 px; BlazeFace's 256 model sees faces a
   // third the size its 128 model needs. Not always: these passes bring false positives.
   if (faces.empty()) {
-    if (auto* second = second_pass_detector()) faces = second->detect(bgr);
+    if (const auto second = second_pass_detector()) {
+      const runtime::ScopedStage timed(runtime::Stage::kDetect);
+      faces = second->detect(bgr);
+    }
   }
   for (auto& face : faces) {
     if (face.has_kps) continue;
@@ -139,7 +149,7 @@ void FaceAnalyser::add_landmarks(const cv::Mat& bgr, face::Face& face) {
 }
 
 void FaceAnalyser::embed(const cv::Mat& bgr, face::Face& face) {
-  face::Recognizer* recognizer = nullptr;
+  std::shared_ptr<face::Recognizer> recognizer;
   {
     std::lock_guard lock(mutex_);
     if (!recognizer_) {
@@ -148,9 +158,9 @@ void FaceAnalyser::embed(const cv::Mat& bgr, face::Face& face) {
             options_.search_path.empty() ? "w600k_r50.onnx" : options_.search_path.front() / "w600k_r50.onnx",
             "not found; face embeddings (inswapper, --map-faces) need it");
       }
-      recognizer_ = std::make_unique<face::Recognizer>(*recognizer_path_, options_.policy);
+      recognizer_ = std::make_shared<face::Recognizer>(*recognizer_path_, options_.policy);
     }
-    recognizer = recognizer_.get();
+    recognizer = recognizer_;
   }
   face.embedding = recognizer->embed(bgr, face);
 }
@@ -158,6 +168,14 @@ void FaceAnalyser::embed(const cv::Mat& bgr, face::Face& face) {
 void FaceAnalyser::release_recognizer() {
   std::lock_guard lock(mutex_);
   recognizer_.reset();
+}
+
+void FaceAnalyser::release_detection() {
+  std::lock_guard lock(mutex_);
+  detector_.reset();
+  second_pass_detector_.reset();
+  landmarks106_.reset();
+  dlib_landmarks_.reset();
 }
 
 std::vector<std::string> FaceAnalyser::loaded() const {

@@ -59,15 +59,18 @@ class FaceAnalyser {
   const runtime::SessionPolicy& policy() const { return options_.policy; }
   // Frees the recognizer once the source face has been read (its session and arena share).
   void release_recognizer();
+  // Frees the detectors and landmark models (the stage and lru memory strategies); the next
+  // detect() loads them again.
+  void release_detection();
   // What is loaded now, for logs and tests: "detector", "second-pass detector", "landmarks106",
   // "dlib68", "recognizer".
   std::vector<std::string> loaded() const;
 
  private:
-  face::FaceDetector& detector();
+  std::shared_ptr<face::FaceDetector> detector();
   // A second pass for frames where the first finds nothing (dlib on the doubled image,
-  // BlazeFace's other model): nullptr when there is none.
-  face::FaceDetector* second_pass_detector();
+  // BlazeFace's other model): null when there is none.
+  std::shared_ptr<face::FaceDetector> second_pass_detector();
   void landmarks_into(const cv::Mat& bgr, face::Face& face);
 
   AnalyserOptions options_;
@@ -76,11 +79,12 @@ class FaceAnalyser {
   std::optional<std::filesystem::path> recognizer_path_;
 
   mutable std::mutex mutex_;  // guards the lazy members below
-  std::unique_ptr<face::FaceDetector> detector_;
-  std::unique_ptr<face::FaceDetector> second_pass_detector_;
-  std::unique_ptr<face::Landmarks106> landmarks106_;
-  std::unique_ptr<face::DlibLandmarks> dlib_landmarks_;
-  std::unique_ptr<face::Recognizer> recognizer_;
+  // Shared so that a release while another thread runs a model frees it after that call.
+  std::shared_ptr<face::FaceDetector> detector_;
+  std::shared_ptr<face::FaceDetector> second_pass_detector_;
+  std::shared_ptr<face::Landmarks106> landmarks106_;
+  std::shared_ptr<face::DlibLandmarks> dlib_landmarks_;
+  std::shared_ptr<face::Recognizer> recognizer_;
 };
 
 }  // namespace dlc::pipeline

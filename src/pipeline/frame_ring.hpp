@@ -14,8 +14,10 @@ namespace dlc::pipeline {
 // video's length: threads + 2 slots by default (one decoding, one writing, one per worker).
 class FrameRing {
  public:
+  // A slot holds one frame, or a chunk of consecutive frames for the stage strategy; its index
+  // counts slots (0, 1, 2, ...), not frames.
   struct Slot {
-    cv::Mat frame;
+    std::vector<cv::Mat> frames;
     std::int64_t index = -1;
   };
 

@@ -1,5 +1,7 @@
 #include "pipeline/job_models.hpp"
 
+#include <array>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -44,6 +46,37 @@ const ModelRole kGpen256{"enhancer", {"GPEN-BFR-256.onnx"}, "face_enhancer_gpen2
 const ModelRole kGpen512{"enhancer", {"GPEN-BFR-512.onnx"}, "face_enhancer_gpen512", kFloat * 2 * 3 * 512 * 512,
                          {{{1, 3, 512, 512}}, {{{1, 3, 512, 512}}}},
                          "", "GPEN-BFR-512 face restoration (--frame-processor face_enhancer_gpen512)"};
+
+// Figures of the real architectures. Multiply-adds per call from MODEL-ARCHITECTURES.md (det_10g
+// at 640x640). Working memory: what running the model adds to the RSS of the loaded process (its
+// ONNX Runtime arena and kernel buffers, CPU, memory pattern on), measured with the
+// architecture-faithful stand-ins of tools/make_standin_models.py: `dlc bench --models-only` with
+// the peak (VmHWM) reset once the sessions were loaded, ORT 1.29, 2 threads. It follows the graph's
+// shapes, not its weights' values, so it holds for the real files. w600k_r50 runs once, for the
+// source face: its arena's peak. Both apply to a file within 10 % of the reference size.
+struct KnownArchitecture {
+  std::string_view file;
+  std::uint64_t reference_bytes;
+  std::uint64_t arena_bytes;
+  double gmacs;
+};
+constexpr std::uint64_t kMiB = 1ULL << 20;
+constexpr std::array<KnownArchitecture, 5> kKnownArchitectures{{
+    {"det_10g.onnx", 16'920'743, 126 * kMiB, 13.3},
+    {"2d106det.onnx", 5'025'307, 0, 0.112},
+    {"w600k_r50.onnx", 174'385'603, 58 * kMiB, 6.31},
+    {"inswapper_128.onnx", 554'238'733, 265 * kMiB, 174.6},
+    {"GFPGANv1.4.onnx", 340'210'034, 1143 * kMiB, 197.8},
+}};
+
+const KnownArchitecture* known_architecture(const JobModel& model) {
+  for (const auto& k : kKnownArchitectures) {
+    const auto size = static_cast<double>(model.file_bytes);
+    const auto reference = static_cast<double>(k.reference_bytes);
+    if (model.path.filename() == k.file && size > 0.9 * reference && size < 1.1 * reference) return &k;
+  }
+  return nullptr;
+}
 
 // Why a declared tensor does not fit a rule; "" when it does.
 std::string tensor_problem(const runtime::TensorInfo& t, const ShapeRule& rule, bool float16_allowed) {
@@ -179,6 +212,19 @@ std::vector<JobModel> locate_models(const std::vector<const ModelRole*>& roles,
   return models;
 }
 
+memory::ModelFootprint footprint_of(const JobModel& model) {
+  std::optional<std::uint64_t> measured;
+  if (const auto* known = known_architecture(model); known != nullptr && known->arena_bytes > 0) {
+    measured = known->arena_bytes;
+  }
+  return memory::estimate_model(model.file_bytes, model.role->io_bytes, measured);
+}
+
+std::optional<double> known_gmacs(const JobModel& model) {
+  if (const auto* known = known_architecture(model)) return known->gmacs;
+  return std::nullopt;
+}
+
 memory::MemoryPlan plan_job(const std::vector<JobModel>& models, std::uint64_t process_rss_bytes,
                             std::uint64_t frame_bytes, int frames_in_flight) {
   memory::MemoryPlan plan;
@@ -186,7 +232,7 @@ memory::MemoryPlan plan_job(const std::vector<JobModel>& models, std::uint64_t p
   std::uint64_t largest_load = 0;
   const JobModel* largest = nullptr;
   for (const auto& model : models) {
-    const auto footprint = memory::estimate_model(model.file_bytes, model.role->io_bytes);
+    const auto footprint = footprint_of(model);
     plan.add(fmt::format("{} {}", model.role->role, model.path.filename().string()), footprint.resident_bytes,
              "weights: file size x 1.05, arena: estimate");
     if (footprint.load_extra_bytes >= largest_load) {

@@ -72,6 +72,12 @@ std::vector<const ModelRole*> roles_for(const std::vector<std::string>& frame_pr
 std::vector<JobModel> locate_models(const std::vector<const ModelRole*>& roles,
                                     const std::vector<std::filesystem::path>& search_path);
 
+// What a model file will cost in RAM: its weights, and its activations as measured for the real
+// architecture when the file is one of them (by name and size), otherwise estimated.
+memory::ModelFootprint footprint_of(const JobModel& model);
+// Multiply-adds of one call when the file is one of the real architectures (by name and size).
+std::optional<double> known_gmacs(const JobModel& model);
+
 // The job's planned peak: what the process holds now (measured), each model's resident size,
 // the largest transient while a session is built, and the frames in flight.
 memory::MemoryPlan plan_job(const std::vector<JobModel>& models, std::uint64_t process_rss_bytes,

@@ -80,7 +80,11 @@ ModelBenchFigures run_model_bench(const std::vector<JobModel>& models, const run
 
   ModelBenchFigures figures;
   figures.frames = frames;
-  figures.rss_after_load_bytes = memory::read_process_memory().value_or(memory::ProcessMemory{}).rss_bytes;
+  const auto loaded = memory::read_process_memory().value_or(memory::ProcessMemory{});
+  figures.rss_after_load_bytes = loaded.rss_bytes;
+  figures.peak_after_load_bytes = loaded.peak_bytes;
+  // From here VmHWM is the frames' peak alone (what running the models adds to the loaded RSS).
+  figures.frames_peak_measured = memory::reset_peak_rss();
 
   // The source face is recognised once; nothing needs the recognizer after that.
   for (auto& stage : stages) {

@@ -25,6 +25,8 @@ struct ModelBenchFigures {
   int frames = 0;
   double seconds = 0;  // the timed frames, end to end
   std::uint64_t rss_after_load_bytes = 0;
+  std::uint64_t peak_after_load_bytes = 0;  // VmHWM once loaded: the sessions' build transients
+  bool frames_peak_measured = false;        // VmHWM was reset after loading: peak_rss is the frames' peak
   runtime::ArenaTotals arenas;  // after the last frame, while the sessions still live
   std::uint64_t governor_waits = 0;
 };

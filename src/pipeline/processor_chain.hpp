@@ -1,6 +1,10 @@
 #pragma once
 
+#include <filesystem>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,34 +29,62 @@ struct ChainOptions {
   face::Selector source_selector = face::Selector::kLeftmost;
 };
 
-// The frame processors of a job, built once from the source face: inswapper when
+// One processor of a chain, built on first use; release() frees it (the memory strategies) and
+// the next use builds it again from the same inputs, so its output does not change.
+class ChainStep {
+ public:
+  using Factory = std::function<std::shared_ptr<processors::FaceProcessor>()>;
+  // model: the ONNX file the processor holds; empty when it has none (the classic swapper).
+  ChainStep(std::string description, std::optional<std::filesystem::path> model, bool needs_landmarks, Factory make);
+
+  const std::string& description() const { return description_; }
+  const std::optional<std::filesystem::path>& model() const { return model_; }
+  bool needs_landmarks() const { return needs_landmarks_; }
+  // The processor, built now when it is not loaded. Thread-safe; a copy keeps it alive through
+  // a release() made meanwhile.
+  std::shared_ptr<processors::FaceProcessor> processor();
+  void release();
+  bool loaded() const;
+
+ private:
+  std::string description_;
+  std::optional<std::filesystem::path> model_;
+  bool needs_landmarks_;
+  Factory make_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<processors::FaceProcessor> loaded_;
+};
+
+// The frame processors of a job, in --frame-processor order, from the source face: inswapper when
 // inswapper_128.onnx is usable (the recognizer reads the source face, then is released), the
 // classic swapper otherwise; GFPGAN/GPEN for the enhancers (exit 4 when their file is missing).
+// Model files are checked here; sessions are built on first use (load_all() builds them now).
 class ProcessorChain {
  public:
   // Throws InputError when the source holds no face, runtime::ModelError for a missing model.
   ProcessorChain(const cv::Mat& source_bgr, const std::string& source_name, FaceAnalyser& analyser,
                  const ChainOptions& options);
-  // The same chain with another source face (--map-faces): a new swapper, the other processors
+  // The same chain with another source face (--map-faces): a new swapper, the other steps
   // (enhancers and their sessions) shared.
   ProcessorChain(const ProcessorChain& base, const cv::Mat& source_bgr, const std::string& source_name,
                  FaceAnalyser& analyser);
 
-  const std::vector<std::shared_ptr<processors::FaceProcessor>>& processors() const { return processors_; }
+  std::size_t size() const { return steps_.size(); }
+  ChainStep& step(std::size_t i) const { return *steps_[i]; }
+  void load_all() const;
   bool needs_landmarks() const;
   // "face_swapper (inswapper_128.onnx)", "face_enhancer (GFPGANv1.4.onnx)", ...
-  const std::vector<std::string>& description() const { return description_; }
+  std::vector<std::string> description() const;
+  // Every step on one face.
   void process(cv::Mat& frame, const face::Face& target) const;
 
  private:
-  // The swapper for a source, and its description; null when the chain has no face_swapper.
-  std::pair<std::shared_ptr<processors::FaceProcessor>, std::string> make_swapper(const cv::Mat& source_bgr,
-                                                                                  const std::string& source_name,
-                                                                                  FaceAnalyser& analyser) const;
+  // The swapper step for a source face.
+  std::shared_ptr<ChainStep> make_swapper(const cv::Mat& source_bgr, const std::string& source_name,
+                                          FaceAnalyser& analyser) const;
 
   ChainOptions options_;
-  std::vector<std::shared_ptr<processors::FaceProcessor>> processors_;
-  std::vector<std::string> description_;
+  std::vector<std::shared_ptr<ChainStep>> steps_;
 };
 
 }  // namespace dlc::pipeline

@@ -12,6 +12,7 @@
 #include "media/video_writer.hpp"
 #include "pipeline/frame_ring.hpp"
 #include "pipeline/image_job.hpp"
+#include "runtime/stage_times.hpp"
 
 namespace dlc::pipeline {
 namespace {
@@ -44,16 +45,22 @@ class FirstError {
 
 VideoJobReport run_video_job(const VideoJobOptions& options,
                              const std::function<void(const VideoProgress&)>& progress) {
-  const auto source = read_image(options.source, "source");
   media::VideoReader reader(options.target);
   const auto& info = reader.info();
 
-  FaceAnalyser analyser(options.analyser);
-  const ProcessorChain chain(source, options.source.string(), analyser, options.chain);
+  const bool staged = options.swapper.strategy == MemoryStrategy::kStage;
+  const int workers = staged ? 1 : std::max(1, options.workers);
+  const std::size_t per_slot = staged ? std::max<std::size_t>(1, options.chunk_frames) : 1;
+  // Stage by stage, a chunk is decoded, processed and written in turn: one slot.
+  FrameRing ring(staged ? 1 : static_cast<std::size_t>(workers) + 2);
+  auto swapper_options = options.swapper;
+  swapper_options.frames_in_flight = ring.capacity() * per_slot;
+  FrameSwapper swapper(options, swapper_options);
 
   VideoJobReport report;
   report.output = resolve_output(options.source, options.target, options.output);
-  report.processors = chain.description();
+  report.processors = swapper.description();
+  report.strategy = options.swapper.strategy;
   report.audio = options.keep_audio && info.has_audio;
   media::VideoWriterOptions out;
   out.output = report.output;
@@ -65,8 +72,6 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   if (report.audio) out.audio_source = options.target;
   media::VideoWriter writer(out);
 
-  const int workers = std::max(1, options.workers);
-  FrameRing ring(static_cast<std::size_t>(workers) + 2);
   FirstError error;
   std::atomic<std::int64_t> without_face{0};
   const auto stop_requested = [&] { return options.stop != nullptr && options.stop->load(); };
@@ -77,10 +82,18 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
         if (options.governor != nullptr) options.governor->wait_for_room();
         auto* slot = ring.acquire_free();
         if (slot == nullptr) return;
-        if (stop_requested() || !reader.read(slot->frame)) {
+        slot->frames.resize(per_slot);
+        std::size_t filled = 0;
+        while (filled < per_slot && !stop_requested()) {
+          const runtime::ScopedStage timed(runtime::Stage::kDecode);
+          if (!reader.read(slot->frames[filled])) break;
+          ++filled;
+        }
+        if (filled == 0) {
           ring.end_input(slot, index);
           return;
         }
+        slot->frames.resize(filled);  // a short last chunk
         ring.submit(slot, index);
       }
     } catch (...) {
@@ -93,10 +106,12 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
     pool.emplace_back([&] {
       try {
         while (auto* slot = ring.take_work()) {
-          auto faces = analyser.detect(slot->frame);
-          const auto chosen = faces_to_process(faces, options);
-          if (chosen.empty()) ++without_face;
-          for (const auto i : chosen) process_face(slot->frame, faces[i], chain, analyser, options.mouth_mask);
+          const auto first = slot->index * static_cast<std::int64_t>(per_slot);
+          if (staged) {
+            for (const auto faces : swapper.process_staged(slot->frames, first)) without_face += faces == 0 ? 1 : 0;
+          } else if (swapper.process(slot->frames.front(), first) == 0) {
+            ++without_face;
+          }
           ring.complete(slot);
         }
       } catch (...) {
@@ -114,13 +129,21 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
         ring.close();
         break;
       }
-      if (!writer.write(slot->frame)) {
-        ring.close();
-        throw InputError(fmt::format("the encoder stopped taking frames for '{}': {}", report.output.string(),
-                                     writer.finish().problem));
+      for (const auto& frame : slot->frames) {
+        bool written = false;
+        {
+          const runtime::ScopedStage timed(runtime::Stage::kEncode);
+          written = writer.write(frame);
+        }
+        if (!written) {
+          ring.close();
+          throw InputError(fmt::format("the encoder stopped taking frames for '{}': {}", report.output.string(),
+                                       writer.finish().problem));
+        }
+        ++report.frames;
+        if (options.on_frame) options.on_frame(report.frames);
       }
       ring.release(slot);
-      ++report.frames;
       if (progress && (Clock::now() - last_report > std::chrono::milliseconds(500))) {
         last_report = Clock::now();
         progress({report.frames, info.frame_count, std::chrono::duration<double>(last_report - start).count()});
@@ -136,6 +159,7 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
 
   report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   report.frames_without_face = without_face.load();
+  report.model_releases = swapper.residency().releases();
   if (stop_requested()) {
     report.stopped = true;  // the writer's destructor removes the temporary
     return report;

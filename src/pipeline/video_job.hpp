@@ -11,6 +11,7 @@
 
 #include "memory/governor.hpp"
 #include "pipeline/face_analyser.hpp"
+#include "pipeline/frame_swapper.hpp"
 #include "pipeline/image_job.hpp"
 #include "pipeline/processor_chain.hpp"
 
@@ -18,12 +19,18 @@ namespace dlc::pipeline {
 
 struct VideoJobOptions : FaceJobOptions {
   int workers = 1;                  // frames processed at once; the ring holds workers + 2
+  // strategy, detect_every; frames_in_flight is set by the job. The stage strategy takes chunks
+  // of chunk_frames frames through one worker, stage by stage.
+  SwapperOptions swapper;
+  std::size_t chunk_frames = 64;
   std::string encoder = "libx264";
   int quality = 18;
   bool keep_audio = true;
   std::optional<double> output_fps;  // empty: the target's own rate
   memory::RssGovernor* governor = nullptr;  // holds the decoder when RSS nears the budget
   const std::atomic<bool>* stop = nullptr;  // set by a signal: stop and leave no output
+  // After each frame reaches the encoder, with the count so far (benchmarks: warm-up, figures).
+  std::function<void(std::int64_t frames_written)> on_frame;
 };
 
 struct VideoProgress {
@@ -42,10 +49,13 @@ struct VideoJobReport {
   std::string decoder_problem;
   std::vector<std::string> processors;
   bool audio = false;
+  MemoryStrategy strategy = MemoryStrategy::kResident;
+  std::uint64_t model_releases = 0;  // models released and loaded again (lru, stage)
 };
 
 // Streaming: decoder → a ring of workers + 2 frames → workers → in-order writer → encoder, no
-// image files in between; memory does not grow with the video's length. The output is written
+// image files in between; memory does not grow with the video's length. With the stage strategy
+// the ring holds one chunk of frames and one worker takes it through the job stage by stage. The output is written
 // to a temporary name and renamed only when the encoder finished cleanly.
 VideoJobReport run_video_job(const VideoJobOptions& options,
                              const std::function<void(const VideoProgress&)>& progress = {});

@@ -10,6 +10,8 @@
 #include <string>
 #include <utility>
 
+#include "runtime/stage_times.hpp"
+
 namespace dlc::processors {
 namespace {
 
@@ -242,6 +244,8 @@ cv::Rect ClassicSwapper::region(const cv::Size& frame, const std::vector<cv::Poi
 }
 
 void ClassicSwapper::process(cv::Mat& frame, const face::Face& target) {
+  // No model: the whole warp-and-blend is the swap stage.
+  const runtime::ScopedStage timed(runtime::Stage::kSwapInference);
   if (frame.type() != CV_8UC3) throw std::invalid_argument("ClassicSwapper: the frame must be 8-bit BGR");
   if (target.landmarks.size() != points_.size()) {
     throw std::invalid_argument("ClassicSwapper: the target face has " + std::to_string(target.landmarks.size()) +

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "face/alignment.hpp"
+#include "runtime/stage_times.hpp"
 #include "face/blob.hpp"
 #include "runtime/tensor_view.hpp"
 
@@ -111,6 +112,7 @@ bool FaceEnhancer::enhance_crop(const cv::Mat& frame, const face::Face& target, 
 }
 
 void FaceEnhancer::process(cv::Mat& frame, const face::Face& target) {
+  const runtime::ScopedStage timed(runtime::Stage::kEnhance);
   thread_local cv::Mat crop;
   cv::Matx23d frame_to_crop;
   if (!enhance_crop(frame, target, crop, frame_to_crop)) return;

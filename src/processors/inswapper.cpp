@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "face/alignment.hpp"
+#include "runtime/stage_times.hpp"
 #include "face/blob.hpp"
 #include "runtime/onnx_file.hpp"
 #include "runtime/tensor_view.hpp"
@@ -108,7 +109,10 @@ cv::Mat InswapperSwapper::swap_crop(const cv::Mat& frame, const face::Face& targ
   thread_local std::vector<Ort::Float16_t> output16(3 * kPlane);
   thread_local std::vector<float> source32;
 
-  frame_to_crop = prepare_target(frame, target, target_blob);
+  {
+    const runtime::ScopedStage timed(runtime::Stage::kAlign);
+    frame_to_crop = prepare_target(frame, target, target_blob);
+  }
 
   const std::vector<std::int64_t> image_shape{1, 3, kInswapperSize, kInswapperSize};
   const std::vector<std::int64_t> latent_shape{1, kEmbeddingSize};
@@ -126,7 +130,10 @@ cv::Mat InswapperSwapper::swap_crop(const cv::Mat& frame, const face::Face& targ
     inputs.push_back(runtime::tensor_view(source32, latent_shape));
     outputs.push_back(runtime::tensor_view(output, image_shape));
   }
-  session_.run(inputs, outputs);
+  {
+    const runtime::ScopedStage timed(runtime::Stage::kSwapInference);
+    session_.run(inputs, outputs);
+  }
   if (float16_) {
     for (std::size_t i = 0; i < output.size(); ++i) output[i] = output16[i].ToFloat();
   }
@@ -160,6 +167,7 @@ void InswapperSwapper::process(cv::Mat& frame, const face::Face& target) {
   cv::Matx23d frame_to_crop;
   const auto swapped = swap_crop(frame, target, frame_to_crop);
   if (swapped.empty()) return;
+  const runtime::ScopedStage timed(runtime::Stage::kPasteBack);
   if (mode_ == PasteMode::kLegacy) {
     paste_back_legacy(frame, swapped, frame_to_crop, paste_);
   } else {

@@ -133,6 +133,9 @@ ModelSession::ModelSession(std::filesystem::path model, const SessionPolicy& pol
   shared_arena_ = policy.memory_optimization;
   shrinking_run_.AddConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
   runtime.add_session(this);
+  // Building the session freed the file's bytes and the parsed model; hand those pages back now
+  // rather than let them count in RSS for the rest of the run.
+  if (policy.memory_optimization) return_free_heap();
 }
 
 ModelSession::~ModelSession() { OrtRuntime::instance().remove_session(this); }

@@ -1,5 +1,7 @@
 #include "runtime/ort_runtime.hpp"
 
+#include <malloc.h>
+
 #include "runtime/model_session.hpp"
 #include "runtime/tensor_view.hpp"
 
@@ -99,6 +101,12 @@ ArenaTotals OrtRuntime::arena_totals() {
     totals.reserved_bytes += a.reserved_bytes;
   }
   return totals;
+}
+
+void return_free_heap() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
 }
 
 std::int64_t OrtRuntime::shrink_arenas() {

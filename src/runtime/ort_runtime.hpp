@@ -26,6 +26,10 @@ struct RuntimeOptions {
   int inter_op_threads = 1;  // sequential execution needs no inter-op pool
 };
 
+// Returns the free pages of the C heap to the system (glibc's malloc_trim): after a session is
+// built or released, what it freed stops counting in RSS.
+void return_free_heap();
+
 // The one process-wide ONNX Runtime environment: global thread pools and one shared CPU arena
 // that every memory-optimized session allocates from.
 class OrtRuntime {

@@ -19,6 +19,9 @@ Ort::SessionOptions make_session_options(const SessionPolicy& policy) {
   options.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
   // Allocate from the arena registered on the env (OrtRuntime) instead of a private one.
   options.AddConfigEntry("session.use_env_allocators", "1");
+  // Weights through malloc, not the arena: a released session gives them back to the system
+  // instead of leaving them reserved in the shared arena (the lru and stage strategies).
+  options.AddConfigEntry("session.use_device_allocator_for_initializers", "1");
   options.DisablePerSessionThreads();
   return options;
 }

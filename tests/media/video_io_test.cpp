@@ -2,7 +2,10 @@
 
 #include <opencv2/core.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "media/subprocess.hpp"
@@ -13,6 +16,20 @@
 
 namespace dlc::media {
 namespace {
+
+// start_time of the first audio stream, as ffprobe gives it; NaN when it has none.
+double audio_start_s(const std::filesystem::path& path) {
+  const auto r = run_process({"ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries",
+                              "stream=start_time", "-of", "csv=p=0", path.string()});
+  try {
+    return std::stod(r.out);
+  } catch (const std::exception&) {
+    return std::nan("");
+  }
+}
+
+// Whether this machine could have an NVIDIA GPU for NVENC at all.
+bool nvidia_device_present() { return std::filesystem::exists("/dev/nvidiactl"); }
 
 VideoWriterOptions options(const std::filesystem::path& output) {
   VideoWriterOptions o;
@@ -81,6 +98,9 @@ TEST_F(VideoIo, ReadsEveryFrameIntoOneCallerBuffer) {
   const auto result = reader.finish();
   EXPECT_TRUE(result.clean) << result.stderr_tail;
   EXPECT_EQ(result.frames_read, 50);
+  EXPECT_EQ(result.frames_expected, 50);
+  EXPECT_FALSE(result.truncated);
+  EXPECT_TRUE(result.problem.empty()) << result.problem;
 }
 
 TEST_F(VideoIo, RotatedVideoIsReadAtItsDisplayedSize) {
@@ -174,16 +194,231 @@ TEST_F(VideoIo, WrongFrameOrEncoderIsRejected) {
   EXPECT_THROW(VideoWriter{magic}, std::invalid_argument);
 }
 
+TEST_F(VideoIo, PreferHardwareFallsBackToSoftwareWithEveryFrame) {
+  const auto frames = read_all(sources_ / "in.mp4");
+  ASSERT_EQ(frames.size(), 50u);
+  VideoWriter writer({.output = out_ / "out.mp4", .width = 320, .height = 240, .encoder = "libx264", .quality = 18,
+                      .audio_source = sources_ / "in.mp4", .prefer_hardware = true});
+  if (!nvidia_device_present()) {
+    EXPECT_EQ(writer.encoder(), "libx264");
+  }
+  for (const auto& frame : frames) ASSERT_TRUE(writer.write(frame));
+  const auto result = writer.finish();
+  ASSERT_TRUE(result.ok) << result.problem;
+  const auto info = probe_video(out_ / "out.mp4");
+  EXPECT_EQ(info.codec, "h264");
+  EXPECT_EQ(info.frame_count, 50);
+  EXPECT_TRUE(info.has_audio);
+}
+
+TEST_F(VideoIo, NvencCheckSaysWhyWithoutAGpu) {
+  if (nvidia_device_present()) GTEST_SKIP() << "/dev/nvidiactl exists: NVENC may open here";
+  const auto first = check_encoder_opens("h264_nvenc", 320, 240, 18);
+  EXPECT_FALSE(first.opens);
+  EXPECT_FALSE(first.problem.empty());
+  EXPECT_EQ(first.problem.find("[h264_nvenc @"), std::string::npos) << first.problem;
+  const auto again = check_encoder_opens("h264_nvenc", 320, 240, 18);
+  EXPECT_EQ(again.problem, first.problem);
+}
+
+TEST_F(VideoIo, WebmOutputTranscodesAacToOpus) {
+  ASSERT_EQ(probe_audio_track(sources_ / "in.mp4").codec, "aac");
+  const auto frames = read_all(sources_ / "in.mp4");
+  VideoWriter writer({.output = out_ / "out.webm", .width = 320, .height = 240, .encoder = "libvpx-vp9",
+                      .quality = 40, .audio_source = sources_ / "in.mp4"});
+  for (const auto& frame : frames) ASSERT_TRUE(writer.write(frame));
+  const auto result = writer.finish();
+  ASSERT_TRUE(result.ok) << result.problem;
+  const auto audio = probe_audio_track(out_ / "out.webm");
+  EXPECT_EQ(audio.codec, "opus");
+  EXPECT_NEAR(audio.duration_s, 2.0, 0.1);
+  EXPECT_EQ(probe_video(out_ / "out.webm").codec, "vp9");
+  EXPECT_EQ(read_all(out_ / "out.webm").size(), 50u);
+}
+
+TEST_F(VideoIo, Mp4OutputTranscodesOpusToAac) {
+  const auto source = test::make_clip(out_, "opus.mkv", {.video_s = 2.0, .audio_s = 2.0, .audio_codec = "libopus"});
+  ASSERT_EQ(probe_audio_track(source).codec, "opus");
+  const auto frames = read_all(source);
+  const auto result = write_all(frames, "out.mp4", source);
+  ASSERT_TRUE(result.ok) << result.problem;
+  EXPECT_EQ(probe_audio_track(out_ / "out.mp4").codec, "aac");
+  EXPECT_EQ(probe_video(out_ / "out.mp4").frame_count, 50);
+}
+
+TEST_F(VideoIo, LongerAudioEndsWithTheLastFrameAndKeepsItsStart) {
+  const auto source = test::make_clip(out_, "long.mp4", {.video_s = 2.0, .audio_s = 4.0});
+  ASSERT_NEAR(probe_audio_track(source).duration_s, 4.0, 0.05);
+  const auto frames = read_all(source);
+  ASSERT_EQ(frames.size(), 50u);
+  const auto result = write_all(frames, "out.mp4", source);
+  ASSERT_TRUE(result.ok) << result.problem;
+  const auto audio = probe_audio_track(out_ / "out.mp4");
+  EXPECT_EQ(audio.codec, "aac");
+  // One AAC frame (1024 samples, 21 ms) past the last video frame at most.
+  EXPECT_NEAR(audio.duration_s, 2.0, 0.05);
+  EXPECT_NEAR(audio_start_s(out_ / "out.mp4"), 0.0, 0.03);
+  const auto info = probe_video(out_ / "out.mp4");
+  EXPECT_EQ(info.frame_count, 50);
+  EXPECT_LT(info.duration_s, 2.05);
+}
+
+TEST_F(VideoIo, ShorterAudioKeepsEveryFrame) {
+  const auto source = test::make_clip(out_, "short.mp4", {.video_s = 2.0, .audio_s = 1.0});
+  const auto frames = read_all(source);
+  ASSERT_EQ(frames.size(), 50u);
+  const auto result = write_all(frames, "out.mp4", source);
+  ASSERT_TRUE(result.ok) << result.problem;
+  EXPECT_EQ(probe_video(out_ / "out.mp4").frame_count, 50);
+  EXPECT_NEAR(probe_audio_track(out_ / "out.mp4").duration_s, 1.0, 0.05);
+}
+
+TEST_F(VideoIo, OddFrameSizeIsPaddedToEven) {
+  // Gradients, which x264 keeps close at crf 18, up to the odd last column and row.
+  cv::Mat frame(241, 321, CV_8UC3);
+  for (int y = 0; y < frame.rows; ++y) {
+    for (int x = 0; x < frame.cols; ++x) {
+      frame.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<uchar>(40 + x / 2), static_cast<uchar>(40 + y / 2), 128);
+    }
+  }
+  VideoWriter writer({.output = out_ / "odd.mp4", .width = 321, .height = 241});
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(writer.write(frame));
+  const auto result = writer.finish();
+  ASSERT_TRUE(result.ok) << result.problem;
+  const auto info = probe_video(out_ / "odd.mp4");
+  EXPECT_EQ(info.width, 322);
+  EXPECT_EQ(info.height, 242);
+  EXPECT_EQ(info.frame_count, 10);
+  const auto again = read_all(out_ / "odd.mp4");
+  ASSERT_EQ(again.size(), 10u);
+  // The picture stays where it was; the added column and row are black.
+  const cv::Rect picture(0, 0, 321, 241);
+  EXPECT_LT(cv::norm(frame, again[5](picture), cv::NORM_L1) / static_cast<double>(frame.total() * 3), 4.0);
+  EXPECT_LT(cv::mean(again[5].col(321))[1], 40.0);
+  EXPECT_LT(cv::mean(again[5].row(241))[1], 40.0);
+}
+
+// Matroska (frame count estimated from the duration in its header) and MP4 with its index first
+// (count stated), each cut to 60 % of its bytes: ffmpeg decodes what is there and exits 0.
+TEST_F(VideoIo, TruncatedTailIsReadUpToTheDamageAndReported) {
+  for (const auto* name : {"cut.mkv", "cut.mp4"}) {
+    SCOPED_TRACE(name);
+    const auto path = out_ / name;
+    const auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-i", (sources_ / "in.mp4").string(), "-c",
+                                "copy", "-movflags", "+faststart", path.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::filesystem::resize_file(path, std::filesystem::file_size(path) * 6 / 10);
+
+    VideoReader reader(path);
+    cv::Mat frame;
+    while (reader.read(frame)) {
+    }
+    const auto result = reader.finish();
+    EXPECT_GT(result.frames_read, 0);
+    EXPECT_LT(result.frames_read, 50);
+    EXPECT_GE(result.frames_expected, 50);
+    EXPECT_TRUE(result.truncated);
+    EXPECT_FALSE(result.clean);
+    EXPECT_TRUE(result.problem.starts_with("decoded " + std::to_string(result.frames_read) + " of the "))
+        << result.problem;
+    EXPECT_NE(result.problem.find("; ffmpeg: "), std::string::npos) << result.problem;
+    EXPECT_EQ(result.problem.find(" @ 0x"), std::string::npos) << result.problem;
+  }
+}
+
+TEST_F(VideoIo, WholeMatroskaIsNotTakenForTruncated) {
+  const auto path = out_ / "whole.mkv";
+  const auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-i", (sources_ / "in.mp4").string(), "-c", "copy",
+                              path.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  VideoReader reader(path);
+  EXPECT_FALSE(reader.info().frame_count_exact);
+  cv::Mat frame;
+  while (reader.read(frame)) {
+  }
+  const auto result = reader.finish();
+  EXPECT_EQ(result.frames_read, 50);
+  EXPECT_FALSE(result.truncated);
+  EXPECT_TRUE(result.clean) << result.problem;
+}
+
 TEST(VideoWriterArgv, IsTheDocumentedCommandLine) {
-  const auto argv = encode_argv({.output = "/v/out.mp4", .width = 320, .height = 240, .fps = {30000, 1001},
+  const auto argv = encode_argv({.output = "/v/out.mkv", .width = 320, .height = 240, .fps = {30000, 1001},
                                  .encoder = "libvpx-vp9", .quality = 31, .audio_source = "/v/in.mp4"},
-                                "/v/.out.dlc-partial-1.mp4");
+                                "/v/.out.dlc-partial-1.mkv", {.codec = "aac", .duration_s = 2.0, .video_duration_s = 2.0});
   const std::vector<std::string> expected{
       "ffmpeg", "-v",   "error", "-nostdin", "-f",    "rawvideo", "-pix_fmt", "bgr24",   "-s",   "320x240",
       "-r",     "30000/1001",    "-i",       "pipe:0", "-i",      "/v/in.mp4", "-map",   "0:v:0", "-map",
-      "1:a:0?", "-c:a", "copy",  "-c:v",     "libvpx-vp9",        "-crf",     "31",      "-b:v", "0",
-      "-pix_fmt", "yuv420p",     "-y",       "/v/.out.dlc-partial-1.mp4"};
+      "1:a:0?", "-c:a", "copy",  "-shortest", "-c:v",  "libvpx-vp9", "-crf",  "31",      "-b:v", "0",
+      "-pix_fmt", "yuv420p",     "-y",       "/v/.out.dlc-partial-1.mkv"};
   EXPECT_EQ(argv, expected);
+}
+
+// The words after "-c:a" in the command line for output with audio of codec.
+std::string audio_codec_for(const char* output, const char* codec) {
+  const auto argv = encode_argv({.output = output, .width = 320, .height = 240, .audio_source = "/v/in.mkv"},
+                                "/v/tmp", {.codec = codec});
+  const auto it = std::find(argv.begin(), argv.end(), "-c:a");
+  return it == argv.end() || it + 1 == argv.end() ? "" : *(it + 1);
+}
+
+TEST(VideoWriterArgv, AudioIsCopiedOnlyWhereTheContainerHoldsIt) {
+  EXPECT_EQ(audio_codec_for("/v/out.webm", "aac"), "libopus");
+  EXPECT_EQ(audio_codec_for("/v/out.WEBM", "pcm_s16le"), "libopus");
+  EXPECT_EQ(audio_codec_for("/v/out.webm", "opus"), "copy");
+  EXPECT_EQ(audio_codec_for("/v/out.webm", "vorbis"), "copy");
+  EXPECT_EQ(audio_codec_for("/v/out.mp4", "opus"), "aac");
+  EXPECT_EQ(audio_codec_for("/v/out.mov", "vorbis"), "aac");
+  EXPECT_EQ(audio_codec_for("/v/out.mp4", "pcm_s16le"), "aac");
+  EXPECT_EQ(audio_codec_for("/v/out.mp4", "aac"), "copy");
+  EXPECT_EQ(audio_codec_for("/v/out.mp4", "mp3"), "copy");
+  EXPECT_EQ(audio_codec_for("/v/out.mkv", "pcm_s16le"), "copy");
+  EXPECT_EQ(audio_codec_for("/v/out.mp4", ""), "copy");  // unknown: ffmpeg will say
+}
+
+bool has(const std::vector<std::string>& argv, const std::string& word) {
+  return std::find(argv.begin(), argv.end(), word) != argv.end();
+}
+
+TEST(VideoWriterArgv, ShortestOnlyWhenTheAudioIsNotShorterThanItsVideo) {
+  const VideoWriterOptions o{.output = "/v/out.mp4", .width = 320, .height = 240, .audio_source = "/v/in.mp4"};
+  EXPECT_TRUE(has(encode_argv(o, "/v/tmp", {.codec = "aac", .duration_s = 3.0, .video_duration_s = 2.0}), "-shortest"));
+  EXPECT_TRUE(has(encode_argv(o, "/v/tmp", {.codec = "aac"}), "-shortest"));
+  EXPECT_FALSE(has(encode_argv(o, "/v/tmp", {.codec = "aac", .duration_s = 1.5, .video_duration_s = 2.0}), "-shortest"));
+  EXPECT_FALSE(has(encode_argv({.output = "/v/out.mp4", .width = 320, .height = 240}, "/v/tmp"), "-shortest"));
+}
+
+TEST(VideoWriterArgv, OddSizeIsPaddedAndEvenSizeIsNot) {
+  const auto odd = encode_argv({.output = "/v/out.mp4", .width = 321, .height = 240}, "/v/tmp");
+  const auto vf = std::find(odd.begin(), odd.end(), "-vf");
+  ASSERT_NE(vf, odd.end());
+  EXPECT_EQ(*(vf + 1), "pad=ceil(iw/2)*2:ceil(ih/2)*2");
+  EXPECT_TRUE(has(encode_argv({.output = "/v/out.mp4", .width = 320, .height = 241}, "/v/tmp"), "-vf"));
+  EXPECT_FALSE(has(encode_argv({.output = "/v/out.mp4", .width = 320, .height = 240}, "/v/tmp"), "-vf"));
+}
+
+TEST(VideoWriterArgv, NvencGetsConstantQuality) {
+  const auto argv = encode_argv({.output = "/v/out.mp4", .width = 320, .height = 240, .encoder = "h264_nvenc",
+                                 .quality = 23},
+                                "/v/tmp");
+  const auto c = std::find(argv.begin(), argv.end(), "-c:v");
+  ASSERT_NE(c, argv.end());
+  const std::vector<std::string> codec(c, c + 8);
+  EXPECT_EQ(codec, (std::vector<std::string>{"-c:v", "h264_nvenc", "-rc", "vbr", "-cq", "23", "-b:v", "0"}));
+  EXPECT_EQ(hardware_encoder_for("libx264"), "h264_nvenc");
+  EXPECT_EQ(hardware_encoder_for("libx265"), "hevc_nvenc");
+  EXPECT_EQ(hardware_encoder_for("libvpx-vp9"), "");
+}
+
+TEST(DecodeTruncation, MissingFramesCountOnlyWhenTheDecoderComplained) {
+  EXPECT_TRUE(is_truncated(30, 50, true, true));
+  EXPECT_TRUE(is_truncated(49, 50, true, true));
+  EXPECT_FALSE(is_truncated(49, 50, true, false));  // an MP4 edit list can drop frames the count includes
+  EXPECT_FALSE(is_truncated(50, 50, true, true));
+  EXPECT_FALSE(is_truncated(30, 50, false, false));  // a variable frame rate can miss the estimate by far
+  EXPECT_TRUE(is_truncated(30, 50, false, true));
+  EXPECT_FALSE(is_truncated(49, 50, false, true));  // an estimate can be one frame off
+  EXPECT_FALSE(is_truncated(51, 50, false, true));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "media/subprocess.hpp"
 #include "media/video_probe.hpp"
 #include "media/video_reader.hpp"
+#include "runtime/stage_times.hpp"
 #include "support/paths.hpp"
 
 namespace dlc::pipeline {
@@ -112,6 +113,67 @@ TEST_F(VideoJob, NotAVideoIsAVideoError) {
   const auto text = dir_ / "not-a-video.mp4";
   std::ofstream(text) << "hello";
   EXPECT_THROW(run_video_job(options(text, "x.mp4")), media::VideoError);
+}
+
+std::string file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Swapper and enhancer from the fixture models, BlazeFace finding the face: resident, lru with
+// room for one model at a time, and stage in chunks of 5 (5 + 5 + 2 frames) write the same file.
+TEST_F(VideoJob, StrategiesGiveTheSamePixels) {
+  const auto models = dir_ / "models";
+  std::filesystem::create_directory(models);
+  for (const char* name : {"w600k_r50.onnx", "inswapper_128.onnx", "GFPGANv1.4.onnx"}) {
+    std::filesystem::copy_file(test::fixture_model(name), models / name);
+  }
+  const auto target = clip(false);
+  const auto run = [&](MemoryStrategy strategy, const char* output) {
+    auto o = options(target, output);
+    o.analyser.search_path = {models};
+    o.chain.frame_processors = {"face_swapper", "face_enhancer"};
+    o.swapper.strategy = strategy;
+    o.swapper.lru_room_bytes = 1;  // any second model needs the room of the others
+    o.chunk_frames = 5;
+    return run_video_job(o);
+  };
+  const auto resident = run(MemoryStrategy::kResident, "resident.mp4");
+  const auto lru = run(MemoryStrategy::kLru, "lru.mp4");
+  const auto stage = run(MemoryStrategy::kStage, "stage.mp4");
+  EXPECT_EQ(resident.frames_without_face, 0);
+  EXPECT_EQ(resident.model_releases, 0u);
+  // lru: analysis, swapper and enhancer push each other out, at least once a frame (two workers
+  // sometimes find the model the other one just loaded).
+  EXPECT_GE(lru.model_releases, 12u);
+  // stage: analysis, swapper and enhancer released once per chunk.
+  EXPECT_EQ(stage.model_releases, 3u * 3);
+  for (const auto* other : {&lru, &stage}) {
+    EXPECT_EQ(other->frames, 12);
+    EXPECT_EQ(other->frames_without_face, 0);
+    EXPECT_TRUE(file_bytes(other->output) == file_bytes(resident.output))
+        << strategy_name(other->strategy) << " differs from resident";
+  }
+}
+
+// --detect-every 4 on 12 frames: the detector runs on frames 0, 4 and 8; the faces of the frames
+// between are reused and swapped all the same.
+TEST_F(VideoJob, DetectEveryReusesTheKeyFramesFaces) {
+  const auto target = clip(false);
+  for (const int every : {1, 4}) {
+    runtime::StageTimes times;
+    runtime::set_stage_sink(&times);
+    auto o = options(target, every == 1 ? "every1.mp4" : "every4.mp4");
+    o.swapper.detect_every = every;
+    const auto report = run_video_job(o);
+    runtime::set_stage_sink(nullptr);
+    EXPECT_EQ(report.frames_without_face, 0);
+    // One more: the source photo's face.
+    EXPECT_EQ(times.summary(runtime::Stage::kDetect).count, every == 1 ? 13u : 4u);
+    EXPECT_EQ(times.summary(runtime::Stage::kDecode).count, 13u) << "12 frames and the end";
+    EXPECT_EQ(times.summary(runtime::Stage::kEncode).count, 12u);
+    EXPECT_EQ(times.summary(runtime::Stage::kSwapInference).count, 12u);
+  }
 }
 
 }  // namespace

@@ -34,4 +34,20 @@ std::filesystem::path make_test_clip(const std::filesystem::path& dir, const cha
   return path;
 }
 
+std::filesystem::path make_clip(const std::filesystem::path& dir, const char* name, const ClipSpec& spec) {
+  const auto path = dir / name;
+  std::vector<std::string> argv{"ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi",
+                                "-i", "testsrc2=size=320x240:rate=25:duration=" + std::to_string(spec.video_s)};
+  if (spec.audio_s > 0) {
+    argv.insert(argv.end(), {"-f", "lavfi", "-i",
+                             "sine=frequency=440:sample_rate=48000:duration=" + std::to_string(spec.audio_s)});
+  }
+  argv.insert(argv.end(), {"-c:v", "libx264", "-pix_fmt", "yuv420p"});
+  if (spec.audio_s > 0) argv.insert(argv.end(), {"-c:a", spec.audio_codec});
+  argv.push_back(path.string());
+  const auto r = media::run_process(argv);
+  if (r.exit_code != 0) throw std::runtime_error("ffmpeg could not make " + path.string() + ": " + r.err);
+  return path;
+}
+
 }  // namespace dlc::test

@@ -1,0 +1,135 @@
+#include "app/job_setup.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "app/machine.hpp"
+#include "face/dlib_face.hpp"
+#include "face/selection.hpp"
+#include "memory/plan.hpp"
+#include "memory/system_memory.hpp"
+#include "memory/units.hpp"
+#include "pipeline/job_models.hpp"
+
+namespace dlc::app {
+
+pipeline::FaceJobOptions face_job_options(const JobOptions& job, int threads) {
+  pipeline::FaceJobOptions options;
+  options.source = job.source;
+  options.target = job.target;
+  options.output = job.output;
+  options.many_faces = job.many_faces;
+  options.mouth_mask = job.mouth_mask;
+  options.map_faces = job.map_faces;
+  options.target_selector = *face::parse_selector(job.face_selector);
+  options.chain.frame_processors = job.frame_processors;
+  options.chain.paste_mode = job.paste_back == "legacy" ? processors::PasteMode::kLegacy : processors::PasteMode::kSoftMask;
+  options.chain.paste = {.opacity = job.opacity, .sharpness = job.sharpness, .poisson = job.poisson_blend};
+  options.analyser = analyser_options(job, session_policy(job, threads));
+  return options;
+}
+
+int video_workers(int threads) { return std::min(threads, 2); }
+
+
+pipeline::VideoJobOptions video_job_options(const JobOptions& job, int threads, const pipeline::StrategyPlan& plan) {
+  pipeline::VideoJobOptions options;
+  static_cast<pipeline::FaceJobOptions&>(options) = face_job_options(job, threads);
+  options.workers = video_workers(threads);
+  options.swapper.strategy = plan.strategy;
+  options.swapper.lru_room_bytes = plan.lru_room_bytes;
+  options.swapper.detect_every = job.detect_every.value_or(1);
+  options.chunk_frames = plan.chunk_frames;
+  options.encoder = job.video_encoder;
+  options.quality = job.video_quality;
+  options.keep_audio = job.keep_audio;
+  options.output_fps = job.output_fps;
+  return options;
+}
+
+pipeline::JobShape job_shape(const JobOptions& job, std::uint64_t frame_bytes, int frames_in_flight,
+                             int concurrent_calls) {
+  const auto search_path = models_search_path(job);
+  pipeline::JobShape shape;
+  shape.process_bytes = memory::current_rss_bytes();
+  shape.frame_bytes = frame_bytes;
+  shape.frames_in_flight = frames_in_flight;
+  shape.concurrent_calls = concurrent_calls;
+  const auto planned = [](const pipeline::JobModel& m) {
+    return pipeline::PlannedModel{fmt::format("{} {}", m.role->role, m.path.filename().string()),
+                                  pipeline::footprint_of(m), "weights: file size x 1.05"};
+  };
+  const auto usable = [&](std::string_view role) {
+    return pipeline::find_role_files(pipeline::role_named(role), search_path).usable;
+  };
+  std::error_code ec;
+  pipeline::AnalyserOptions detector_options;
+  detector_options.detector = job.face_detector;
+  detector_options.search_path = search_path;
+  const auto choice = pipeline::choose_detector(detector_options);
+  if (choice.kind == "scrfd") {
+    if (const auto m = usable("detector")) shape.analysis.push_back(planned(*m));
+  } else if (choice.kind == "blazeface") {
+    // BlazeFace's 256 input as floats in and its 896 anchors × 17 values out.
+    shape.analysis.push_back({"detector " + choice.model.filename().string(),
+                              memory::estimate_model(std::filesystem::file_size(choice.model, ec),
+                                                     sizeof(float) * (256 * 256 * 3 + 896 * 17)),
+                              "weights: file size x 1.05"});
+  }
+  const auto swapper = usable("swapper");
+  const bool swaps = std::ranges::find(job.frame_processors, "face_swapper") != job.frame_processors.end();
+  if (const auto landmarks = usable("landmarks")) {
+    shape.analysis.push_back(planned(*landmarks));
+  } else if ((!swapper || job.mouth_mask || choice.kind != "scrfd") &&
+             std::filesystem::exists(face::DlibLandmarks::kDefaultModel, ec)) {
+    const auto bytes = std::filesystem::file_size(face::DlibLandmarks::kDefaultModel, ec);
+    shape.analysis.push_back({"dlib's 68-point shape predictor", {bytes, 0}, "file size"});
+  }
+  for (const auto& processor : job.frame_processors) {
+    if (processor == "face_swapper") {
+      if (swapper) shape.steps.push_back(planned(*swapper));
+    } else if (const auto m = usable(processor)) {
+      shape.steps.push_back(planned(*m));
+    }
+  }
+  if (swapper && swaps) {
+    if (const auto recognizer = usable("recognizer")) shape.recognizer = planned(*recognizer);
+  }
+  return shape;
+}
+
+std::optional<pipeline::StrategyPlan> plan_memory(const JobOptions& job, bool live, std::uint64_t frame_bytes,
+                                                  int frames_in_flight, int concurrent_calls) {
+  const auto shape = job_shape(job, frame_bytes, frames_in_flight, concurrent_calls);
+  const auto budget = ram_budget_bytes(job, read_machine_facts());
+  const auto asked = pipeline::parse_memory_strategy(job.memory_strategy);
+  const auto choice = pipeline::choose_strategy(shape, budget, asked, live);
+  const auto shown = choice.chosen.value_or(static_cast<std::size_t>(asked.value_or(pipeline::MemoryStrategy::kResident)));
+  const auto& plan = choice.plans[shown];
+  if (!choice.chosen) {
+    std::string hint = "raise --max-memory or drop a processor";
+    if (live) {
+      hint = fmt::format("a live stream needs resident or lru: the smallest budget that works is {}",
+                         memory::format_mb(pipeline::smallest_budget(pipeline::MemoryStrategy::kLru, shape)));
+    }
+    fmt::print(stderr, "dlc: the memory budget of {} cannot be met ({} planned with {}); {}\n{}{}",
+               memory::format_mb(budget), memory::format_mb(plan.plan.peak_bytes()),
+               pipeline::strategy_name(plan.strategy), hint, plan.plan.describe(budget),
+               pipeline::describe_strategies(choice));
+    return std::nullopt;
+  }
+  if (choice.automatic && plan.strategy != pipeline::MemoryStrategy::kResident) {
+    spdlog::info("memory: the budget of {} does not hold every model at once ({} planned); running with "
+                 "--memory-strategy {} ({} planned)",
+                 memory::format_mb(budget), memory::format_mb(choice.plans.front().plan.peak_bytes()),
+                 pipeline::strategy_name(plan.strategy), memory::format_mb(plan.plan.peak_bytes()));
+  }
+  spdlog::debug("{}{}", plan.plan.describe(budget), pipeline::describe_strategies(choice));
+  return plan;
+}
+
+}  // namespace dlc::app

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "app/job_options.hpp"
+#include "pipeline/image_job.hpp"
+#include "pipeline/strategy_plan.hpp"
+#include "pipeline/video_job.hpp"
+
+namespace dlc::app {
+
+// From the command line to the pipeline's options, and the memory plan that decides the
+// strategy: shared by `dlc run`, `dlc live` and `dlc bench`.
+
+pipeline::FaceJobOptions face_job_options(const JobOptions& job, int threads);
+
+// ONNX Runtime's pool already spreads one frame over the cores; two frames in flight keep the
+// cores busy while one waits on decode or encode.
+int video_workers(int threads);
+
+// The video job's options for a planned strategy (stop flag, governor and callbacks left unset).
+pipeline::VideoJobOptions video_job_options(const JobOptions& job, int threads, const pipeline::StrategyPlan& plan);
+
+// What the job holds, from the model files on disk (nothing is loaded yet): the analysis models
+// (the detector, 2d106det or dlib's 68-point predictor), the recognizer for the source face, and
+// the --frame-processor models.
+pipeline::JobShape job_shape(const JobOptions& job, std::uint64_t frame_bytes, int frames_in_flight,
+                             int concurrent_calls);
+
+// --max-memory before any model loads: the plan of each memory strategy, and the strategy the
+// run takes (--memory-strategy, else the fastest that fits; live: resident or lru). Empty, after
+// printing the plans, when nothing fits (exit 5).
+std::optional<pipeline::StrategyPlan> plan_memory(const JobOptions& job, bool live, std::uint64_t frame_bytes,
+                                                  int frames_in_flight, int concurrent_calls);
+
+}  // namespace dlc::app

@@ -1,0 +1,113 @@
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include <signal.h>
+
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <optional>
+
+#include "app/commands.hpp"
+#include "app/exit_codes.hpp"
+#include "app/job_setup.hpp"
+#include "app/machine.hpp"
+#include "media/camera_source.hpp"
+#include "media/video_probe.hpp"
+#include "pipeline/frame_swapper.hpp"
+#include "pipeline/live_job.hpp"
+
+namespace dlc::app {
+namespace {
+
+std::atomic<bool> g_live_stop{false};
+
+extern "C" void on_live_stop(int) { g_live_stop.store(true); }
+
+// What the camera will deliver, before it is opened: a file's own size and rate; a device's
+// --camera-size and --camera-fps, else 1280x720 at 30.
+struct ExpectedCamera {
+  cv::Size size{1280, 720};
+  double fps = 30;
+};
+
+ExpectedCamera expect_camera(const JobOptions& job) {
+  ExpectedCamera expected;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(job.camera, ec)) {
+    const auto info = media::probe_video(job.camera);
+    expected.size = {info.width, info.height};
+    if (info.fps.den > 0) expected.fps = static_cast<double>(info.fps.num) / static_cast<double>(info.fps.den);
+    return expected;
+  }
+  if (job.camera_size) expected.size = media::parse_frame_size(*job.camera_size);
+  if (job.camera_fps) expected.fps = *job.camera_fps;
+  return expected;
+}
+
+}  // namespace
+
+// dlc live: the source face first (exit 3 without one), the memory plan (exit 5 when neither
+// resident nor lru fits), then the camera (exit 3 when missing or busy), then the loop until the
+// camera ends, --max-frames, --duration, q/Esc or Ctrl-C (which ends it normally: exit 0, the
+// recording kept).
+int live_command(const JobOptions& job, int threads) {
+  const auto expected = expect_camera(job);
+  const auto frame_bytes = static_cast<std::uint64_t>(expected.size.area()) * 3;
+  // Two 2-slot queues and the frame in processing.
+  const auto plan = plan_memory(job, true, frame_bytes, 5, 1);
+  if (!plan) return kExitMemoryBudget;
+
+  pipeline::SwapperOptions swapper_options;
+  swapper_options.strategy = plan->strategy;
+  swapper_options.lru_room_bytes = plan->lru_room_bytes;
+  // Deep-Live-Cam's live cadence: a detection every 0.08 s of camera time, faces reused between.
+  swapper_options.detect_every =
+      job.detect_every.value_or(std::max(1, static_cast<int>(std::lround(0.08 * expected.fps))));
+  swapper_options.frames_in_flight = 1;
+  pipeline::FrameSwapper swapper(face_job_options(job, threads), swapper_options);
+
+  pipeline::LiveOptions options;
+  options.camera.camera = job.camera;
+  if (job.camera_size) options.camera.size = media::parse_frame_size(*job.camera_size);
+  options.camera.fps = job.camera_fps;
+  options.headless = job.headless;
+  options.mirror = job.live_mirror;
+  options.record = job.record;
+  options.encoder = job.video_encoder;
+  options.quality = job.video_quality;
+  options.max_frames = job.max_frames;
+  options.duration_s = job.duration_s;
+  options.stop = &g_live_stop;
+  auto camera = media::open_camera(options.camera);
+
+  struct sigaction action {};
+  action.sa_handler = on_live_stop;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  JobMemoryGuard guard(ram_budget_bytes(job, read_machine_facts()), job.memory_monitor_interval_s);
+  spdlog::info("live: {} {}x{} at {:.1f} fps; detecting every {} frames; {}", camera->name(),
+               camera->frame_size().width, camera->frame_size().height,
+               static_cast<double>(camera->frame_rate().num) / static_cast<double>(camera->frame_rate().den),
+               swapper_options.detect_every, fmt::join(swapper.description(), ", "));
+  std::int64_t processed = 0;
+  const auto report = pipeline::run_live(*camera, options, [&](cv::Mat& frame, std::int64_t) {
+    // Detection cadence counts processed frames: a dropped frame is not one the faces came from.
+    swapper.process(frame, processed++);
+  });
+
+  const auto& l = report.latency;
+  fmt::print("dlc live: {} ({}): {} frames captured at {:.1f} fps, {} processed at {:.1f} fps, {} dropped "
+             "({} before processing, {} before output); latency capture->display p50 {:.0f} ms, p95 {:.0f} ms, "
+             "max {:.0f} ms\n",
+             report.camera, pipeline::to_string(report.end), report.captured, report.capture_fps, report.processed,
+             report.processed_fps, report.dropped_before_processing + report.dropped_before_output,
+             report.dropped_before_processing, report.dropped_before_output, l.p50_ms, l.p95_ms, l.max_ms);
+  if (!report.recording.empty()) {
+    fmt::print("dlc live: recorded {} frames to {}\n", report.recorded, report.recording.string());
+  }
+  return kExitOk;
+}
+
+}  // namespace dlc::app

@@ -1,0 +1,67 @@
+#include "media/opencv_live.hpp"
+
+#include <dlfcn.h>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+
+namespace dlc::media {
+namespace {
+
+// The module's handle, owned by the process: it is never closed, because Qt and OpenCV's
+// backends leave threads, atexit handlers and thread-local state behind that would point into
+// unmapped code after dlclose.
+struct LoadedModule {
+  std::mutex mutex;
+  void* handle = nullptr;
+  std::atomic<const OpenCvLiveApi*> api{nullptr};
+};
+
+LoadedModule& module() {
+  static LoadedModule* loaded = new LoadedModule;  // never destroyed, see above
+  return *loaded;
+}
+
+}  // namespace
+
+std::filesystem::path opencv_live_path() {
+  if (const char* override_path = std::getenv("DLC_LIVE_MODULE"); override_path != nullptr && *override_path != '\0') {
+    return override_path;
+  }
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (ec ? std::filesystem::path(".") : exe.parent_path()) / DLC_LIVE_MODULE_NAME;
+}
+
+const OpenCvLiveApi* load_opencv_live(std::string& error) {
+  auto& m = module();
+  std::lock_guard lock(m.mutex);
+  if (const auto* api = m.api.load()) return api;
+  const auto path = opencv_live_path();
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* why = dlerror();
+    error = fmt::format("{} cannot be loaded ({}): it is built with dlc and belongs next to the dlc binary, or "
+                        "DLC_LIVE_MODULE names it",
+                        path.string(), why != nullptr ? why : "dlopen failed");
+    return nullptr;
+  }
+  const auto entry = reinterpret_cast<OpenCvLiveEntry>(dlsym(handle, kOpenCvLiveEntry));
+  const OpenCvLiveApi* api = entry != nullptr ? entry() : nullptr;
+  if (api == nullptr || api->abi != kOpenCvLiveAbi || api->open_capture == nullptr || api->open_window == nullptr) {
+    error = fmt::format("{} is not this dlc's module ({}): rebuild dlc", path.string(),
+                        entry == nullptr ? fmt::format("it has no {}", kOpenCvLiveEntry) : "a different version");
+    dlclose(handle);
+    return nullptr;
+  }
+  m.handle = handle;
+  m.api = api;
+  return api;
+}
+
+bool opencv_live_loaded() { return module().api.load() != nullptr; }
+
+}  // namespace dlc::media

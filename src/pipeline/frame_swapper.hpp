@@ -1,0 +1,89 @@
+#pragma once
+
+#include <opencv2/core/mat.hpp>
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "pipeline/face_analyser.hpp"
+#include "pipeline/image_job.hpp"
+#include "pipeline/model_residency.hpp"
+#include "pipeline/processor_chain.hpp"
+#include "processors/mouth_mask.hpp"
+
+namespace dlc::pipeline {
+
+// The faces of each frame when detection runs on every Nth frame only (--detect-every): a key
+// frame (index % N == 0) is detected, the frames after it reuse its faces, waiting for them when
+// another thread is still detecting. It keeps the faces of the latest few key frames, never more:
+// memory does not grow with the video.
+class FaceCadence {
+ public:
+  // keys_kept: enough key frames for every frame in flight at once (frames in flight / N + 2).
+  FaceCadence(int every, std::size_t keys_kept);
+  int every() const { return every_; }
+  std::vector<face::Face> faces(std::int64_t index, const std::function<std::vector<face::Face>()>& detect);
+
+ private:
+  int every_;
+  std::size_t keys_kept_;
+  std::mutex mutex_;
+  std::condition_variable published_;
+  std::map<std::int64_t, std::vector<face::Face>> keys_;
+};
+
+struct SwapperOptions {
+  MemoryStrategy strategy = MemoryStrategy::kResident;
+  std::uint64_t lru_room_bytes = std::numeric_limits<std::uint64_t>::max();  // lru: models' room
+  int detect_every = 1;
+  std::size_t frames_in_flight = 4;  // at most this many frames are processed at once
+};
+
+// The swap of a video or camera frame: face analysis, then each --frame-processor step on every
+// chosen face, then the saved mouths put back (--mouth-mask). The steps run in the same order
+// whether a frame goes through alone (process) or a chunk of frames goes through stage by stage
+// (process_staged), so both give the same pixels.
+class FrameSwapper {
+ public:
+  // Reads the source face (InputError when it has none), checks the model files (ModelError);
+  // with the resident strategy it loads every model now.
+  FrameSwapper(const FaceJobOptions& job, const SwapperOptions& options);
+
+  // Every stage on one frame, in place; several threads may call it at once, frames in any order
+  // within the frames in flight. Returns how many faces were processed.
+  std::size_t process(cv::Mat& frame, std::int64_t index);
+  // The stage strategy: consecutive frames first_index, first_index + 1, ..., each stage over all
+  // of them with only its model loaded, released after it. Faces processed per frame.
+  std::vector<std::size_t> process_staged(std::span<cv::Mat> frames, std::int64_t first_index);
+
+  std::vector<std::string> description() const { return chain_.description(); }
+  const DetectorChoice& detector_choice() const { return analyser_.detector_choice(); }
+  const ModelResidency& residency() const { return residency_; }
+  FaceAnalyser& analyser() { return analyser_; }
+
+ private:
+  struct FrameFaces {
+    std::vector<face::Face> faces;
+    std::vector<processors::SavedMouth> mouths;
+  };
+  FrameFaces analyse(const cv::Mat& frame, std::int64_t index);
+  void apply(std::size_t step, cv::Mat& frame, const FrameFaces& work);
+
+  FaceJobOptions job_;
+  FaceAnalyser analyser_;
+  ProcessorChain chain_;
+  ModelResidency residency_;
+  FaceCadence cadence_;
+  std::size_t analysis_id_ = 0;
+  std::vector<std::optional<std::size_t>> step_ids_;  // per chain step; empty for one without a model
+};
+
+}  // namespace dlc::pipeline

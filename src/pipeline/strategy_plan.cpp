@@ -1,0 +1,214 @@
+#include "pipeline/strategy_plan.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "memory/units.hpp"
+
+namespace dlc::pipeline {
+namespace {
+
+using Models = std::vector<const PlannedModel*>;
+
+std::uint64_t weights_sum(const Models& models) {
+  std::uint64_t sum = 0;
+  for (const auto* m : models) sum += m->footprint.weights_bytes();
+  return sum;
+}
+
+const PlannedModel* largest_by(const Models& models, std::uint64_t memory::ModelFootprint::*field) {
+  const PlannedModel* largest = nullptr;
+  for (const auto* m : models) {
+    if (largest == nullptr || m->footprint.*field > largest->footprint.*field) largest = m;
+  }
+  return largest;
+}
+
+std::uint64_t largest_value(const Models& models, std::uint64_t memory::ModelFootprint::*field) {
+  const auto* m = largest_by(models, field);
+  return m != nullptr ? m->footprint.*field : 0;
+}
+
+// Each model's weights, one line each.
+void add_weights(memory::MemoryPlan& plan, const Models& models) {
+  for (const auto* m : models) plan.add(m->what, m->footprint.weights_bytes(), m->basis);
+}
+
+// Running the models: as many calls at once as there are workers, each of the largest model's
+// working memory.
+void add_activations(memory::MemoryPlan& plan, const Models& models, int calls) {
+  const auto* largest = largest_by(models, &memory::ModelFootprint::arena_bytes);
+  if (largest == nullptr) return;
+  plan.add(fmt::format("running: {} call{} at once of {}", calls, calls == 1 ? "" : "s", largest->what),
+           static_cast<std::uint64_t>(calls) * largest->footprint.arena_bytes, "working memory of one call x calls");
+}
+
+// The largest transient while a session is built, on top of what is loaded.
+void add_build(memory::MemoryPlan& plan, const Models& models) {
+  const auto* largest = largest_by(models, &memory::ModelFootprint::load_extra_bytes);
+  if (largest == nullptr) return;
+  plan.add("building the session of " + largest->what, largest->footprint.load_extra_bytes,
+           "transient: file size x 1.4");
+}
+
+void add_frames(memory::MemoryPlan& plan, const JobShape& job, std::uint64_t frames) {
+  plan.add(fmt::format("{} frames in flight", frames), job.frame_bytes * frames, "frame size x frames");
+}
+
+Models pointers(const std::vector<PlannedModel>& models) {
+  Models out;
+  for (const auto& m : models) out.push_back(&m);
+  return out;
+}
+
+// The start: the analysis models and the recognizer, for the source face.
+memory::MemoryPlan start_plan(const JobShape& job) {
+  memory::MemoryPlan plan;
+  plan.add("dlc process now", job.process_bytes, "measured RSS");
+  auto models = pointers(job.analysis);
+  if (job.recognizer) models.push_back(&*job.recognizer);
+  add_weights(plan, models);
+  add_activations(plan, models, 1);
+  add_build(plan, models);
+  return plan;
+}
+
+// The frames' stages: the analysis models together, then each step alone.
+std::vector<Models> stages(const JobShape& job) {
+  std::vector<Models> out;
+  if (!job.analysis.empty()) out.push_back(pointers(job.analysis));
+  for (const auto& step : job.steps) out.push_back({&step});
+  return out;
+}
+
+// A stage's peak: its weights with its session build, or with one call running (not both).
+std::uint64_t stage_cost(const Models& stage) {
+  return weights_sum(stage) + std::max(largest_value(stage, &memory::ModelFootprint::arena_bytes),
+                                       largest_value(stage, &memory::ModelFootprint::load_extra_bytes));
+}
+
+}  // namespace
+
+StrategyPlan plan_strategy(MemoryStrategy strategy, const JobShape& job, std::uint64_t budget_bytes) {
+  StrategyPlan out;
+  out.strategy = strategy;
+  // Two phases after the start: loading (the weights so far and one session's build transient)
+  // and the frames (the weights, the calls' working memory and the frames); the peak is the
+  // largest of the three.
+  memory::MemoryPlan loading;
+  memory::MemoryPlan frames;
+  for (auto* plan : {&loading, &frames}) plan->add("dlc process now", job.process_bytes, "measured RSS");
+  auto models = pointers(job.analysis);
+  for (const auto* m : pointers(job.steps)) models.push_back(m);
+  const int calls = std::max(1, job.concurrent_calls);
+  const auto ring = static_cast<std::uint64_t>(std::max(1, job.frames_in_flight));
+  bool possible = true;
+  switch (strategy) {
+    case MemoryStrategy::kResident:
+      add_weights(loading, models);
+      add_build(loading, models);
+      add_weights(frames, models);
+      add_activations(frames, models, calls);
+      add_frames(frames, job, ring);
+      break;
+    case MemoryStrategy::kLru: {
+      add_activations(frames, models, calls);
+      add_frames(frames, job, ring);
+      const auto fixed = frames.peak_bytes();
+      std::uint64_t largest = 0;
+      for (const auto* m : models) largest = std::max(largest, m->footprint.weights_bytes());
+      const auto all = weights_sum(models);
+      out.lru_room_bytes = budget_bytes > fixed ? budget_bytes - fixed : 0;
+      possible = out.lru_room_bytes >= largest;
+      const auto kept = std::min(all, std::max(largest, out.lru_room_bytes));
+      for (auto* plan : {&loading, &frames}) {
+        plan->add(fmt::format("model weights kept loaded (lru: {} of {})", memory::format_mb(kept),
+                              memory::format_mb(all)),
+                  kept, "the room the budget leaves, at least the largest model");
+      }
+      add_build(loading, models);  // a model loads again while the frames are in flight
+      add_frames(loading, job, ring);
+      break;
+    }
+    case MemoryStrategy::kStage: {
+      // The costliest stage alone: its weights with its build, or with one call's working memory
+      // (one worker takes a chunk through a stage) and a chunk of frames sized to the budget.
+      const auto all = stages(job);
+      const Models* costliest = nullptr;
+      for (const auto& stage : all) {
+        if (costliest == nullptr || stage_cost(stage) > stage_cost(*costliest)) costliest = &stage;
+      }
+      if (costliest != nullptr) {
+        add_weights(loading, *costliest);
+        add_build(loading, *costliest);
+        add_weights(frames, *costliest);
+        add_activations(frames, *costliest, 1);
+      }
+      // The chunk stays in memory while the next stage's model loads: both phases hold it.
+      const auto fixed = std::max(loading.peak_bytes(), frames.peak_bytes());
+      const std::uint64_t room = budget_bytes > fixed ? budget_bytes - fixed : 0;
+      out.chunk_frames = static_cast<std::size_t>(
+          std::min<std::uint64_t>(kMaxChunkFrames, job.frame_bytes > 0 ? room / job.frame_bytes : kMaxChunkFrames));
+      possible = out.chunk_frames >= kMinChunkFrames;
+      out.chunk_frames = std::max(out.chunk_frames, kMinChunkFrames);
+      add_frames(loading, job, out.chunk_frames);
+      add_frames(frames, job, out.chunk_frames);
+      break;
+    }
+  }
+  out.plan = start_plan(job);
+  for (const auto* phase : {&loading, &frames}) {
+    if (phase->peak_bytes() > out.plan.peak_bytes()) out.plan = *phase;
+  }
+  out.fits = possible && out.plan.fits(budget_bytes);
+  return out;
+}
+
+StrategyChoice choose_strategy(const JobShape& job, std::uint64_t budget_bytes, std::optional<MemoryStrategy> asked,
+                               bool live) {
+  StrategyChoice choice;
+  for (const auto s : {MemoryStrategy::kResident, MemoryStrategy::kLru, MemoryStrategy::kStage}) {
+    choice.plans.push_back(plan_strategy(s, job, budget_bytes));
+  }
+  const auto index = [](MemoryStrategy s) { return static_cast<std::size_t>(s); };
+  if (asked) {
+    if (choice.plans[index(*asked)].fits) choice.chosen = index(*asked);
+    return choice;
+  }
+  choice.automatic = true;
+  for (const auto s : {MemoryStrategy::kResident, live ? MemoryStrategy::kLru : MemoryStrategy::kStage}) {
+    if (choice.plans[index(s)].fits) {
+      choice.chosen = index(s);
+      break;
+    }
+  }
+  return choice;
+}
+
+std::string describe_strategies(const StrategyChoice& choice) {
+  std::string text = "memory strategies (--memory-strategy):\n";
+  for (std::size_t i = 0; i < choice.plans.size(); ++i) {
+    const auto& p = choice.plans[i];
+    std::string detail;
+    if (p.strategy == MemoryStrategy::kStage) detail = fmt::format(", chunks of {} frames", p.chunk_frames);
+    text += fmt::format("  {:>12}  {:<8} {}{}{}\n", memory::format_mb(p.plan.peak_bytes()), strategy_name(p.strategy),
+                        p.fits ? "fits" : "does NOT fit", detail, choice.chosen == i ? "  <- chosen" : "");
+  }
+  return text;
+}
+
+std::uint64_t smallest_budget(MemoryStrategy strategy, const JobShape& job) {
+  // The plan grows with the budget only through lru's room and stage's chunk, both bounded, so
+  // a bisection over whole MiB finds the smallest budget that fits.
+  std::uint64_t low = 0;
+  std::uint64_t high = 1ULL << 50;
+  if (!plan_strategy(strategy, job, high).fits) return high;
+  while (high - low > (1ULL << 20)) {
+    const auto mid = low + (high - low) / 2;
+    (plan_strategy(strategy, job, mid).fits ? high : low) = mid;
+  }
+  return high;
+}
+
+}  // namespace dlc::pipeline

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "memory/plan.hpp"
+#include "pipeline/model_residency.hpp"
+
+namespace dlc::pipeline {
+
+// A model as the plan sees it.
+struct PlannedModel {
+  std::string what;  // "swapper inswapper_128.onnx"
+  memory::ModelFootprint footprint;
+  std::string basis;
+};
+
+// What a job holds, for planning its peak under each memory strategy.
+struct JobShape {
+  std::vector<PlannedModel> analysis;      // detector and landmark models: one stage together
+  std::vector<PlannedModel> steps;         // the --frame-processor models in order (swapper, enhancers)
+  std::optional<PlannedModel> recognizer;  // reads the source face, released before the first frame
+  std::uint64_t process_bytes = 0;         // the process now (measured RSS)
+  std::uint64_t frame_bytes = 0;
+  int frames_in_flight = 1;                // resident and lru: the ring's frames
+  int concurrent_calls = 1;                // resident and lru: workers running models at once
+};
+
+struct StrategyPlan {
+  MemoryStrategy strategy = MemoryStrategy::kResident;
+  memory::MemoryPlan plan;
+  bool fits = false;
+  std::size_t chunk_frames = 0;      // stage: frames per chunk
+  std::uint64_t lru_room_bytes = 0;  // lru: room for loaded models
+};
+
+// Stage chunks never exceed this many frames: enough to load each model rarely.
+inline constexpr std::size_t kMaxChunkFrames = 64;
+// Nor go under this: below it, model loads would dominate.
+inline constexpr std::size_t kMinChunkFrames = 2;
+
+// The planned peak of the job under one strategy: the larger of its start (the source face read
+// with the analysis models and the recognizer) and its frames.
+//   resident: every model, the largest session build, the frames in flight;
+//   lru: the models that fit the room the budget leaves (at least the largest), as above;
+//   stage: the largest stage alone with its build, and a chunk of frames sized to the budget.
+StrategyPlan plan_strategy(MemoryStrategy strategy, const JobShape& job, std::uint64_t budget_bytes);
+
+struct StrategyChoice {
+  std::vector<StrategyPlan> plans;  // resident, lru, stage
+  std::optional<std::size_t> chosen;  // index into plans; empty: nothing fits
+  bool automatic = false;             // chosen by dlc rather than asked for
+};
+
+// The strategy asked for, or (asked empty) the fastest that fits: resident, else stage; a live
+// stream cannot be staged, so live takes resident, else lru.
+StrategyChoice choose_strategy(const JobShape& job, std::uint64_t budget_bytes, std::optional<MemoryStrategy> asked,
+                               bool live);
+
+// One line per strategy: its predicted peak and whether it fits the budget.
+std::string describe_strategies(const StrategyChoice& choice);
+
+// The smallest budget under which a strategy fits (to name it when none does).
+std::uint64_t smallest_budget(MemoryStrategy strategy, const JobShape& job);
+
+}  // namespace dlc::pipeline

@@ -1,0 +1,95 @@
+#include "pipeline/strategy_plan.hpp"
+
+#include <gtest/gtest.h>
+
+namespace dlc::pipeline {
+namespace {
+
+constexpr std::uint64_t kMiB = 1ULL << 20;
+
+PlannedModel model(const char* what, std::uint64_t weights_mib, std::uint64_t working_mib, std::uint64_t build_mib) {
+  memory::ModelFootprint f;
+  f.arena_bytes = working_mib * kMiB;
+  f.resident_bytes = (weights_mib + working_mib) * kMiB;
+  f.load_extra_bytes = build_mib * kMiB;
+  return {what, f, "test"};
+}
+
+// The shape of the stand-in job: detector, swapper and enhancer, two workers, 720p frames.
+JobShape swap_and_enhance() {
+  JobShape job;
+  job.process_bytes = 100 * kMiB;
+  job.analysis = {model("detector", 17, 126, 24)};
+  job.steps = {model("swapper", 555, 265, 740), model("enhancer", 341, 1143, 476)};
+  job.recognizer = model("recognizer", 174, 58, 233);
+  job.frame_bytes = 1280 * 720 * 3;
+  job.frames_in_flight = 4;
+  job.concurrent_calls = 2;
+  return job;
+}
+
+TEST(StrategyPlan, ResidentCountsEveryModelAndEachWorkersCall) {
+  const auto plan = plan_strategy(MemoryStrategy::kResident, swap_and_enhance(), 64ULL << 30);
+  // process + weights + 2 x the enhancer's working memory + 4 frames.
+  const std::uint64_t expected = (100 + 17 + 555 + 341 + 2 * 1143) * kMiB + 4ULL * 1280 * 720 * 3;
+  EXPECT_EQ(plan.plan.peak_bytes(), expected);
+  EXPECT_TRUE(plan.fits);
+}
+
+TEST(StrategyPlan, StageHoldsTheCostliestStageAndAChunkSizedToTheBudget) {
+  const auto job = swap_and_enhance();
+  const std::uint64_t budget = 2048 * kMiB;
+  const auto plan = plan_strategy(MemoryStrategy::kStage, job, budget);
+  // The enhancer's stage: its weights and one call (341 + 1143), and the chunk that fits the rest.
+  const std::uint64_t fixed = (100 + 341 + 1143) * kMiB;
+  EXPECT_EQ(plan.chunk_frames, std::min<std::size_t>(kMaxChunkFrames, (budget - fixed) / job.frame_bytes));
+  EXPECT_EQ(plan.plan.peak_bytes(), fixed + plan.chunk_frames * job.frame_bytes);
+  EXPECT_TRUE(plan.fits);
+  EXPECT_LE(plan.plan.peak_bytes(), budget);
+}
+
+TEST(StrategyPlan, AutoTakesResidentThenStageAndSaysWhenNothingFits) {
+  const auto job = swap_and_enhance();
+  const auto roomy = choose_strategy(job, 8ULL << 30, std::nullopt, false);
+  ASSERT_TRUE(roomy.chosen);
+  EXPECT_EQ(roomy.plans[*roomy.chosen].strategy, MemoryStrategy::kResident);
+  const auto tight = choose_strategy(job, 2ULL << 30, std::nullopt, false);
+  ASSERT_TRUE(tight.chosen);
+  EXPECT_EQ(tight.plans[*tight.chosen].strategy, MemoryStrategy::kStage);
+  EXPECT_TRUE(tight.automatic);
+  EXPECT_NE(describe_strategies(tight).find("stage    fits"), std::string::npos) << describe_strategies(tight);
+  EXPECT_FALSE(choose_strategy(job, 1ULL << 30, std::nullopt, false).chosen);
+}
+
+// A live stream cannot be staged: live takes lru when resident does not fit.
+TEST(StrategyPlan, LiveFallsBackToLruNotStage) {
+  auto job = swap_and_enhance();
+  job.concurrent_calls = 1;
+  const auto budget = smallest_budget(MemoryStrategy::kLru, job);
+  const auto choice = choose_strategy(job, budget, std::nullopt, true);
+  ASSERT_TRUE(choice.chosen);
+  EXPECT_EQ(choice.plans[*choice.chosen].strategy, MemoryStrategy::kLru);
+  EXPECT_FALSE(choose_strategy(job, budget - 2 * kMiB, std::nullopt, true).chosen);
+}
+
+TEST(StrategyPlan, AskedStrategyIsTakenOnlyWhenItFits) {
+  const auto job = swap_and_enhance();
+  const auto resident = choose_strategy(job, 2ULL << 30, MemoryStrategy::kResident, false);
+  EXPECT_FALSE(resident.chosen);
+  EXPECT_FALSE(resident.automatic);
+  const auto stage = choose_strategy(job, 2ULL << 30, MemoryStrategy::kStage, false);
+  ASSERT_TRUE(stage.chosen);
+  EXPECT_EQ(stage.plans[*stage.chosen].strategy, MemoryStrategy::kStage);
+}
+
+TEST(StrategyPlan, SmallestBudgetIsTheEdgeOfFitting) {
+  const auto job = swap_and_enhance();
+  for (const auto s : {MemoryStrategy::kResident, MemoryStrategy::kLru, MemoryStrategy::kStage}) {
+    const auto budget = smallest_budget(s, job);
+    EXPECT_TRUE(plan_strategy(s, job, budget).fits) << strategy_name(s);
+    EXPECT_FALSE(plan_strategy(s, job, budget - 2 * kMiB).fits) << strategy_name(s);
+  }
+}
+
+}  // namespace
+}  // namespace dlc::pipeline
