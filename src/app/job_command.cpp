@@ -84,8 +84,8 @@ int video_command(const JobOptions& job, int threads, const pipeline::StrategyPl
     return 128 + g_signal.load();
   }
   if (report.truncated_input) {
-    spdlog::warn("the target's decoder stopped early after {} frames ({}); the output has those frames",
-                 report.frames, report.decoder_problem);
+    spdlog::warn("the target's tail cannot be decoded: {}; the output has the {} frames before it",
+                 report.decoder_problem, report.frames);
   }
   std::string memory_note;
   if (report.strategy != pipeline::MemoryStrategy::kResident) {
@@ -94,7 +94,7 @@ int video_command(const JobOptions& job, int threads, const pipeline::StrategyPl
   }
   fmt::print("dlc: wrote {} ({} frames in {:.1f} s, {} without a face; {}{}{})\n", report.output.string(),
              report.frames, report.seconds, report.frames_without_face, fmt::join(report.processors, ", "),
-             report.audio ? "; audio copied" : "", memory_note);
+             report.audio ? "; audio kept" : "", memory_note);
   return kExitOk;
 }
 

@@ -46,6 +46,9 @@ pipeline::VideoJobOptions video_job_options(const JobOptions& job, int threads, 
   options.chunk_frames = plan.chunk_frames;
   options.encoder = job.video_encoder;
   options.quality = job.video_quality;
+  // PRODUCT.md §2: NVENC when CUDA is the provider and ffmpeg has it (checked when the writer starts).
+  options.prefer_hardware_encoder = std::ranges::find(options.analyser.policy.providers, "cuda") !=
+                                    options.analyser.policy.providers.end();
   options.keep_audio = job.keep_audio;
   options.output_fps = job.output_fps;
   return options;

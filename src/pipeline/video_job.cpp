@@ -56,6 +56,7 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   auto swapper_options = options.swapper;
   swapper_options.frames_in_flight = ring.capacity() * per_slot;
   FrameSwapper swapper(options, swapper_options);
+  if (options.on_models_loaded) options.on_models_loaded();
 
   VideoJobReport report;
   report.output = resolve_output(options.source, options.target, options.output);
@@ -69,8 +70,10 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   out.fps = options.output_fps ? fps_rational(*options.output_fps) : info.fps;
   out.encoder = options.encoder;
   out.quality = options.quality;
+  out.prefer_hardware = options.prefer_hardware_encoder;
   if (report.audio) out.audio_source = options.target;
   media::VideoWriter writer(out);
+  report.encoder = writer.encoder();
 
   FirstError error;
   std::atomic<std::int64_t> without_face{0};
@@ -167,7 +170,7 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   const auto decoded = reader.finish();
   if (!decoded.clean) {
     report.truncated_input = true;
-    report.decoder_problem = decoded.stderr_tail;
+    report.decoder_problem = decoded.problem.empty() ? decoded.stderr_tail : decoded.problem;
   }
   const auto encoded = writer.finish();
   if (!encoded.ok) {

@@ -25,10 +25,13 @@ struct VideoJobOptions : FaceJobOptions {
   std::size_t chunk_frames = 64;
   std::string encoder = "libx264";
   int quality = 18;
+  bool prefer_hardware_encoder = false;  // NVENC when it opens (the CUDA provider), else the software one
   bool keep_audio = true;
   std::optional<double> output_fps;  // empty: the target's own rate
   memory::RssGovernor* governor = nullptr;  // holds the decoder when RSS nears the budget
   const std::atomic<bool>* stop = nullptr;  // set by a signal: stop and leave no output
+  // Once the models a run starts with are loaded (all of them with the resident strategy).
+  std::function<void()> on_models_loaded;
   // After each frame reaches the encoder, with the count so far (benchmarks: warm-up, figures).
   std::function<void(std::int64_t frames_written)> on_frame;
 };
@@ -49,6 +52,7 @@ struct VideoJobReport {
   std::string decoder_problem;
   std::vector<std::string> processors;
   bool audio = false;
+  std::string encoder;  // what encoded it (NVENC falls back to the software encoder)
   MemoryStrategy strategy = MemoryStrategy::kResident;
   std::uint64_t model_releases = 0;  // models released and loaded again (lru, stage)
 };
