@@ -94,6 +94,9 @@ FrameSwapper::FrameSwapper(const FaceJobOptions& job, const SwapperOptions& opti
                                              give_back_memory();
                                            }}));
   }
+  // The source face's detection and embedding left free chunks in the arena (the recognizer is
+  // already released): give them back before the frames' models load.
+  give_back_memory();
   if (options.strategy == MemoryStrategy::kResident) chain_.load_all();
 }
 
@@ -101,6 +104,7 @@ FrameSwapper::FrameFaces FrameSwapper::analyse(const cv::Mat& frame, std::int64_
   residency_.use(analysis_id_);
   auto faces = cadence_.faces(index, [&] { return analyser_.detect(frame); });
   FrameFaces work;
+  work.detected = faces.size();
   for (const auto i : faces_to_process(faces, job_)) work.faces.push_back(std::move(faces[i]));
   for (auto& face : work.faces) {
     if (chain_.needs_landmarks() || job_.mouth_mask) analyser_.add_landmarks(frame, face);
@@ -116,14 +120,14 @@ void FrameSwapper::apply(std::size_t step, cv::Mat& frame, const FrameFaces& wor
   for (const auto& face : work.faces) processor->process(frame, face);
 }
 
-std::size_t FrameSwapper::process(cv::Mat& frame, std::int64_t index) {
+FrameResult FrameSwapper::process(cv::Mat& frame, std::int64_t index) {
   const auto work = analyse(frame, index);
   for (std::size_t s = 0; s < chain_.size(); ++s) apply(s, frame, work);
   for (const auto& mouth : work.mouths) processors::restore_mouth(frame, mouth);
-  return work.faces.size();
+  return {work.detected, work.faces.size()};
 }
 
-std::vector<std::size_t> FrameSwapper::process_staged(std::span<cv::Mat> frames, std::int64_t first_index) {
+std::vector<FrameResult> FrameSwapper::process_staged(std::span<cv::Mat> frames, std::int64_t first_index) {
   std::vector<FrameFaces> work;
   work.reserve(frames.size());
   for (std::size_t i = 0; i < frames.size(); ++i) {
@@ -134,12 +138,12 @@ std::vector<std::size_t> FrameSwapper::process_staged(std::span<cv::Mat> frames,
     for (std::size_t i = 0; i < frames.size(); ++i) apply(s, frames[i], work[i]);
     if (step_ids_[s]) residency_.release(*step_ids_[s]);
   }
-  std::vector<std::size_t> processed;
+  std::vector<FrameResult> results;
   for (std::size_t i = 0; i < frames.size(); ++i) {
     for (const auto& mouth : work[i].mouths) processors::restore_mouth(frames[i], mouth);
-    processed.push_back(work[i].faces.size());
+    results.push_back({work[i].detected, work[i].faces.size()});
   }
-  return processed;
+  return results;
 }
 
 }  // namespace dlc::pipeline

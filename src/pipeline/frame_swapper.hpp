@@ -40,11 +40,10 @@ class FaceCadence {
   std::map<std::int64_t, std::vector<face::Face>> keys_;
 };
 
-struct SwapperOptions {
-  MemoryStrategy strategy = MemoryStrategy::kResident;
-  std::uint64_t lru_room_bytes = std::numeric_limits<std::uint64_t>::max();  // lru: models' room
-  int detect_every = 1;
-  std::size_t frames_in_flight = 4;  // at most this many frames are processed at once
+// What the frame swapper did with one frame.
+struct FrameResult {
+  std::size_t detected = 0;   // faces found (or reused from the key frame)
+  std::size_t processed = 0;  // faces the steps ran on
 };
 
 // The swap of a video or camera frame: face analysis, then each --frame-processor step on every
@@ -58,11 +57,11 @@ class FrameSwapper {
   FrameSwapper(const FaceJobOptions& job, const SwapperOptions& options);
 
   // Every stage on one frame, in place; several threads may call it at once, frames in any order
-  // within the frames in flight. Returns how many faces were processed.
-  std::size_t process(cv::Mat& frame, std::int64_t index);
+  // within the frames in flight.
+  FrameResult process(cv::Mat& frame, std::int64_t index);
   // The stage strategy: consecutive frames first_index, first_index + 1, ..., each stage over all
-  // of them with only its model loaded, released after it. Faces processed per frame.
-  std::vector<std::size_t> process_staged(std::span<cv::Mat> frames, std::int64_t first_index);
+  // of them with only its model loaded, released after it.
+  std::vector<FrameResult> process_staged(std::span<cv::Mat> frames, std::int64_t first_index);
 
   std::vector<std::string> description() const { return chain_.description(); }
   const DetectorChoice& detector_choice() const { return analyser_.detector_choice(); }
@@ -71,6 +70,7 @@ class FrameSwapper {
 
  private:
   struct FrameFaces {
+    std::size_t detected = 0;
     std::vector<face::Face> faces;
     std::vector<processors::SavedMouth> mouths;
   };

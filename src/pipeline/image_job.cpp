@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "pipeline/face_map.hpp"
+#include "pipeline/frame_swapper.hpp"
 #include "processors/mouth_mask.hpp"
 
 namespace dlc::pipeline {
@@ -75,59 +76,69 @@ void process_face(cv::Mat& frame, face::Face& target, const ProcessorChain& chai
   if (mouth_mask) processors::restore_mouth(frame, mouth);
 }
 
-ImageJobReport run_image_job(const ImageJobOptions& options) {
-  const auto source = read_image(options.source, "source");
-  auto frame = read_image(options.target, "target");
-  const auto output = resolve_output(options.source, options.target, options.output);
+namespace {
 
+// --map-faces: each mapping's source swapped onto its target face, the rest left alone.
+void map_faces(cv::Mat& frame, const ImageJobOptions& options, ImageJobReport& report) {
+  const auto source = read_image(options.source, "source");
   FaceAnalyser analyser(options.analyser);
   const ProcessorChain chain(source, options.source.string(), analyser, options.chain);
-
-  ImageJobReport report;
-  report.output = output;
   report.processors = chain.description();
   report.detector = analyser.detector_choice().kind;
   auto faces = analyser.detect(frame);
   report.target_faces = faces.size();
-  // Each chosen face with the chain that processes it.
-  std::vector<std::pair<std::size_t, const ProcessorChain*>> work;
-  std::vector<std::unique_ptr<ProcessorChain>> mapped_chains;
-  if (!options.map_faces.empty()) {
-    // Positions count from the left, as a person reads the target.
-    std::ranges::stable_sort(faces, [](const face::Face& a, const face::Face& b) { return a.box.x < b.box.x; });
-    bool embedded = false;
-    for (const auto& mapping : read_face_map(options.map_faces)) {
-      std::optional<std::size_t> index;
-      if (mapping.target_face) {
-        if (*mapping.target_face < faces.size()) index = mapping.target_face;
-      } else {
-        if (!embedded) {
-          for (auto& f : faces) analyser.embed(frame, f);
-          embedded = true;
-        }
-        const auto reference = read_image(*mapping.reference, "reference");
-        auto ref_faces = analyser.detect(reference);
-        const auto ref = face::select_face(ref_faces, face::Selector::kLargest);
-        if (!ref) throw InputError(fmt::format("no face found in the reference image '{}'", mapping.reference->string()));
-        analyser.embed(reference, ref_faces[*ref]);
-        index = face::nearest_face(faces, ref_faces[*ref].embedding);
+  // Positions count from the left, as a person reads the target.
+  std::ranges::stable_sort(faces, [](const face::Face& a, const face::Face& b) { return a.box.x < b.box.x; });
+  bool embedded = false;
+  for (const auto& mapping : read_face_map(options.map_faces)) {
+    std::optional<std::size_t> index;
+    if (mapping.target_face) {
+      if (*mapping.target_face < faces.size()) index = mapping.target_face;
+    } else {
+      if (!embedded) {
+        for (auto& f : faces) analyser.embed(frame, f);
+        embedded = true;
       }
-      if (!index) {
-        spdlog::warn("map-faces: no target face for {} (the target has {} faces)", mapping.source.string(), faces.size());
-        continue;
-      }
-      mapped_chains.push_back(std::make_unique<ProcessorChain>(chain, read_image(mapping.source, "mapped source"),
-                                                               mapping.source.string(), analyser));
-      work.emplace_back(*index, mapped_chains.back().get());
+      const auto reference = read_image(*mapping.reference, "reference");
+      auto ref_faces = analyser.detect(reference);
+      const auto ref = face::select_face(ref_faces, face::Selector::kLargest);
+      if (!ref) throw InputError(fmt::format("no face found in the reference image '{}'", mapping.reference->string()));
+      analyser.embed(reference, ref_faces[*ref]);
+      index = face::nearest_face(faces, ref_faces[*ref].embedding);
     }
-  } else {
-    for (const auto i : faces_to_process(faces, options)) work.emplace_back(i, &chain);
-  }
-  for (const auto& [i, face_chain] : work) {
-    process_face(frame, faces[i], *face_chain, analyser, options.mouth_mask);
+    if (!index) {
+      spdlog::warn("map-faces: no target face for {} (the target has {} faces)", mapping.source.string(), faces.size());
+      continue;
+    }
+    const ProcessorChain mapped(chain, read_image(mapping.source, "mapped source"), mapping.source.string(), analyser);
+    process_face(frame, faces[*index], mapped, analyser, options.mouth_mask);
     ++report.processed_faces;
   }
-  write_image_atomically(frame, output);
+}
+
+}  // namespace
+
+ImageJobReport run_image_job(const ImageJobOptions& options) {
+  ImageJobReport report;
+  report.output = resolve_output(options.source, options.target, options.output);
+  auto frame = read_image(options.target, "target");
+  if (!options.map_faces.empty()) {
+    map_faces(frame, options, report);
+  } else {
+    // One frame through the frame swapper: under the stage strategy one model at a time.
+    auto swapper_options = options.swapper;
+    swapper_options.frames_in_flight = 1;
+    swapper_options.detect_every = 1;
+    FrameSwapper swapper(options, swapper_options);
+    report.processors = swapper.description();
+    report.detector = swapper.detector_choice().kind;
+    const auto result = swapper_options.strategy == MemoryStrategy::kStage
+                            ? swapper.process_staged(std::span(&frame, 1), 0).front()
+                            : swapper.process(frame, 0);
+    report.target_faces = result.detected;
+    report.processed_faces = result.processed;
+  }
+  write_image_atomically(frame, report.output);
   return report;
 }
 

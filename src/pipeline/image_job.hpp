@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "pipeline/face_analyser.hpp"
+#include "pipeline/model_residency.hpp"
 #include "pipeline/processor_chain.hpp"
 
 namespace dlc::pipeline {
@@ -20,6 +21,7 @@ struct FaceJobOptions {
   face::Selector target_selector = face::Selector::kLeftmost;
   ChainOptions chain;
   AnalyserOptions analyser;
+  SwapperOptions swapper;  // the memory strategy and detection cadence
 };
 using ImageJobOptions = FaceJobOptions;
 

@@ -110,12 +110,4 @@ ModelBenchFigures run_model_bench(const std::vector<JobModel>& models, const run
   return figures;
 }
 
-double percentile(std::vector<double> values, double q) {
-  if (values.empty()) return 0;
-  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
-  const auto index = std::min(values.size() - 1, rank == 0 ? 0 : rank - 1);
-  std::ranges::nth_element(values, values.begin() + static_cast<std::ptrdiff_t>(index));
-  return values[index];
-}
-
 }  // namespace dlc::pipeline

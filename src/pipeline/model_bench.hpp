@@ -9,6 +9,7 @@
 #include "pipeline/job_models.hpp"
 #include "runtime/ort_runtime.hpp"
 #include "runtime/session_policy.hpp"
+#include "runtime/stage_times.hpp"
 
 namespace dlc::pipeline {
 
@@ -40,7 +41,6 @@ ModelBenchFigures run_model_bench(const std::vector<JobModel>& models, const run
                                   const std::vector<std::uint64_t>& gpu_limits, int frames,
                                   memory::RssGovernor* governor);
 
-// The q-quantile (0..1) of the values, by nearest rank; 0 for none.
-double percentile(std::vector<double> values, double q);
+using runtime::percentile;
 
 }  // namespace dlc::pipeline

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -19,6 +20,14 @@ enum class MemoryStrategy {
 };
 std::optional<MemoryStrategy> parse_memory_strategy(std::string_view name);
 std::string_view strategy_name(MemoryStrategy strategy);
+
+// How a job's frames are swapped: the memory strategy and the detection cadence.
+struct SwapperOptions {
+  MemoryStrategy strategy = MemoryStrategy::kResident;
+  std::uint64_t lru_room_bytes = std::numeric_limits<std::uint64_t>::max();  // lru: models' room
+  int detect_every = 1;
+  std::size_t frames_in_flight = 4;  // at most this many frames are processed at once
+};
 
 // Which models of a job are loaded. Each model is registered with its planned size and how to
 // release it; a stage calls use() before it runs a model. Under lru, use() first releases the

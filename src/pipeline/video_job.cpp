@@ -111,8 +111,8 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
         while (auto* slot = ring.take_work()) {
           const auto first = slot->index * static_cast<std::int64_t>(per_slot);
           if (staged) {
-            for (const auto faces : swapper.process_staged(slot->frames, first)) without_face += faces == 0 ? 1 : 0;
-          } else if (swapper.process(slot->frames.front(), first) == 0) {
+            for (const auto& r : swapper.process_staged(slot->frames, first)) without_face += r.processed == 0 ? 1 : 0;
+          } else if (swapper.process(slot->frames.front(), first).processed == 0) {
             ++without_face;
           }
           ring.complete(slot);

@@ -19,9 +19,8 @@ namespace dlc::pipeline {
 
 struct VideoJobOptions : FaceJobOptions {
   int workers = 1;                  // frames processed at once; the ring holds workers + 2
-  // strategy, detect_every; frames_in_flight is set by the job. The stage strategy takes chunks
-  // of chunk_frames frames through one worker, stage by stage.
-  SwapperOptions swapper;
+  // The stage strategy (swapper.strategy) takes chunks of chunk_frames frames through one worker,
+  // stage by stage; swapper.frames_in_flight is set by the job.
   std::size_t chunk_frames = 64;
   std::string encoder = "libx264";
   int quality = 18;

@@ -2,20 +2,22 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace dlc::runtime {
 namespace {
 
 std::atomic<StageTimes*> g_sink{nullptr};
 
-// The nearest-rank percentile of sorted values.
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
-}
-
 }  // namespace
+
+double percentile(std::vector<double> values, double q) {
+  if (values.empty()) return 0;
+  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
+  const auto index = std::min(values.size() - 1, rank == 0 ? 0 : rank - 1);
+  std::ranges::nth_element(values, values.begin() + static_cast<std::ptrdiff_t>(index));
+  return values[index];
+}
 
 void StageTimes::add(Stage stage, double ms) {
   std::lock_guard lock(mutex_);
@@ -39,9 +41,8 @@ StageTimes::Summary StageTimes::summary(Stage stage) const {
     out.count = s.count;
     out.total_ms = s.total_ms;
   }
-  std::ranges::sort(sorted);
   out.p50_ms = percentile(sorted, 0.50);
-  out.p95_ms = percentile(sorted, 0.95);
+  out.p95_ms = percentile(std::move(sorted), 0.95);
   return out;
 }
 

@@ -40,6 +40,9 @@ class StageTimes {
   std::array<Series, kStageNames.size()> series_;
 };
 
+// The nearest-rank percentile (q in 0..1) of values; 0 for none.
+double percentile(std::vector<double> values, double q);
+
 // Where ScopedStage records: nothing (the default) until a benchmark installs its StageTimes.
 void set_stage_sink(StageTimes* sink);
 
