@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include <unistd.h>
+
 #include "app/machine.hpp"
 #include "face/dlib_face.hpp"
 #include "face/selection.hpp"
@@ -39,11 +41,17 @@ int video_workers(int threads) { return std::min(threads, 2); }
 pipeline::VideoJobOptions video_job_options(const JobOptions& job, int threads, const pipeline::StrategyPlan& plan) {
   pipeline::VideoJobOptions options;
   static_cast<pipeline::FaceJobOptions&>(options) = face_job_options(job, threads);
-  options.workers = video_workers(threads);
+  options.workers = std::min(video_workers(threads), plan.workers);
   options.swapper.strategy = plan.strategy;
   options.swapper.lru_room_bytes = plan.lru_room_bytes;
   options.swapper.detect_every = job.detect_every.value_or(1);
   options.chunk_frames = plan.chunk_frames;
+  if (plan.spill) {
+    // Beside the output: the same disk as the result, removed at the end.
+    const auto output = pipeline::resolve_output(job.source, job.target, job.output);
+    options.spill_folder = output.parent_path() / fmt::format(".{}.dlc-frames-{}", output.stem().string(), getpid());
+  }
+  options.keep_frames = job.keep_frames;
   options.encoder = job.video_encoder;
   options.quality = job.video_quality;
   // PRODUCT.md §2: NVENC when CUDA is the provider and ffmpeg has it (checked when the writer starts).

@@ -127,23 +127,35 @@ FrameResult FrameSwapper::process(cv::Mat& frame, std::int64_t index) {
   return {work.detected, work.faces.size()};
 }
 
-std::vector<FrameResult> FrameSwapper::process_staged(std::span<cv::Mat> frames, std::int64_t first_index) {
+std::vector<FrameResult> FrameSwapper::process_staged(FrameChunk& frames, std::int64_t first_index) {
   std::vector<FrameFaces> work;
   work.reserve(frames.size());
   for (std::size_t i = 0; i < frames.size(); ++i) {
-    work.push_back(analyse(frames[i], first_index + static_cast<std::int64_t>(i)));
+    work.push_back(analyse(frames.open(i), first_index + static_cast<std::int64_t>(i)));
+    frames.close(i, false);
   }
   residency_.release(analysis_id_);
   for (std::size_t s = 0; s < chain_.size(); ++s) {
-    for (std::size_t i = 0; i < frames.size(); ++i) apply(s, frames[i], work[i]);
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      if (work[i].faces.empty()) continue;
+      auto& frame = frames.open(i);
+      apply(s, frame, work[i]);
+      // The last step puts the saved mouths back (--mouth-mask) while the frame is open.
+      if (s + 1 == chain_.size()) {
+        for (const auto& mouth : work[i].mouths) processors::restore_mouth(frame, mouth);
+      }
+      frames.close(i, true);
+    }
     if (step_ids_[s]) residency_.release(*step_ids_[s]);
   }
   std::vector<FrameResult> results;
-  for (std::size_t i = 0; i < frames.size(); ++i) {
-    for (const auto& mouth : work[i].mouths) processors::restore_mouth(frames[i], mouth);
-    results.push_back({work[i].detected, work[i].faces.size()});
-  }
+  for (const auto& w : work) results.push_back({w.detected, w.faces.size()});
   return results;
+}
+
+std::vector<FrameResult> FrameSwapper::process_staged(std::span<cv::Mat> frames, std::int64_t first_index) {
+  MemoryChunk chunk(frames);
+  return process_staged(chunk, first_index);
 }
 
 }  // namespace dlc::pipeline

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "pipeline/face_analyser.hpp"
+#include "pipeline/frame_chunk.hpp"
 #include "pipeline/image_job.hpp"
 #include "pipeline/model_residency.hpp"
 #include "pipeline/processor_chain.hpp"
@@ -61,6 +62,7 @@ class FrameSwapper {
   FrameResult process(cv::Mat& frame, std::int64_t index);
   // The stage strategy: consecutive frames first_index, first_index + 1, ..., each stage over all
   // of them with only its model loaded, released after it.
+  std::vector<FrameResult> process_staged(FrameChunk& frames, std::int64_t first_index);
   std::vector<FrameResult> process_staged(std::span<cv::Mat> frames, std::int64_t first_index);
 
   std::vector<std::string> description() const { return chain_.description(); }

@@ -49,7 +49,19 @@ void add_build(memory::MemoryPlan& plan, const Models& models) {
   const auto* largest = largest_by(models, &memory::ModelFootprint::load_extra_bytes);
   if (largest == nullptr) return;
   plan.add("building the session of " + largest->what, largest->footprint.load_extra_bytes,
-           "transient: file size x 1.4");
+           "transient while ONNX Runtime builds it");
+}
+
+// The process as it is, and what running adds to it whatever the models: ONNX Runtime's
+// environment and thread pools, the decoder's and encoder's pipes, the worker threads' heaps.
+// Measured with the stand-ins: a run's peak RSS over the sum of the plan's other lines was 48 to
+// 55 MiB (stage, swapper and GFPGAN on 720p; 15 MiB of it before the first model loads); 64 MiB
+// keeps a margin.
+constexpr std::uint64_t kRunningOverheadBytes = 64ULL << 20;
+
+void add_process(memory::MemoryPlan& plan, const JobShape& job) {
+  plan.add("dlc process now", job.process_bytes, "measured RSS");
+  plan.add("running: runtime, pipes, threads", kRunningOverheadBytes, "measured with the stand-ins");
 }
 
 void add_frames(memory::MemoryPlan& plan, const JobShape& job, std::uint64_t frames) {
@@ -65,7 +77,7 @@ Models pointers(const std::vector<PlannedModel>& models) {
 // The start: the analysis models and the recognizer, for the source face.
 memory::MemoryPlan start_plan(const JobShape& job) {
   memory::MemoryPlan plan;
-  plan.add("dlc process now", job.process_bytes, "measured RSS");
+  add_process(plan, job);
   auto models = pointers(job.analysis);
   if (job.recognizer) models.push_back(&*job.recognizer);
   add_weights(plan, models);
@@ -88,6 +100,20 @@ std::uint64_t stage_cost(const Models& stage) {
                                        largest_value(stage, &memory::ModelFootprint::load_extra_bytes));
 }
 
+// The most weight that models can hold together within room (lru never keeps more); a job has a
+// handful of models, so every subset is tried.
+std::uint64_t largest_fitting_set(const Models& models, std::uint64_t room) {
+  std::uint64_t best = 0;
+  for (std::uint64_t set = 0; set < (1ULL << models.size()); ++set) {
+    std::uint64_t sum = 0;
+    for (std::size_t i = 0; i < models.size(); ++i) {
+      if ((set >> i) & 1U) sum += models[i]->footprint.weights_bytes();
+    }
+    if (sum <= room) best = std::max(best, sum);
+  }
+  return best;
+}
+
 }  // namespace
 
 StrategyPlan plan_strategy(MemoryStrategy strategy, const JobShape& job, std::uint64_t budget_bytes) {
@@ -98,7 +124,7 @@ StrategyPlan plan_strategy(MemoryStrategy strategy, const JobShape& job, std::ui
   // largest of the three.
   memory::MemoryPlan loading;
   memory::MemoryPlan frames;
-  for (auto* plan : {&loading, &frames}) plan->add("dlc process now", job.process_bytes, "measured RSS");
+  for (auto* plan : {&loading, &frames}) add_process(*plan, job);
   auto models = pointers(job.analysis);
   for (const auto* m : pointers(job.steps)) models.push_back(m);
   const int calls = std::max(1, job.concurrent_calls);
@@ -113,19 +139,28 @@ StrategyPlan plan_strategy(MemoryStrategy strategy, const JobShape& job, std::ui
       add_frames(frames, job, ring);
       break;
     case MemoryStrategy::kLru: {
-      add_activations(frames, models, calls);
+      // Room first with the workers' calls; when not every model fits, one worker takes the frames.
+      const auto all = weights_sum(models);
+      auto room_with = [&](int workers) {
+        memory::MemoryPlan fixed;
+        add_process(fixed, job);
+        add_activations(fixed, models, workers);
+        add_frames(fixed, job, ring);
+        const auto used = fixed.peak_bytes();
+        return budget_bytes > used ? budget_bytes - used : 0;
+      };
+      out.workers = room_with(calls) >= all ? calls : 1;
+      out.lru_room_bytes = room_with(out.workers);
+      add_activations(frames, models, out.workers);
       add_frames(frames, job, ring);
-      const auto fixed = frames.peak_bytes();
       std::uint64_t largest = 0;
       for (const auto* m : models) largest = std::max(largest, m->footprint.weights_bytes());
-      const auto all = weights_sum(models);
-      out.lru_room_bytes = budget_bytes > fixed ? budget_bytes - fixed : 0;
       possible = out.lru_room_bytes >= largest;
-      const auto kept = std::min(all, std::max(largest, out.lru_room_bytes));
+      const auto kept = std::max(largest, largest_fitting_set(models, out.lru_room_bytes));
       for (auto* plan : {&loading, &frames}) {
         plan->add(fmt::format("model weights kept loaded (lru: {} of {})", memory::format_mb(kept),
                               memory::format_mb(all)),
-                  kept, "the room the budget leaves, at least the largest model");
+                  kept, "the most that fits together in the room the budget leaves");
       }
       add_build(loading, models);  // a model loads again while the frames are in flight
       add_frames(loading, job, ring);
@@ -148,15 +183,25 @@ StrategyPlan plan_strategy(MemoryStrategy strategy, const JobShape& job, std::ui
       // The chunk stays in memory while the next stage's model loads: both phases hold it.
       const auto fixed = std::max(loading.peak_bytes(), frames.peak_bytes());
       const std::uint64_t room = budget_bytes > fixed ? budget_bytes - fixed : 0;
-      out.chunk_frames = static_cast<std::size_t>(
+      const auto in_memory = static_cast<std::size_t>(
           std::min<std::uint64_t>(kMaxChunkFrames, job.frame_bytes > 0 ? room / job.frame_bytes : kMaxChunkFrames));
-      possible = out.chunk_frames >= kMinChunkFrames;
-      out.chunk_frames = std::max(out.chunk_frames, kMinChunkFrames);
-      add_frames(loading, job, out.chunk_frames);
-      add_frames(frames, job, out.chunk_frames);
+      out.spill = in_memory < kMinChunkFrames;
+      out.chunk_frames = out.spill ? kMaxChunkFrames : in_memory;
+      // Spilled: the decoder's buffer and the frame being processed.
+      const std::size_t held = out.spill ? 2 : out.chunk_frames;
+      possible = in_memory >= held;
+      for (auto* plan : {&loading, &frames}) {
+        if (out.spill) {
+          plan->add(fmt::format("2 frames in memory, chunks of {} spilled to disk", out.chunk_frames),
+                    2 * job.frame_bytes, "frame size x 2");
+        } else {
+          add_frames(*plan, job, out.chunk_frames);
+        }
+      }
       break;
     }
   }
+  if (strategy == MemoryStrategy::kResident) out.workers = calls;
   out.plan = start_plan(job);
   for (const auto* phase : {&loading, &frames}) {
     if (phase->peak_bytes() > out.plan.peak_bytes()) out.plan = *phase;
@@ -191,7 +236,9 @@ std::string describe_strategies(const StrategyChoice& choice) {
   for (std::size_t i = 0; i < choice.plans.size(); ++i) {
     const auto& p = choice.plans[i];
     std::string detail;
-    if (p.strategy == MemoryStrategy::kStage) detail = fmt::format(", chunks of {} frames", p.chunk_frames);
+    if (p.strategy == MemoryStrategy::kStage) {
+      detail = fmt::format(", chunks of {} frames{}", p.chunk_frames, p.spill ? " on disk" : "");
+    }
     text += fmt::format("  {:>12}  {:<8} {}{}{}\n", memory::format_mb(p.plan.peak_bytes()), strategy_name(p.strategy),
                         p.fits ? "fits" : "does NOT fit", detail, choice.chosen == i ? "  <- chosen" : "");
   }

@@ -33,19 +33,24 @@ struct StrategyPlan {
   memory::MemoryPlan plan;
   bool fits = false;
   std::size_t chunk_frames = 0;      // stage: frames per chunk
+  bool spill = false;                // stage: the chunk waits on disk, not in memory
   std::uint64_t lru_room_bytes = 0;  // lru: room for loaded models
+  int workers = 1;                   // frames processed at once (stage, and lru when models take turns: 1)
 };
 
 // Stage chunks never exceed this many frames: enough to load each model rarely.
 inline constexpr std::size_t kMaxChunkFrames = 64;
-// Nor go under this: below it, model loads would dominate.
-inline constexpr std::size_t kMinChunkFrames = 2;
+// A chunk held in memory has at least this many frames; when the budget holds fewer, the chunk
+// (kMaxChunkFrames) is spilled to disk and memory holds two frames: model loads would dominate.
+inline constexpr std::size_t kMinChunkFrames = 8;
 
 // The planned peak of the job under one strategy: the larger of its start (the source face read
 // with the analysis models and the recognizer) and its frames.
 //   resident: every model, the largest session build, the frames in flight;
-//   lru: the models that fit the room the budget leaves (at least the largest), as above;
-//   stage: the largest stage alone with its build, and a chunk of frames sized to the budget.
+//   lru: the models that fit together in the room the budget leaves (at least the largest), as
+//        above; when they do not all fit, one worker (two would fight over the room);
+//   stage: the costliest stage alone (its build or one call), and a chunk of frames sized to the
+//          budget, or spilled to disk with two frames in memory when fewer than kMinChunkFrames fit.
 StrategyPlan plan_strategy(MemoryStrategy strategy, const JobShape& job, std::uint64_t budget_bytes);
 
 struct StrategyChoice {

@@ -6,10 +6,12 @@
 #include <cmath>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "media/video_reader.hpp"
 #include "media/video_writer.hpp"
+#include "pipeline/frame_chunk.hpp"
 #include "pipeline/frame_ring.hpp"
 #include "pipeline/image_job.hpp"
 #include "runtime/stage_times.hpp"
@@ -74,6 +76,11 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   if (report.audio) out.audio_source = options.target;
   media::VideoWriter writer(out);
   report.encoder = writer.encoder();
+  // Spilled, the ring's one slot keeps only the decoder's buffer; the chunk is on disk.
+  std::optional<SpilledChunk> spilled;
+  if (staged && !options.spill_folder.empty()) {
+    spilled.emplace(options.spill_folder, cv::Size(info.width, info.height), options.keep_frames);
+  }
 
   FirstError error;
   std::atomic<std::int64_t> without_face{0};
@@ -85,18 +92,23 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
         if (options.governor != nullptr) options.governor->wait_for_room();
         auto* slot = ring.acquire_free();
         if (slot == nullptr) return;
-        slot->frames.resize(per_slot);
+        slot->frames.resize(spilled ? 1 : per_slot);
+        if (spilled) spilled->reset(index * static_cast<std::int64_t>(per_slot));
         std::size_t filled = 0;
         while (filled < per_slot && !stop_requested()) {
-          const runtime::ScopedStage timed(runtime::Stage::kDecode);
-          if (!reader.read(slot->frames[filled])) break;
+          auto& buffer = slot->frames[spilled ? 0 : filled];
+          {
+            const runtime::ScopedStage timed(runtime::Stage::kDecode);
+            if (!reader.read(buffer)) break;
+          }
+          if (spilled) spilled->append(buffer);
           ++filled;
         }
         if (filled == 0) {
           ring.end_input(slot, index);
           return;
         }
-        slot->frames.resize(filled);  // a short last chunk
+        if (!spilled) slot->frames.resize(filled);  // a short last chunk
         ring.submit(slot, index);
       }
     } catch (...) {
@@ -111,7 +123,9 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
         while (auto* slot = ring.take_work()) {
           const auto first = slot->index * static_cast<std::int64_t>(per_slot);
           if (staged) {
-            for (const auto& r : swapper.process_staged(slot->frames, first)) without_face += r.processed == 0 ? 1 : 0;
+            const auto results =
+                spilled ? swapper.process_staged(*spilled, first) : swapper.process_staged(slot->frames, first);
+            for (const auto& r : results) without_face += r.processed == 0 ? 1 : 0;
           } else if (swapper.process(slot->frames.front(), first).processed == 0) {
             ++without_face;
           }
@@ -132,7 +146,9 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
         ring.close();
         break;
       }
-      for (const auto& frame : slot->frames) {
+      const auto count = spilled ? spilled->size() : slot->frames.size();
+      for (std::size_t i = 0; i < count; ++i) {
+        const auto& frame = spilled ? spilled->take(i) : slot->frames[i];
         bool written = false;
         {
           const runtime::ScopedStage timed(runtime::Stage::kEncode);

@@ -22,6 +22,10 @@ struct VideoJobOptions : FaceJobOptions {
   // The stage strategy (swapper.strategy) takes chunks of chunk_frames frames through one worker,
   // stage by stage; swapper.frames_in_flight is set by the job.
   std::size_t chunk_frames = 64;
+  // stage: when set, a chunk's frames wait in this folder (raw, lossless) instead of memory; the
+  // folder is removed at the end unless keep_frames (--keep-frames).
+  std::filesystem::path spill_folder;
+  bool keep_frames = false;
   std::string encoder = "libx264";
   int quality = 18;
   bool prefer_hardware_encoder = false;  // NVENC when it opens (the CUDA provider), else the software one

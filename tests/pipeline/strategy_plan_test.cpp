@@ -31,7 +31,7 @@ JobShape swap_and_enhance() {
 TEST(StrategyPlan, ResidentCountsEveryModelAndEachWorkersCall) {
   const auto plan = plan_strategy(MemoryStrategy::kResident, swap_and_enhance(), 64ULL << 30);
   // process + weights + 2 x the enhancer's working memory + 4 frames.
-  const std::uint64_t expected = (100 + 17 + 555 + 341 + 2 * 1143) * kMiB + 4ULL * 1280 * 720 * 3;
+  const std::uint64_t expected = (100 + 64 + 17 + 555 + 341 + 2 * 1143) * kMiB + 4ULL * 1280 * 720 * 3;
   EXPECT_EQ(plan.plan.peak_bytes(), expected);
   EXPECT_TRUE(plan.fits);
 }
@@ -40,12 +40,27 @@ TEST(StrategyPlan, StageHoldsTheCostliestStageAndAChunkSizedToTheBudget) {
   const auto job = swap_and_enhance();
   const std::uint64_t budget = 2048 * kMiB;
   const auto plan = plan_strategy(MemoryStrategy::kStage, job, budget);
-  // The enhancer's stage: its weights and one call (341 + 1143), and the chunk that fits the rest.
-  const std::uint64_t fixed = (100 + 341 + 1143) * kMiB;
+  // The enhancer's stage: its weights and one call (341 + 1143), and the chunk that fits the rest
+  // (100 MiB the process, 64 MiB running it).
+  const std::uint64_t fixed = (100 + 64 + 341 + 1143) * kMiB;
   EXPECT_EQ(plan.chunk_frames, std::min<std::size_t>(kMaxChunkFrames, (budget - fixed) / job.frame_bytes));
   EXPECT_EQ(plan.plan.peak_bytes(), fixed + plan.chunk_frames * job.frame_bytes);
   EXPECT_TRUE(plan.fits);
   EXPECT_LE(plan.plan.peak_bytes(), budget);
+}
+
+// When fewer than kMinChunkFrames frames fit beside the costliest stage, the chunk goes to disk and
+// memory holds two frames.
+TEST(StrategyPlan, StageSpillsWhenTheBudgetHoldsFewFrames) {
+  const auto job = swap_and_enhance();
+  const std::uint64_t fixed = (100 + 64 + 341 + 1143) * kMiB;
+  const auto plan = plan_strategy(MemoryStrategy::kStage, job, fixed + 5 * job.frame_bytes);
+  EXPECT_TRUE(plan.spill);
+  EXPECT_EQ(plan.chunk_frames, kMaxChunkFrames);
+  EXPECT_EQ(plan.plan.peak_bytes(), fixed + 2 * job.frame_bytes);
+  EXPECT_TRUE(plan.fits);
+  EXPECT_FALSE(plan_strategy(MemoryStrategy::kStage, job, fixed + job.frame_bytes).fits);
+  EXPECT_FALSE(plan_strategy(MemoryStrategy::kStage, job, fixed + 9 * job.frame_bytes).spill);
 }
 
 TEST(StrategyPlan, AutoTakesResidentThenStageAndSaysWhenNothingFits) {

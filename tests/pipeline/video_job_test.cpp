@@ -141,6 +141,16 @@ TEST_F(VideoJob, StrategiesGiveTheSamePixels) {
   const auto resident = run(MemoryStrategy::kResident, "resident.mp4");
   const auto lru = run(MemoryStrategy::kLru, "lru.mp4");
   const auto stage = run(MemoryStrategy::kStage, "stage.mp4");
+  // The same chunks spilled to a folder instead of memory; the folder goes with the run.
+  const auto spill_folder = dir_ / "spill";
+  auto o = options(target, "spilled.mp4");
+  o.analyser.search_path = {models};
+  o.chain.frame_processors = {"face_swapper", "face_enhancer"};
+  o.swapper.strategy = MemoryStrategy::kStage;
+  o.chunk_frames = 5;
+  o.spill_folder = spill_folder;
+  const auto spilled = run_video_job(o);
+  EXPECT_FALSE(std::filesystem::exists(spill_folder));
   EXPECT_EQ(resident.frames_without_face, 0);
   EXPECT_EQ(resident.model_releases, 0u);
   // lru: analysis, swapper and enhancer push each other out, at least once a frame (two workers
@@ -148,7 +158,7 @@ TEST_F(VideoJob, StrategiesGiveTheSamePixels) {
   EXPECT_GE(lru.model_releases, 12u);
   // stage: analysis, swapper and enhancer released once per chunk.
   EXPECT_EQ(stage.model_releases, 3u * 3);
-  for (const auto* other : {&lru, &stage}) {
+  for (const auto* other : {&lru, &stage, &spilled}) {
     EXPECT_EQ(other->frames, 12);
     EXPECT_EQ(other->frames_without_face, 0);
     EXPECT_TRUE(file_bytes(other->output) == file_bytes(resident.output))
