@@ -199,7 +199,8 @@ std::vector<Input> make_inputs(Ort::Session& session, const Options& options) {
   return inputs;
 }
 
-// Nearest rank, as dlc's pipeline::percentile, so both report the same statistic.
+// Nearest rank, as dlc's runtime::percentile, so both report the same statistic (this program
+// links ONNX Runtime alone, so it has its own copy).
 double percentile(std::vector<double> values, double q) {
   if (values.empty()) return 0;
   const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
