@@ -127,16 +127,20 @@ FrameResult FrameSwapper::process(cv::Mat& frame, std::int64_t index) {
   return {work.detected, work.faces.size()};
 }
 
-std::vector<FrameResult> FrameSwapper::process_staged(FrameChunk& frames, std::int64_t first_index) {
+std::vector<FrameResult> FrameSwapper::process_staged(FrameChunk& frames, std::int64_t first_index,
+                                                      const std::atomic<bool>* stop) {
+  const auto stopped = [stop] { return stop != nullptr && stop->load(); };
   std::vector<FrameFaces> work;
   work.reserve(frames.size());
   for (std::size_t i = 0; i < frames.size(); ++i) {
+    if (stopped()) return {};
     work.push_back(analyse(frames.open(i), first_index + static_cast<std::int64_t>(i)));
     frames.close(i, false);
   }
   residency_.release(analysis_id_);
   for (std::size_t s = 0; s < chain_.size(); ++s) {
     for (std::size_t i = 0; i < frames.size(); ++i) {
+      if (stopped()) return {};
       if (work[i].faces.empty()) continue;
       auto& frame = frames.open(i);
       apply(s, frame, work[i]);
@@ -153,9 +157,10 @@ std::vector<FrameResult> FrameSwapper::process_staged(FrameChunk& frames, std::i
   return results;
 }
 
-std::vector<FrameResult> FrameSwapper::process_staged(std::span<cv::Mat> frames, std::int64_t first_index) {
+std::vector<FrameResult> FrameSwapper::process_staged(std::span<cv::Mat> frames, std::int64_t first_index,
+                                                      const std::atomic<bool>* stop) {
   MemoryChunk chunk(frames);
-  return process_staged(chunk, first_index);
+  return process_staged(chunk, first_index, stop);
 }
 
 }  // namespace dlc::pipeline

@@ -2,6 +2,7 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -61,9 +62,12 @@ class FrameSwapper {
   // within the frames in flight.
   FrameResult process(cv::Mat& frame, std::int64_t index);
   // The stage strategy: consecutive frames first_index, first_index + 1, ..., each stage over all
-  // of them with only its model loaded, released after it.
-  std::vector<FrameResult> process_staged(FrameChunk& frames, std::int64_t first_index);
-  std::vector<FrameResult> process_staged(std::span<cv::Mat> frames, std::int64_t first_index);
+  // of them with only its model loaded, released after it. A stop request (stop set) ends it
+  // between two frames, with no results.
+  std::vector<FrameResult> process_staged(FrameChunk& frames, std::int64_t first_index,
+                                          const std::atomic<bool>* stop = nullptr);
+  std::vector<FrameResult> process_staged(std::span<cv::Mat> frames, std::int64_t first_index,
+                                          const std::atomic<bool>* stop = nullptr);
 
   std::vector<std::string> description() const { return chain_.description(); }
   const DetectorChoice& detector_choice() const { return analyser_.detector_choice(); }

@@ -123,8 +123,8 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
         while (auto* slot = ring.take_work()) {
           const auto first = slot->index * static_cast<std::int64_t>(per_slot);
           if (staged) {
-            const auto results =
-                spilled ? swapper.process_staged(*spilled, first) : swapper.process_staged(slot->frames, first);
+            const auto results = spilled ? swapper.process_staged(*spilled, first, options.stop)
+                                         : swapper.process_staged(slot->frames, first, options.stop);
             for (const auto& r : results) without_face += r.processed == 0 ? 1 : 0;
           } else if (swapper.process(slot->frames.front(), first).processed == 0) {
             ++without_face;
@@ -142,12 +142,8 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   auto last_report = start;
   try {
     while (auto* slot = ring.take_next_done()) {
-      if (stop_requested()) {
-        ring.close();
-        break;
-      }
       const auto count = spilled ? spilled->size() : slot->frames.size();
-      for (std::size_t i = 0; i < count; ++i) {
+      for (std::size_t i = 0; i < count && !stop_requested(); ++i) {
         const auto& frame = spilled ? spilled->take(i) : slot->frames[i];
         bool written = false;
         {
@@ -161,6 +157,10 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
         }
         ++report.frames;
         if (options.on_frame) options.on_frame(report.frames);
+      }
+      if (stop_requested()) {  // checked per frame: a stage chunk may hold many
+        ring.close();
+        break;
       }
       ring.release(slot);
       if (progress && (Clock::now() - last_report > std::chrono::milliseconds(500))) {

@@ -109,6 +109,26 @@ TEST_F(VideoJob, StopLeavesNoOutputAndNoTemporary) {
   EXPECT_EQ(files_in_dir(), 1u) << "only the clip";
 }
 
+// Staged with the chunk on disk: a stop leaves neither the output nor the spill folder.
+TEST_F(VideoJob, StopWhileStagedLeavesNoSpilledFrames) {
+  const auto target = clip(false);
+  std::atomic<bool> stop{false};
+  auto o = options(target, "staged.mp4");
+  o.swapper.strategy = MemoryStrategy::kStage;
+  o.chunk_frames = 4;
+  o.spill_folder = dir_ / "spill";
+  o.stop = &stop;
+  o.on_frame = [&](std::int64_t written) {
+    if (written == 2) stop = true;  // halfway through the first chunk
+  };
+  const auto report = run_video_job(o);
+  EXPECT_TRUE(report.stopped);
+  EXPECT_EQ(report.frames, 2);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "staged.mp4"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "spill"));
+  EXPECT_EQ(files_in_dir(), 1u) << "only the clip";
+}
+
 TEST_F(VideoJob, NotAVideoIsAVideoError) {
   const auto text = dir_ / "not-a-video.mp4";
   std::ofstream(text) << "hello";
