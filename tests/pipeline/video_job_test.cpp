@@ -109,6 +109,31 @@ TEST_F(VideoJob, StopLeavesNoOutputAndNoTemporary) {
   EXPECT_EQ(files_in_dir(), 1u) << "only the clip";
 }
 
+// 10 frames of Grace Hopper, then 15 of an empty grey picture: the grey frames pass through
+// unchanged and are counted.
+TEST_F(VideoJob, FramesWithoutAFaceAreCountedAndLeftAlone) {
+  const auto target = dir_ / "half.mp4";
+  const auto r = media::run_process(
+      {"ffmpeg", "-v", "error", "-loop", "1", "-t", "0.4", "-i", grace_.string(), "-f", "lavfi", "-i",
+       "color=c=gray:s=512x600:d=0.6:r=25", "-filter_complex", "[0:v]fps=25,format=yuv420p[a];[1:v]format=yuv420p[b];"
+       "[a][b]concat=n=2:v=1[v]", "-map", "[v]", "-c:v", "libx264", "-preset", "ultrafast", target.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto report = run_video_job(options(target, "half-out.mp4"));
+  EXPECT_EQ(report.frames, 25);
+  EXPECT_EQ(report.frames_without_face, 15);
+  media::VideoReader in(target);
+  media::VideoReader out(report.output);
+  cv::Mat a, b;
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(in.read(a));
+    ASSERT_TRUE(out.read(b));
+  }
+  cv::Mat diff;
+  cv::absdiff(a, b, diff);
+  // Up to the codec and its colour conversion: a swapped face would differ by far more.
+  EXPECT_LE(cv::mean(diff)[1], 3.0) << "a grey frame comes out as it went in";
+}
+
 // Staged with the chunk on disk: a stop leaves neither the output nor the spill folder.
 TEST_F(VideoJob, StopWhileStagedLeavesNoSpilledFrames) {
   const auto target = clip(false);
