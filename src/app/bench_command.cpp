@@ -63,6 +63,7 @@ json report(const pipeline::ModelBenchFigures& figures, const memory::MemoryPlan
            {{"rss_after_load_bytes", figures.rss_after_load_bytes},
             {"peak_after_load_bytes", figures.peak_after_load_bytes},
             {"peak_is_frames_only", figures.frames_peak_measured},
+            {"first_frame_peak_bytes", figures.first_frame_peak_bytes},
             {"rss_bytes", process.rss_bytes},
             {"peak_rss_bytes", process.peak_bytes},
             {"planned_peak_bytes", plan.peak_bytes()},

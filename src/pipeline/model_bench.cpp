@@ -99,7 +99,13 @@ ModelBenchFigures run_model_bench(const std::vector<JobModel>& models, const run
   Clock::time_point timed_start;
   for (int frame = -1; frame < frames; ++frame) {
     const bool timed = frame >= 0;
-    if (frame == 0) timed_start = Clock::now();
+    if (frame == 0) {
+      timed_start = Clock::now();
+      // The warm-up frame ran each model's first call, without ONNX Runtime's memory pattern yet
+      // (a session rebuilt for every use, as under lru, only ever makes first calls).
+      figures.first_frame_peak_bytes = memory::read_process_memory().value_or(memory::ProcessMemory{}).peak_bytes;
+      memory::reset_peak_rss();
+    }
     if (governor != nullptr) governor->wait_for_room();
     for (auto& stage : stages) stage->run(timed);
   }

@@ -28,6 +28,7 @@ struct ModelBenchFigures {
   std::uint64_t rss_after_load_bytes = 0;
   std::uint64_t peak_after_load_bytes = 0;  // VmHWM once loaded: the sessions' build transients
   bool frames_peak_measured = false;        // VmHWM was reset after loading: peak_rss is the frames' peak
+  std::uint64_t first_frame_peak_bytes = 0;  // VmHWM over the warm-up frame (each model's first call)
   runtime::ArenaTotals arenas;  // after the last frame, while the sessions still live
   std::uint64_t governor_waits = 0;
 };
