@@ -12,7 +12,9 @@ struct ModelFootprint {
   std::uint64_t resident_bytes = 0;    // weights held by the session, plus its arena
   std::uint64_t load_extra_bytes = 0;  // held only while ONNX Runtime builds the session
   std::uint64_t arena_bytes = 0;       // of resident_bytes: one call's activations
+  std::uint64_t first_call_bytes = 0;  // a fresh session's first call, when measured (0: arena_bytes)
   std::uint64_t weights_bytes() const { return resident_bytes - arena_bytes; }
+  std::uint64_t first_call() const { return first_call_bytes > 0 ? first_call_bytes : arena_bytes; }
 };
 
 // weights_bytes: the model file's size (its initializers dominate it); io_bytes: its input and

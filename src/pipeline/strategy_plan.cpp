@@ -151,17 +151,45 @@ StrategyPlan plan_strategy(MemoryStrategy strategy, const JobShape& job, std::ui
       };
       out.workers = room_with(calls) >= all ? calls : 1;
       out.lru_room_bytes = room_with(out.workers);
-      add_activations(frames, models, out.workers);
-      add_frames(frames, job, ring);
       std::uint64_t largest = 0;
       for (const auto* m : models) largest = std::max(largest, m->footprint.weights_bytes());
+      // The room is sized with steady-state calls, so the budget holds whatever runs.
       possible = out.lru_room_bytes >= largest;
+      add_frames(frames, job, ring);
+      if (out.lru_room_bytes >= all) {
+        add_weights(frames, models);
+        add_activations(frames, models, out.workers);
+      } else {
+        // The models take turns: each use rebuilds a session whose call is a first call. The peak
+        // is the turn of the model whose weights, the most of the others that fit beside it, and
+        // its first call weigh most.
+        const PlannedModel* peak_model = nullptr;
+        std::uint64_t peak_kept = 0;
+        for (const auto* m : models) {
+          Models others;
+          for (const auto* o : models) {
+            if (o != m) others.push_back(o);
+          }
+          const auto w = m->footprint.weights_bytes();
+          const auto kept = w + largest_fitting_set(others, out.lru_room_bytes > w ? out.lru_room_bytes - w : 0);
+          if (peak_model == nullptr ||
+              kept + m->footprint.first_call() > peak_kept + peak_model->footprint.first_call()) {
+            peak_model = m;
+            peak_kept = kept;
+          }
+        }
+        if (peak_model != nullptr) {
+          frames.add(fmt::format("model weights loaded at {}'s turn (lru: {} of {})", peak_model->what,
+                                 memory::format_mb(peak_kept), memory::format_mb(all)),
+                     peak_kept, "it and the most of the others that fit in the room the budget leaves");
+          frames.add("running: a first call of " + peak_model->what, peak_model->footprint.first_call(),
+                     "a rebuilt session's first call");
+        }
+      }
       const auto kept = std::max(largest, largest_fitting_set(models, out.lru_room_bytes));
-      for (auto* plan : {&loading, &frames}) {
-        plan->add(fmt::format("model weights kept loaded (lru: {} of {})", memory::format_mb(kept),
+      loading.add(fmt::format("model weights kept loaded (lru: {} of {})", memory::format_mb(kept),
                               memory::format_mb(all)),
                   kept, "the most that fits together in the room the budget leaves");
-      }
       add_build(loading, models);  // a model loads again while the frames are in flight
       add_frames(loading, job, ring);
       break;

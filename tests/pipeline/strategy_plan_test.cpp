@@ -7,9 +7,11 @@ namespace {
 
 constexpr std::uint64_t kMiB = 1ULL << 20;
 
-PlannedModel model(const char* what, std::uint64_t weights_mib, std::uint64_t working_mib, std::uint64_t build_mib) {
+PlannedModel model(const char* what, std::uint64_t weights_mib, std::uint64_t working_mib, std::uint64_t build_mib,
+                   std::uint64_t first_call_mib = 0) {
   memory::ModelFootprint f;
   f.arena_bytes = working_mib * kMiB;
+  f.first_call_bytes = first_call_mib * kMiB;
   f.resident_bytes = (weights_mib + working_mib) * kMiB;
   f.load_extra_bytes = build_mib * kMiB;
   return {what, f, "test"};
@@ -85,6 +87,26 @@ TEST(StrategyPlan, LiveFallsBackToLruNotStage) {
   ASSERT_TRUE(choice.chosen);
   EXPECT_EQ(choice.plans[*choice.chosen].strategy, MemoryStrategy::kLru);
   EXPECT_FALSE(choose_strategy(job, budget - 2 * kMiB, std::nullopt, true).chosen);
+}
+
+// 2 GB: with one worker 730.5 MiB of room for 913 MiB of weights, so the models take turns, each
+// use a first call. The enhancer's turn (341 + the detector's 17 + its first call 688) is the
+// frames' peak; loading the swapper beside the detector (572 + its 740 build) is higher.
+TEST(StrategyPlan, LruWhereModelsTakeTurns) {
+  auto job = swap_and_enhance();
+  job.analysis = {model("detector", 17, 126, 24, 75)};
+  job.steps = {model("swapper", 555, 265, 740, 158), model("enhancer", 341, 1143, 476, 688)};
+  const auto plan = plan_strategy(MemoryStrategy::kLru, job, 2048 * kMiB);
+  EXPECT_EQ(plan.workers, 1);
+  EXPECT_TRUE(plan.fits);
+  const std::uint64_t frames = 4ULL * 1280 * 720 * 3;
+  EXPECT_EQ(plan.plan.peak_bytes(), (100 + 64 + 17 + 555 + 740) * kMiB + frames);
+  // Without the swapper's build in the way, the enhancer's turn is what is left.
+  job.steps[0] = model("swapper", 555, 265, 0, 158);
+  job.analysis[0] = model("detector", 17, 126, 0, 75);
+  job.steps[1] = model("enhancer", 341, 1143, 0, 688);
+  EXPECT_EQ(plan_strategy(MemoryStrategy::kLru, job, 2048 * kMiB).plan.peak_bytes(),
+            (100 + 64 + 341 + 17 + 688) * kMiB + frames);
 }
 
 TEST(StrategyPlan, AskedStrategyIsTakenOnlyWhenItFits) {
