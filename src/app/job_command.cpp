@@ -123,10 +123,7 @@ int job_command(const CliOptions& options, int threads) {
                                 video ? video_workers(threads) : 1);
   if (!plan) return kExitMemoryBudget;
   if (video) return video_command(job, threads, *plan);
-  auto image = face_job_options(job, threads);
-  image.swapper.strategy = plan->strategy;
-  image.swapper.lru_room_bytes = plan->lru_room_bytes;
-  const auto report = pipeline::run_image_job(image);
+  const auto report = pipeline::run_image_job(face_job_options(job, threads, *plan));
   if (report.processed_faces == 0) {
     fmt::print("dlc: no face found in the target '{}': wrote it unchanged to {}\n", job.target, report.output.string());
   } else {

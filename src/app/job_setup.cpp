@@ -19,7 +19,7 @@
 
 namespace dlc::app {
 
-pipeline::FaceJobOptions face_job_options(const JobOptions& job, int threads) {
+pipeline::FaceJobOptions face_job_options(const JobOptions& job, int threads, const pipeline::StrategyPlan& plan) {
   pipeline::FaceJobOptions options;
   options.source = job.source;
   options.target = job.target;
@@ -32,19 +32,18 @@ pipeline::FaceJobOptions face_job_options(const JobOptions& job, int threads) {
   options.chain.paste_mode = job.paste_back == "legacy" ? processors::PasteMode::kLegacy : processors::PasteMode::kSoftMask;
   options.chain.paste = {.opacity = job.opacity, .sharpness = job.sharpness, .poisson = job.poisson_blend};
   options.analyser = analyser_options(job, session_policy(job, threads));
+  options.swapper.strategy = plan.strategy;
+  options.swapper.lru_room_bytes = plan.lru_room_bytes;
+  options.swapper.detect_every = job.detect_every.value_or(1);
   return options;
 }
 
 int video_workers(int threads) { return std::min(threads, 2); }
 
-
 pipeline::VideoJobOptions video_job_options(const JobOptions& job, int threads, const pipeline::StrategyPlan& plan) {
   pipeline::VideoJobOptions options;
-  static_cast<pipeline::FaceJobOptions&>(options) = face_job_options(job, threads);
+  static_cast<pipeline::FaceJobOptions&>(options) = face_job_options(job, threads, plan);
   options.workers = std::min(video_workers(threads), plan.workers);
-  options.swapper.strategy = plan.strategy;
-  options.swapper.lru_room_bytes = plan.lru_room_bytes;
-  options.swapper.detect_every = job.detect_every.value_or(1);
   options.chunk_frames = plan.chunk_frames;
   if (plan.spill) {
     // Beside the output: the same disk as the result, removed at the end.

@@ -13,7 +13,9 @@ namespace dlc::app {
 // From the command line to the pipeline's options, and the memory plan that decides the
 // strategy: shared by `dlc run`, `dlc live` and `dlc bench`.
 
-pipeline::FaceJobOptions face_job_options(const JobOptions& job, int threads);
+// The job's options with the strategy its memory plan chose (detection on every frame unless
+// --detect-every; live sets its own cadence).
+pipeline::FaceJobOptions face_job_options(const JobOptions& job, int threads, const pipeline::StrategyPlan& plan);
 
 // ONNX Runtime's pool already spreads one frame over the cores; two frames in flight keep the
 // cores busy while one waits on decode or encode.

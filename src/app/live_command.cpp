@@ -59,14 +59,13 @@ int live_command(const JobOptions& job, int threads) {
   const auto plan = plan_memory(job, true, frame_bytes, 5, 1);
   if (!plan) return kExitMemoryBudget;
 
-  pipeline::SwapperOptions swapper_options;
-  swapper_options.strategy = plan->strategy;
-  swapper_options.lru_room_bytes = plan->lru_room_bytes;
+  const auto face_job = face_job_options(job, threads, *plan);
+  auto swapper_options = face_job.swapper;
   // Deep-Live-Cam's live cadence: a detection every 0.08 s of camera time, faces reused between.
   swapper_options.detect_every =
       job.detect_every.value_or(std::max(1, static_cast<int>(std::lround(0.08 * expected.fps))));
   swapper_options.frames_in_flight = 1;
-  pipeline::FrameSwapper swapper(face_job_options(job, threads), swapper_options);
+  pipeline::FrameSwapper swapper(face_job, swapper_options);
 
   pipeline::LiveOptions options;
   options.camera.camera = job.camera;

@@ -90,6 +90,7 @@ void map_faces(cv::Mat& frame, const ImageJobOptions& options, ImageJobReport& r
   // Positions count from the left, as a person reads the target.
   std::ranges::stable_sort(faces, [](const face::Face& a, const face::Face& b) { return a.box.x < b.box.x; });
   bool embedded = false;
+  std::vector<std::pair<std::size_t, std::unique_ptr<ProcessorChain>>> mapped;  // face, its chain
   for (const auto& mapping : read_face_map(options.map_faces)) {
     std::optional<std::size_t> index;
     if (mapping.target_face) {
@@ -110,8 +111,13 @@ void map_faces(cv::Mat& frame, const ImageJobOptions& options, ImageJobReport& r
       spdlog::warn("map-faces: no target face for {} (the target has {} faces)", mapping.source.string(), faces.size());
       continue;
     }
-    const ProcessorChain mapped(chain, read_image(mapping.source, "mapped source"), mapping.source.string(), analyser);
-    process_face(frame, faces[*index], mapped, analyser, options.mouth_mask);
+    mapped.emplace_back(*index, std::make_unique<ProcessorChain>(chain, read_image(mapping.source, "mapped source"),
+                                                                 mapping.source.string(), analyser));
+  }
+  // Swapped only once every mapping has found its face: the faces are matched on the target as
+  // it was, not on a frame where an earlier mapping has already changed one.
+  for (const auto& [i, face_chain] : mapped) {
+    process_face(frame, faces[i], *face_chain, analyser, options.mouth_mask);
     ++report.processed_faces;
   }
 }
