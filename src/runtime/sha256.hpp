@@ -3,12 +3,16 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
+
 namespace dlc::runtime {
 
-// SHA-256 (FIPS 180-4), for verifying model files and keying caches derived from them.
+// SHA-256 (FIPS 180-4) through OpenSSL's EVP interface, for verifying model files and keying
+// caches derived from them.
 class Sha256 {
  public:
   Sha256();
@@ -16,12 +20,10 @@ class Sha256 {
   std::array<std::uint8_t, 32> finish();
 
  private:
-  void block(const std::uint8_t* data);
-
-  std::array<std::uint32_t, 8> state_;
-  std::array<std::uint8_t, 64> buffer_{};
-  std::size_t buffered_ = 0;
-  std::uint64_t length_ = 0;
+  struct FreeContext {
+    void operator()(evp_md_ctx_st* context) const;
+  };
+  std::unique_ptr<evp_md_ctx_st, FreeContext> context_;
 };
 
 std::string to_hex(std::span<const std::uint8_t> bytes);
