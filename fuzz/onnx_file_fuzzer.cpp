@@ -3,7 +3,9 @@
 // input must end in a result or a runtime::ModelError, never a crash, hang or huge allocation.
 //   cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DDLC_FUZZ=ON
 //   cmake --build build-fuzz --target dlc_onnx_file_fuzzer
-//   build-fuzz/fuzz/dlc_onnx_file_fuzzer -max_total_time=60 build-fuzz/fuzz-corpus
+//   build-fuzz/fuzz/dlc_onnx_file_fuzzer -max_total_time=60 -timeout=5 -rss_limit_mb=2048 build-fuzz/fuzz-corpus
+// -timeout=5 turns an input that runs over 5 s into a reported hang (libFuzzer's default waits
+// 20 minutes); fuzz/corpus/ holds the inputs that once hung or crashed the reader.
 #include <sys/mman.h>
 #include <unistd.h>
 

@@ -19,9 +19,10 @@ struct InitializerInfo {
   std::uint64_t raw_size = 0;
 };
 
-// What a model file declares, read by scanning its protobuf stream once: inputs (without
-// initializers that older exporters also list as inputs), outputs, and the last initializer.
-// Weights are skipped, never read, so this costs a few reads whatever the file's size.
+// What a model file declares, read by scanning its protobuf stream once with protobuf's
+// CodedInputStream: inputs (without initializers that older exporters also list as inputs),
+// outputs, and the last initializer. Weights are skipped by seeking, never read, so this costs a
+// few reads whatever the file's size; every length is checked against what is left of the file.
 struct OnnxFileInfo {
   std::int64_t ir_version = 0;
   std::vector<TensorInfo> inputs;
@@ -30,7 +31,8 @@ struct OnnxFileInfo {
   std::size_t initializer_count = 0;
 };
 
-// Throws ModelError naming the file when it cannot be read or is not an ONNX model.
+// Throws ModelError naming the file and the problem when it cannot be read or is not an ONNX
+// model (any malformed, truncated or oversized field).
 OnnxFileInfo scan_onnx_file(const std::filesystem::path& path);
 
 }  // namespace dlc::runtime

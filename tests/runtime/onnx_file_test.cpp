@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
+#include <string_view>
 
 #include "support/paths.hpp"
 
@@ -61,6 +63,88 @@ TEST(OnnxFile, GarbageAndMissingFilesAreModelErrors) {
   EXPECT_THROW(scan_onnx_file(dir / "text.onnx"), ModelError);
   EXPECT_THROW(scan_onnx_file(dir / "missing.onnx"), ModelError);
   std::filesystem::remove_all(dir);
+}
+
+// The hostile inputs of issue 19: a length whose sum with the position wrapped (it hung the old
+// reader forever) and one that asked for a string of 2^64 − 16 bytes (std::length_error).
+std::string scan_error(const std::filesystem::path& file) {
+  try {
+    scan_onnx_file(file);
+  } catch (const ModelError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+std::filesystem::path write_file(const std::filesystem::path& file, std::string_view bytes) {
+  std::ofstream(file, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return file;
+}
+
+TEST(OnnxFile, LengthsBeyondTheFileAreModelErrorsNotHangs) {
+  const auto dir = test::make_temp_dir();
+  // Field 3 (length-delimited) claiming 2^64 − 11 bytes: position + length wrapped to 0.
+  const auto wrap = write_file(dir / "wrap.onnx", "\x1a\xf5\xff\xff\xff\xff\xff\xff\xff\xff\x01");
+  EXPECT_EQ(scan_error(wrap), wrap.string() +
+                                  ": not a valid ONNX model (a field at byte 1 claims 18446744073709551605 bytes "
+                                  "where 0 are left)");
+  // ir_version 8, a graph of 6 bytes holding an input whose name claims 2^64 − 16 bytes.
+  const auto huge_name = write_file(dir / "name.onnx", std::string_view("\x08\x08\x3a\x0f\x5a\x0d\x0a\xf0\xff\xff\xff\xff\xff\xff\xff\xff\x01xy", 19));
+  EXPECT_NE(scan_error(huge_name).find("claims 18446744073709551600 bytes where 2 are left"), std::string::npos)
+      << scan_error(huge_name);
+  // A graph that says it is longer than the file.
+  const auto long_graph = write_file(dir / "graph.onnx", std::string_view("\x08\x08\x3a\x7f\x00", 5));
+  EXPECT_NE(scan_error(long_graph).find("claims 127 bytes where 1 are left"), std::string::npos) << scan_error(long_graph);
+  // A number that never ends, a fixed64 cut short, field number 0.
+  EXPECT_NE(scan_error(write_file(dir / "varint.onnx", "\x08\xff\xff")).find("cut off"), std::string::npos);
+  EXPECT_NE(scan_error(write_file(dir / "fixed.onnx", "\x09\x01\x02")).find("runs past its message"), std::string::npos);
+  EXPECT_NE(scan_error(write_file(dir / "zero.onnx", std::string_view("\x02\x00", 2))).find("field number 0"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+// Cut anywhere, a real model is either still readable (the cut fell after the graph) or an error
+// naming the file, never a crash or a hang.
+TEST(OnnxFile, EveryTruncationIsReadOrRefused) {
+  const auto model = test::fixture_model("2d106det.onnx");
+  std::ifstream in(model, std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  ASSERT_GT(bytes.size(), 1000u);
+  const auto dir = test::make_temp_dir();
+  std::size_t refused = 0;
+  for (std::size_t cut = 0; cut < bytes.size(); cut += bytes.size() / 97 + 1) {
+    const auto file = write_file(dir / "cut.onnx", std::string_view(bytes).substr(0, cut));
+    const auto error = scan_error(file);
+    if (error != "no error") {
+      ++refused;
+      EXPECT_EQ(error.rfind(file.string() + ": not ", 0), 0u) << error;
+    }
+  }
+  EXPECT_GT(refused, 90u);  // the graph's I/O sits at its end: nearly every cut loses it
+  std::filesystem::remove_all(dir);
+}
+
+// The weights are skipped by seeking: scanning the swapper reads a small part of its bytes
+// (/proc/self/io's rchar counts every byte read by this process).
+std::uint64_t bytes_read_so_far() {
+  std::ifstream io("/proc/self/io");
+  std::string key;
+  std::uint64_t value = 0;
+  while (io >> key >> value) {
+    if (key == "rchar:") return value;
+  }
+  return 0;
+}
+
+TEST(OnnxFile, ScanDoesNotReadTheWeights) {
+  const auto model = test::fixture_model("inswapper_128.onnx");
+  const auto size = std::filesystem::file_size(model);
+  ASSERT_GT(size, 1u << 20);  // the 512×512 float emap
+  const auto before = bytes_read_so_far();
+  if (before == 0) GTEST_SKIP() << "/proc/self/io is not readable here";
+  const auto info = scan_onnx_file(model);
+  const auto read = bytes_read_so_far() - before;
+  EXPECT_EQ(info.inputs.size(), 2u);
+  EXPECT_LT(read, size / 8) << read << " of " << size << " bytes read";
 }
 
 }  // namespace
