@@ -181,7 +181,7 @@ json pipeline_report(const JobOptions& job, int threads, const std::filesystem::
   json models = json::array();
   const auto search_path = models_search_path(run);
   for (const auto& [stage, role] : kStageRoles) {
-    const auto found = pipeline::find_role_files(pipeline::role_named(role), search_path).usable;
+    const auto found = pipeline::find_role_file(pipeline::role_named(role), search_path);
     const auto summary = times.summary(stage);
     if (!found || summary.count == 0) continue;
     json model{{"stage", runtime::kStageNames[static_cast<std::size_t>(stage)]},

@@ -74,7 +74,7 @@ pipeline::JobShape job_shape(const JobOptions& job, std::uint64_t frame_bytes, i
                                   pipeline::footprint_of(m), "weights: file size x 1.05"};
   };
   const auto usable = [&](std::string_view role) {
-    return pipeline::find_role_files(pipeline::role_named(role), search_path).usable;
+    return pipeline::find_role_file(pipeline::role_named(role), search_path);
   };
   std::error_code ec;
   pipeline::AnalyserOptions detector_options;

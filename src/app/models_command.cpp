@@ -32,7 +32,6 @@ std::string fallback_in_use(const pipeline::ModelRole& role, const std::vector<s
     return present ? fmt::format("dlib's 68-point shape predictor ({})", face::DlibLandmarks::kDefaultModel)
                    : fmt::format("nothing: {} is missing too (Debian package libdlib-data)", face::DlibLandmarks::kDefaultModel);
   }
-  if (role.role == "swapper") return std::string(role.fallback) + " (not in this build yet)";
   return std::string(role.fallback);
 }
 
@@ -47,14 +46,9 @@ int models_command(const CliOptions& options) {
 
   bool any_invalid = false;
   for (const auto* role : pipeline::all_roles()) {
-    const auto files = pipeline::find_role_files(*role, search_path);
+    const auto present = pipeline::role_files_present(*role, search_path);
     const auto label = role_label(*role);
-    if (files.usable) {
-      fmt::print("{}: {} ({})\n", label, files.usable->path.string(), memory::format_size(files.usable->file_bytes));
-      if (verify) {
-        fmt::print("    signature ok; sha256 {}\n", runtime::file_sha256(files.usable->path));
-      }
-    } else {
+    if (present.empty()) {
       fmt::print("{}: missing {}\n", label, role->files.front());
       if (role->fallback.empty()) {
         fmt::print("    no fallback: {} refuses to run without it\n", role->serves);
@@ -62,10 +56,28 @@ int models_command(const CliOptions& options) {
         fmt::print("    in use instead: {}\n", fallback_in_use(*role, search_path));
       }
       fmt::print("    the file would add: {}\n", role->adds);
+      continue;
     }
-    for (const auto& [path, problem] : files.invalid) {
+    // The first file present is the one a job uses (pipeline::find_role_file).
+    for (std::size_t i = 0; i < present.size(); ++i) {
+      const auto& file = present[i];
+      const auto size = memory::format_size(file.file_bytes);
+      if (file.problem.empty()) {
+        if (i == 0) {
+          fmt::print("{}: {} ({})\n", label, file.path.string(), size);
+        } else {
+          fmt::print("    also present, not used: {} ({})\n", file.path.string(), size);
+        }
+        if (verify) fmt::print("    signature ok; sha256 {}\n", runtime::file_sha256(file.path));
+        continue;
+      }
       any_invalid = true;
-      fmt::print("    INVALID, not used: {}: {}\n", path.string(), problem);
+      if (i == 0) {
+        fmt::print("{}: INVALID {} ({}): {}\n", label, file.path.string(), size, file.problem);
+        fmt::print("    run, live and bench stop at this file (exit 4): {}\n", pipeline::invalid_file_advice(*role));
+      } else {
+        fmt::print("    INVALID, not used: {} ({}): {}\n", file.path.string(), size, file.problem);
+      }
       fmt::print("      expected signature of {}: {}\n", role->files.front(), pipeline::expected_signature(*role));
     }
   }

@@ -18,13 +18,9 @@ namespace {
 constexpr const char* kBlazeFacePrimary = "face_detection_back_256x256_barracuda.onnx";
 constexpr const char* kBlazeFaceSecond = "face_detection_front_128x128_barracuda.onnx";
 
-std::optional<std::filesystem::path> usable_file(std::string_view role, const std::vector<std::filesystem::path>& path,
-                                                 bool warn = false) {
-  const auto found = find_role_files(role_named(role), path);
-  for (const auto& [file, problem] : found.invalid) {
-    if (warn) spdlog::warn("{}: not used: {}", file.string(), problem);
-  }
-  if (found.usable) return found.usable->path;
+// Throws for a file that is present but invalid: the fallbacks are only for absent files.
+std::optional<std::filesystem::path> usable_file(std::string_view role, const std::vector<std::filesystem::path>& path) {
+  if (const auto found = find_role_file(role_named(role), path)) return found->path;
   return std::nullopt;
 }
 
@@ -46,7 +42,7 @@ DetectorChoice choose_detector(const AnalyserOptions& options) {
     if (const auto det = usable_file("detector", options.search_path)) return {"scrfd", *det, "det_10g.onnx found"};
     if (kind == "scrfd") {
       throw runtime::ModelError(options.search_path.empty() ? "det_10g.onnx" : options.search_path.front() / "det_10g.onnx",
-                                "not found or not usable; --face-detector scrfd needs it");
+                                "not found; --face-detector scrfd needs it");
     }
   }
   if (kind == "blazeface" || kind == "auto") {
@@ -64,10 +60,8 @@ DetectorChoice choose_detector(const AnalyserOptions& options) {
 FaceAnalyser::FaceAnalyser(AnalyserOptions options)
     : options_(std::move(options)),
       choice_(choose_detector(options_)),
-      landmarks106_path_(usable_file("landmarks", options_.search_path, true)),
-      recognizer_path_(usable_file("recognizer", options_.search_path, true)) {
-  // Said once here, not on every lookup: a file with the right name and the wrong signature.
-  usable_file("detector", options_.search_path, true);
+      landmarks106_path_(usable_file("landmarks", options_.search_path)),
+      recognizer_path_(usable_file("recognizer", options_.search_path)) {
   spdlog::debug("face detector: {} ({})", choice_.kind, choice_.reason);
 }
 

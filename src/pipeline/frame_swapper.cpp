@@ -76,7 +76,7 @@ FrameSwapper::FrameSwapper(const FaceJobOptions& job, const SwapperOptions& opti
                options.frames_in_flight / static_cast<std::size_t>(std::max(1, options.detect_every)) + 2) {
   // Face analysis counts as one model: the detector with its landmark model.
   std::uint64_t analysis = planned_bytes(analyser_.detector_choice().model);
-  if (const auto landmarks = find_role_files(role_named("landmarks"), analyser_.search_path()).usable) {
+  if (const auto landmarks = find_role_file(role_named("landmarks"), analyser_.search_path())) {
     analysis += planned_bytes(landmarks->path);
   }
   analysis_id_ = residency_.add({"face analysis (" + analyser_.detector_choice().kind + ")", analysis, [this] {

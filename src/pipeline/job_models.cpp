@@ -158,26 +158,64 @@ std::string expected_signature(const ModelRole& role) {
   return fmt::format("inputs {}; outputs {}", list(role.signature.inputs), list(role.signature.output_layouts.front()));
 }
 
-RoleFiles find_role_files(const ModelRole& role, const std::vector<std::filesystem::path>& search_path) {
-  RoleFiles found;
+namespace {
+
+// What is wrong with a file that is present under one of the role's names; "" when nothing is.
+std::string file_problem(const ModelRole& role, const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) return "not a regular file";
+  try {
+    const auto problem = signature_problem(role, runtime::scan_onnx_file(file));
+    return problem.empty() ? problem : fmt::format("wrong signature for the {} ({})", role.role, problem);
+  } catch (const runtime::ModelError& e) {
+    // The error names the file; the caller does too.
+    const std::string text = e.what();
+    const auto prefix = file.string() + ": ";
+    return text.starts_with(prefix) ? text.substr(prefix.size()) : text;
+  }
+}
+
+template <typename Visit>
+void for_each_present(const ModelRole& role, const std::vector<std::filesystem::path>& search_path, Visit&& visit) {
   for (const auto& dir : search_path) {
     for (const auto& file : role.files) {
       std::error_code ec;
       const auto candidate = dir / file;
-      if (!std::filesystem::is_regular_file(candidate, ec)) continue;
-      std::string problem;
-      try {
-        problem = signature_problem(role, runtime::scan_onnx_file(candidate));
-      } catch (const runtime::ModelError& e) {
-        problem = e.what();
-      }
-      if (!problem.empty()) {
-        found.invalid.emplace_back(candidate, problem);
-      } else if (!found.usable) {
-        found.usable = JobModel{&role, candidate, std::filesystem::file_size(candidate, ec)};
-      }
+      if (std::filesystem::exists(candidate, ec) && !visit(candidate)) return;
     }
   }
+}
+
+}  // namespace
+
+std::vector<RoleFile> role_files_present(const ModelRole& role, const std::vector<std::filesystem::path>& search_path) {
+  std::vector<RoleFile> present;
+  for_each_present(role, search_path, [&](const std::filesystem::path& file) {
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(file, ec);
+    present.push_back({file, ec ? 0 : bytes, file_problem(role, file)});
+    return true;
+  });
+  return present;
+}
+
+std::string invalid_file_advice(const ModelRole& role) {
+  return role.fallback.empty() ? std::string("delete it or download it again")
+                               : std::string("delete it or download it again (the fallback is only for a file that is absent)");
+}
+
+std::optional<JobModel> find_role_file(const ModelRole& role, const std::vector<std::filesystem::path>& search_path) {
+  std::optional<JobModel> found;
+  for_each_present(role, search_path, [&](const std::filesystem::path& file) {
+    const auto problem = file_problem(role, file);
+    if (!problem.empty()) {
+      throw runtime::ModelError(file, fmt::format("{}; it cannot serve as the {}: {}", problem, role.role,
+                                                  invalid_file_advice(role)));
+    }
+    std::error_code ec;
+    found = JobModel{&role, file, std::filesystem::file_size(file, ec)};
+    return false;
+  });
   return found;
 }
 
@@ -199,14 +237,9 @@ std::vector<JobModel> locate_models(const std::vector<const ModelRole*>& roles,
                                     const std::vector<std::filesystem::path>& search_path) {
   std::vector<JobModel> models;
   for (const auto* role : roles) {
-    auto found = find_role_files(*role, search_path);
-    if (found.usable) {
-      models.push_back(*found.usable);
+    if (const auto found = find_role_file(*role, search_path)) {
+      models.push_back(*found);
       continue;
-    }
-    if (!found.invalid.empty()) {
-      const auto& [path, problem] = found.invalid.front();
-      throw runtime::ModelError(path, fmt::format("wrong signature for the {} ({}); it is not used", role->role, problem));
     }
     const auto where = search_path.empty() ? std::filesystem::path(role->files.front())
                                            : search_path.front() / role->files.front();

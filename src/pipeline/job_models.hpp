@@ -51,13 +51,26 @@ std::string signature_problem(const ModelRole& role, const runtime::OnnxFileInfo
 // The signature a role's file must have, for messages: "input [1,3,?,?] → outputs [?,1] × 3, ...".
 std::string expected_signature(const ModelRole& role);
 
-// What the search path holds for one role: the file that serves it, or the files that were
-// found with the right name but the wrong signature (not used).
-struct RoleFiles {
-  std::optional<JobModel> usable;
-  std::vector<std::pair<std::filesystem::path, std::string>> invalid;  // file, problem
+// A file in the search path with one of a role's names, and what is wrong with it ("" when it
+// is a valid model of the role).
+struct RoleFile {
+  std::filesystem::path path;
+  std::uint64_t file_bytes = 0;
+  std::string problem;
 };
-RoleFiles find_role_files(const ModelRole& role, const std::vector<std::filesystem::path>& search_path);
+
+// Every file in the search path with one of the role's names, in search order (folders first,
+// then the role's names): the first one is the one a job uses. Never throws for a bad file.
+std::vector<RoleFile> role_files_present(const ModelRole& role, const std::vector<std::filesystem::path>& search_path);
+
+// The file that serves the role, or nothing when no file of its names is in the search path. The
+// first file present is the one used: when it is not a valid model of the role (not ONNX,
+// damaged, the wrong signature), throws runtime::ModelError naming it, what is wrong and what to
+// do. A fallback stands in only for a file that is absent.
+std::optional<JobModel> find_role_file(const ModelRole& role, const std::vector<std::filesystem::path>& search_path);
+
+// What to tell a user about an invalid file of the role: "delete it or download it again ...".
+std::string invalid_file_advice(const ModelRole& role);
 
 // --models-dir alone when given; otherwise ./models, then $DLC_MODELS_DIR (PRODUCT.md §2).
 std::vector<std::filesystem::path> models_search_path(const std::optional<std::string>& models_dir,
@@ -67,8 +80,7 @@ std::vector<std::filesystem::path> models_search_path(const std::optional<std::s
 std::vector<const ModelRole*> roles_for(const std::vector<std::string>& frame_processors);
 
 // Finds each role's file in the search path; throws runtime::ModelError naming the file, where
-// it was looked for and what needs it, for the first one that is missing or whose signature is
-// wrong.
+// it was looked for and what needs it, for the first one that is missing or invalid.
 std::vector<JobModel> locate_models(const std::vector<const ModelRole*>& roles,
                                     const std::vector<std::filesystem::path>& search_path);
 

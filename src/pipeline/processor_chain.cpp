@@ -40,14 +40,13 @@ std::shared_ptr<ChainStep> ProcessorChain::make_swapper(const cv::Mat& source_bg
   const auto chosen = face::select_face(faces, options_.source_selector);
   if (!chosen) throw InputError(fmt::format("no face found in the source image '{}'", source_name));
   auto& source_face = faces[*chosen];
-  const auto swapper = find_role_files(role_named("swapper"), analyser.search_path());
-  if (swapper.usable) {
+  if (const auto swapper = find_role_file(role_named("swapper"), analyser.search_path())) {
     analyser.embed(source_bgr, source_face);
     // The embedding is all the run needs from the recognizer.
     analyser.release_recognizer();
     return std::make_shared<ChainStep>(
-        fmt::format("face_swapper ({})", swapper.usable->path.filename().string()), swapper.usable->path, false,
-        [path = swapper.usable->path, policy = analyser.policy(), embedding = source_face.embedding,
+        fmt::format("face_swapper ({})", swapper->path.filename().string()), swapper->path, false,
+        [path = swapper->path, policy = analyser.policy(), embedding = source_face.embedding,
          mode = options_.paste_mode, paste = options_.paste] {
           return std::make_shared<processors::InswapperSwapper>(path, policy, embedding, mode, paste);
         });

@@ -91,9 +91,9 @@ INSTANTIATE_TEST_SUITE_P(Debian, RealPhotos, testing::Values("astronaut.png", "g
 
 TEST(ChooseDetector, AutoPrefersAValidDet10g) {
   EXPECT_EQ(choose_detector(options_for("auto", {test::fixture_model("")})).kind, "scrfd");
-  // A det_10g.onnx with the wrong outputs is not used: BlazeFace takes over.
-  const auto broken = choose_detector(options_for("auto", {test::fixture_model("broken")}));
-  EXPECT_NE(broken.kind, "scrfd");
+  // A det_10g.onnx with the wrong outputs stops the job: BlazeFace stands in only for an absent file.
+  EXPECT_THROW(choose_detector(options_for("auto", {test::fixture_model("broken")})), runtime::ModelError);
+  EXPECT_NE(choose_detector(options_for("auto", {"/nonexistent-models"})).kind, "scrfd");
   EXPECT_EQ(choose_detector(options_for("dlib", {test::fixture_model("")})).kind, "dlib");
   EXPECT_THROW(choose_detector(options_for("scrfd", {test::fixture_model("broken")})), runtime::ModelError);
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "runtime/model_session.hpp"
 #include "support/paths.hpp"
 
@@ -48,6 +50,63 @@ TEST(JobModels, MissingModelNamesFileFolderAndPurpose) {
         << text;
     EXPECT_NE(text.find("face detection"), std::string::npos) << text;
   }
+}
+
+std::string model_error(const ModelRole& role, const std::vector<std::filesystem::path>& search_path) {
+  try {
+    find_role_file(role, search_path);
+  } catch (const runtime::ModelError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+// A file present with a model's name is the user's (usually a broken download): it is an error,
+// never silently replaced by the fallback, which stands in only for an absent file.
+TEST(JobModels, AnInvalidFileIsAnErrorNotAFallback) {
+  const auto dir = test::make_temp_dir();
+  EXPECT_FALSE(find_role_file(role_named("swapper"), {dir}));  // absent: the fallback's turn
+  std::ofstream(dir / "inswapper_128.onnx") << "garbage\n";
+  EXPECT_EQ(model_error(role_named("swapper"), {dir}),
+            (dir / "inswapper_128.onnx").string() +
+                ": not a valid ONNX model (unsupported wire type 7 at byte 1); it cannot serve as the swapper: "
+                "delete it or download it again (the fallback is only for a file that is absent)");
+  // Every role, those without a fallback too.
+  for (const auto* role : all_roles()) {
+    const auto file = dir / role->files.front();
+    std::ofstream(file) << "garbage\n";
+    EXPECT_NE(model_error(*role, {dir}).find(file.string() + ": not a valid ONNX model"), std::string::npos)
+        << role->files.front();
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(JobModels, AWrongSignatureIsAnErrorNamingWhatIsWrong) {
+  const auto broken = test::fixture_model("broken");
+  const auto text = model_error(role_named("detector"), {broken});
+  EXPECT_EQ(text.rfind((broken / "det_10g.onnx").string() + ": wrong signature for the detector (output ", 0), 0u) << text;
+  EXPECT_NE(text.find("delete it or download it again"), std::string::npos) << text;
+  EXPECT_THROW(locate_models(roles_for({"face_swapper"}), {broken, test::fixture_model("")}), runtime::ModelError);
+}
+
+// The first file in search order is the one used; dlc models lists the others.
+TEST(JobModels, TheFirstFilePresentIsTheOneUsed) {
+  const auto dir = test::make_temp_dir();
+  std::filesystem::copy_file(test::fixture_model("inswapper_128_fp16.onnx"), dir / "inswapper_128_fp16.onnx");
+  const auto found = find_role_file(role_named("swapper"), {dir, test::fixture_model("")});
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->path, dir / "inswapper_128_fp16.onnx");
+  std::ofstream(dir / "inswapper_128.onnx") << "garbage\n";  // now first in this folder
+  EXPECT_NE(model_error(role_named("swapper"), {dir}).find("inswapper_128.onnx: not a valid"), std::string::npos);
+  const auto present = role_files_present(role_named("swapper"), {dir, test::fixture_model("")});
+  ASSERT_EQ(present.size(), 4u);
+  EXPECT_EQ(present[0].path, dir / "inswapper_128.onnx");
+  EXPECT_EQ(present[0].problem, "not a valid ONNX model (unsupported wire type 7 at byte 1)");
+  EXPECT_EQ(present[0].file_bytes, 8u);
+  EXPECT_EQ(present[1].path, dir / "inswapper_128_fp16.onnx");
+  EXPECT_EQ(present[1].problem, "");
+  EXPECT_EQ(present[2].path, test::fixture_model("inswapper_128.onnx"));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(JobModels, PlanCountsProcessModelsLoadAndFrames) {
