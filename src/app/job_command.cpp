@@ -78,6 +78,11 @@ int video_command(const JobOptions& job, int threads, const pipeline::StrategyPl
                p.frames_total, fps, eta, memory::format_mb(rss), terminal ? "   " : "\n");
   });
   if (terminal && show_progress) fmt::print(stderr, "\n");
+  std::string governor_note;
+  if (const auto& g = guard->governor(); g.throttle_count() > 0) {
+    governor_note = fmt::format("; RSS over the budget held the decoder {} times, {:.1f} s in all",
+                                g.throttle_count(), static_cast<double>(g.time_held().count()) / 1000.0);
+  }
   guard.reset();
   if (report.stopped) {
     fmt::print(stderr, "dlc: stopped after {} frames; no output written\n", report.frames);
@@ -92,9 +97,9 @@ int video_command(const JobOptions& job, int threads, const pipeline::StrategyPl
     memory_note = fmt::format("; memory strategy {}, {} model releases", pipeline::strategy_name(report.strategy),
                               report.model_releases);
   }
-  fmt::print("dlc: wrote {} ({} frames in {:.1f} s, {} without a face; {}{}{})\n", report.output.string(),
+  fmt::print("dlc: wrote {} ({} frames in {:.1f} s, {} without a face; {}{}{}{})\n", report.output.string(),
              report.frames, report.seconds, report.frames_without_face, fmt::join(report.processors, ", "),
-             report.audio ? "; audio kept" : "", memory_note);
+             report.audio ? "; audio kept" : "", memory_note, governor_note);
   return kExitOk;
 }
 

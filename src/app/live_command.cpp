@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <optional>
 
+#include "app/live_command.hpp"
+
 #include "app/commands.hpp"
 #include "app/exit_codes.hpp"
 #include "app/job_setup.hpp"
@@ -48,6 +50,15 @@ ExpectedCamera expect_camera(const JobOptions& job) {
 
 }  // namespace
 
+const std::atomic<bool>& install_live_stop_handlers() {
+  g_live_stop.store(false);
+  struct sigaction action {};
+  action.sa_handler = on_live_stop;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  return g_live_stop;
+}
+
 // dlc live: the source face first (exit 3 without one), the memory plan (exit 5 when neither
 // resident nor lru fits), then the camera (exit 3 when missing or busy), then the loop until the
 // camera ends, --max-frames, --duration, q/Esc or Ctrl-C (which ends it normally: exit 0, the
@@ -55,8 +66,10 @@ ExpectedCamera expect_camera(const JobOptions& job) {
 int live_command(const JobOptions& job, int threads) {
   const auto expected = expect_camera(job);
   const auto frame_bytes = static_cast<std::uint64_t>(expected.size.area()) * 3;
-  // Two 2-slot queues and the frame in processing.
-  const auto plan = plan_memory(job, true, frame_bytes, 5, 1);
+  // Two 2-slot queues and the frame in processing; the recording's last frame; the preview's
+  // frame-rate overlay.
+  const auto frames = 5 + (job.record.empty() ? 0 : 1) + (job.headless ? 0 : 1);
+  const auto plan = plan_memory(job, true, frame_bytes, frames, 1);
   if (!plan) return kExitMemoryBudget;
 
   const auto face_job = face_job_options(job, threads, *plan);
@@ -78,14 +91,12 @@ int live_command(const JobOptions& job, int threads) {
   options.quality = job.video_quality;
   options.max_frames = job.max_frames;
   options.duration_s = job.duration_s;
-  options.stop = &g_live_stop;
   auto camera = media::open_camera(options.camera);
 
-  struct sigaction action {};
-  action.sa_handler = on_live_stop;
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  options.stop = &install_live_stop_handlers();
   JobMemoryGuard guard(ram_budget_bytes(job, read_machine_facts()), job.memory_monitor_interval_s);
+  // Over the budget a camera frame is dropped: a camera cannot be held like a decoder.
+  options.governor = &guard.governor();
   spdlog::info("live: {} {}x{} at {:.1f} fps; detecting every {} frames; {}", camera->name(),
                camera->frame_size().width, camera->frame_size().height,
                static_cast<double>(camera->frame_rate().num) / static_cast<double>(camera->frame_rate().den),
@@ -98,13 +109,20 @@ int live_command(const JobOptions& job, int threads) {
 
   const auto& l = report.latency;
   fmt::print("dlc live: {} ({}): {} frames captured at {:.1f} fps, {} processed at {:.1f} fps, {} dropped "
-             "({} before processing, {} before output); latency capture->display p50 {:.0f} ms, p95 {:.0f} ms, "
-             "max {:.0f} ms\n",
+             "({} before processing, {} before output, {} over the memory budget); latency capture->display "
+             "p50 {:.0f} ms, p95 {:.0f} ms, max {:.0f} ms\n",
              report.camera, pipeline::to_string(report.end), report.captured, report.capture_fps, report.processed,
-             report.processed_fps, report.dropped_before_processing + report.dropped_before_output,
-             report.dropped_before_processing, report.dropped_before_output, l.p50_ms, l.p95_ms, l.max_ms);
+             report.processed_fps,
+             report.dropped_before_processing + report.dropped_before_output + report.dropped_over_budget,
+             report.dropped_before_processing, report.dropped_before_output, report.dropped_over_budget, l.p50_ms,
+             l.p95_ms, l.max_ms);
   if (!report.recording.empty()) {
-    fmt::print("dlc live: recorded {} frames to {}\n", report.recorded, report.recording.string());
+    const auto& fps = report.record_fps;
+    fmt::print("dlc live: recorded {} frames ({:.2f} s at {}/{} fps; {} repeat the last processed frame over the "
+               "frames not processed) to {}\n",
+               report.recorded,
+               static_cast<double>(report.recorded) * static_cast<double>(fps.den) / static_cast<double>(fps.num),
+               fps.num, fps.den, report.record_repeats, report.recording.string());
   }
   return kExitOk;
 }

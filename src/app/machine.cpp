@@ -1,6 +1,7 @@
 #include "app/machine.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
@@ -64,7 +65,9 @@ memory::MemorySnapshot read_memory_snapshot(const memory::Nvml& nvml) {
 }
 
 JobMemoryGuard::JobMemoryGuard(std::uint64_t budget_bytes, double monitor_interval_s)
-    : governor_(budget_bytes, memory::current_rss_bytes, [] { runtime::OrtRuntime::instance().shrink_arenas(); }) {
+    : governor_(
+          budget_bytes, memory::current_rss_bytes, [] { runtime::OrtRuntime::instance().shrink_arenas(); },
+          [](const std::string& text) { spdlog::warn("{}", text); }) {
   if (monitor_interval_s > 0) {
     monitor_.emplace(std::chrono::milliseconds(static_cast<long>(monitor_interval_s * 1000)),
                      [this] { return read_memory_snapshot(nvml_); },

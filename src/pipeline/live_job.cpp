@@ -127,6 +127,12 @@ double rate_between(std::int64_t frames, media::CameraTime first, media::CameraT
   return frames >= 2 && span.count() > 0 ? static_cast<double>(frames - 1) / span.count() : 0.0;
 }
 
+// The recording's frame number for a capture time: camera frame periods since the first frame.
+std::int64_t record_slot(media::CameraTime first, media::CameraTime captured, media::Rational fps) {
+  const std::chrono::duration<double> since = captured - first;
+  return std::llround(since.count() * static_cast<double>(fps.num) / static_cast<double>(fps.den));
+}
+
 void draw_rate(cv::Mat& image, double fps) {
   const auto text = fmt::format("{:.1f} fps", fps);
   const cv::Point origin(10, 30);
@@ -225,6 +231,7 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
   std::atomic<bool> mirror{options.mirror};
   std::atomic<std::int64_t> captured{0};
   std::atomic<std::int64_t> processed{0};
+  std::atomic<std::int64_t> over_budget{0};
   const auto start = Clock::now();
   const auto stop_requested = [&] { return options.stop != nullptr && options.stop->load(); };
   const auto abort_all = [&] {
@@ -252,13 +259,22 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
           end.set(LiveEnd::kCameraEnded);
           break;
         }
-        if (options.duration_s && std::chrono::duration<double>(frame.captured - start).count() >= *options.duration_s) {
+        // Written before frame 0 is queued: the output loop reads it after popping a frame.
+        if (index == 0) first_capture = frame.captured;
+        // Camera time from the first frame, so that a camera slow to start does not shorten the
+        // session, and its recording lasts --duration.
+        if (options.duration_s &&
+            std::chrono::duration<double>(frame.captured - first_capture).count() >= *options.duration_s) {
           end.set(LiveEnd::kDuration);
           break;
         }
-        if (index == 0) first_capture = frame.captured;
         last_capture = frame.captured;
         ++captured;
+        if (options.governor != nullptr && options.governor->should_drop()) {
+          ++over_budget;
+          pool.give(std::move(frame.image));
+          continue;
+        }
         if (auto stale = to_process.push(std::move(frame))) pool.give(std::move(stale->image));
       }
     } catch (...) {
@@ -298,6 +314,21 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
     to_output.close();
   });
 
+  // The recording is one frame behind: a processed frame is written when the next one arrives
+  // (or the run ends), as many times as camera frame periods passed between their captures.
+  cv::Mat held;
+  std::int64_t next_slot = 0;  // the recording's next frame number
+  std::int64_t held_slot = -1;
+  const auto write_held = [&](std::int64_t until_slot) {
+    const auto times = std::max<std::int64_t>(1, until_slot - next_slot);
+    for (std::int64_t i = 0; i < times; ++i) {
+      if (!writer->write(held)) throw std::runtime_error("recording " + options.record.string() + ": ffmpeg stopped taking frames");
+    }
+    report.recorded += times;
+    report.record_repeats += times - 1;
+    next_slot += times;
+  };
+  cv::Mat overlay;
   LatencyHistogram latency;
   bool show_rate = false;
   double shown_rate = 0;
@@ -313,12 +344,18 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
       if (got == LatestQueue<LiveFrame>::Pop::kClosed) break;
       if (got == LatestQueue<LiveFrame>::Pop::kItem) {
         if (writer && !error.any()) {
-          if (!writer->write(frame.image)) throw std::runtime_error("recording " + options.record.string() + ": ffmpeg stopped taking frames");
-          ++report.recorded;
+          const auto slot = record_slot(first_capture, frame.captured, report.record_fps);
+          if (held_slot >= 0) write_held(slot);
+          held_slot = slot;
         }
         if (window) {
-          if (show_rate) draw_rate(frame.image, shown_rate);
-          if (!window->show(frame.image, show_error)) throw std::runtime_error("the preview failed: " + show_error);
+          const cv::Mat* shown = &frame.image;
+          if (show_rate) {
+            frame.image.copyTo(overlay);
+            draw_rate(overlay, shown_rate);
+            shown = &overlay;
+          }
+          if (!window->show(*shown, show_error)) throw std::runtime_error("the preview failed: " + show_error);
         }
       }
       if (window) {
@@ -340,6 +377,7 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
         latency.add(std::chrono::duration<double, std::milli>(now - frame.captured).count());
         ++report.shown;
         ++shown_this_second;
+        if (writer) std::swap(held, frame.image);
         pool.give(std::move(frame.image));
       }
       if (now - rate_window_start >= std::chrono::seconds(1)) {
@@ -351,7 +389,7 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
         next_tick = now + std::chrono::seconds(1);
         if (options.on_tick) {
           options.on_tick({captured.load(), processed.load(), report.shown,
-                           static_cast<std::int64_t>(to_process.dropped() + to_output.dropped()),
+                           static_cast<std::int64_t>(to_process.dropped() + to_output.dropped()) + over_budget.load(),
                            std::chrono::duration<double>(now - start).count()});
         }
       }
@@ -366,6 +404,11 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
   error.rethrow();
 
   if (writer) {
+    // The last processed frame lasts until the last captured frame's period ends, or, when a file
+    // camera passed over its last frames (its reader behind), until the file's last frame.
+    const auto end_slot = std::max(record_slot(first_capture, last_capture, report.record_fps) + 1,
+                                   captured.load() + camera.frames_skipped());
+    if (held_slot >= 0) write_held(end_slot);
     const auto result = writer->finish();
     if (!result.ok) throw std::runtime_error("recording " + options.record.string() + " failed: " + result.problem);
   }
@@ -376,6 +419,7 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
   report.processed = processed.load();
   report.dropped_before_processing = static_cast<std::int64_t>(to_process.dropped());
   report.dropped_before_output = static_cast<std::int64_t>(to_output.dropped());
+  report.dropped_over_budget = over_budget.load();
   report.capture_fps = rate_between(report.captured, first_capture, last_capture);
   report.processed_fps = rate_between(report.processed, first_done, last_done);
   report.latency = latency.stats();

@@ -13,6 +13,7 @@
 
 #include "media/camera_source.hpp"
 #include "media/video_probe.hpp"
+#include "memory/governor.hpp"
 
 namespace dlc::pipeline {
 
@@ -21,7 +22,7 @@ struct LiveProgress {
   std::int64_t captured = 0;
   std::int64_t processed = 0;
   std::int64_t shown = 0;    // reached the output: shown in the preview and/or recorded
-  std::int64_t dropped = 0;  // both queues
+  std::int64_t dropped = 0;  // both queues and the memory governor
   double seconds = 0;
 };
 
@@ -31,12 +32,17 @@ struct LiveOptions {
   // warning, when OpenCV's highgui module (media/opencv_live.hpp) cannot be loaded.
   bool headless = false;
   bool mirror = false;    // --live-mirror: flipped left-right before processing; `m` toggles it
-  std::filesystem::path record;  // --record: every processed frame, at the measured camera rate
+  // --record: every processed frame at the camera's rate, each repeated until the next one's
+  // camera time, so that the recording lasts as long as the session.
+  std::filesystem::path record;
   std::string encoder = "libx264";
   int quality = 18;
   std::optional<std::int64_t> max_frames;  // camera frames
-  std::optional<double> duration_s;
+  std::optional<double> duration_s;  // camera time from the first frame
   const std::atomic<bool>* stop = nullptr;  // set by a signal: the run ends as after `q`
+  // Asked before each camera frame is queued: over the budget, the frame is dropped (a camera
+  // cannot be held) and counted.
+  memory::RssGovernor* governor = nullptr;
   // Called about once a second on run_live's calling thread (e.g. for the [DLC.MEMORY] lines).
   std::function<void(const LiveProgress&)> on_tick;
   std::string window_title = "dlc live";
@@ -79,12 +85,14 @@ struct LiveReport {
   std::int64_t shown = 0;           // frames that reached the preview and/or recording
   std::int64_t dropped_before_processing = 0;  // camera → processing queue, oldest dropped
   std::int64_t dropped_before_output = 0;      // processing → output queue (0 while recording)
+  std::int64_t dropped_over_budget = 0;        // taken from the camera, dropped by the governor
   double capture_fps = 0;    // measured between the first and last captured frame
   double processed_fps = 0;  // measured between the first and last processed frame
   LatencyStats latency;      // capture timestamp → shown/recorded
   bool preview = false;      // a window was shown
   std::filesystem::path recording;  // empty when not recording
-  std::int64_t recorded = 0;
+  std::int64_t recorded = 0;          // frames written, repeats included
+  std::int64_t record_repeats = 0;    // writes of a frame already written (over frames not processed)
   media::Rational record_fps;
   LiveEnd end = LiveEnd::kCameraEnded;
   double seconds = 0;
@@ -98,8 +106,13 @@ using LiveFrameCallback = std::function<void(cv::Mat& frame, std::int64_t index)
 // → 2-slot queue → preview window and/or recording on the calling thread. A slow `process` makes
 // the first queue drop the oldest frames, so what is shown is never more than a few frames old.
 // While recording, the second queue waits instead of dropping: every processed frame is
-// recorded. Ends at the end of a file camera, after max_frames camera frames, after duration_s,
-// on *stop, or on q/Esc in the preview; frames already queued are still processed and output.
+// recorded, and repeated over the camera frames that were not processed (keyed on the frames'
+// capture times, so on a file camera on its frame indices): the recording has one frame per
+// camera frame period from the first captured frame to the last (to a file camera's last frame,
+// skipped or not). Frames the governor drops
+// (over the budget) are counted apart. Ends at the end of a file camera, after max_frames camera
+// frames, after duration_s, on *stop, or on q/Esc in the preview; frames already queued are
+// still processed and output.
 // The preview's keys: q/Esc quit, m toggles the mirror, f toggles a frame-rate overlay.
 // Throws media::VideoError for a camera that cannot be opened, std::runtime_error when the
 // recording fails (no partial file is left), and whatever `process` throws, after every thread

@@ -5,12 +5,20 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <regex>
+#include <sstream>
 
 #include "app/exit_codes.hpp"
+#include "app/live_command.hpp"
 #include "media/subprocess.hpp"
 #include "media/video_probe.hpp"
+#include "pipeline/live_job.hpp"
 #include "support/paths.hpp"
 
 namespace dlc::app {
@@ -35,17 +43,22 @@ class EndToEnd : public testing::Test {
   }
 
   media::ProcessResult dlc(std::vector<std::string> args) {
+    args.insert(args.end(), {"--memory-monitor-interval", "0"});
+    return dlc_with_monitor(std::move(args));
+  }
+  // The same with the [DLC.MEMORY] lines as asked in `args` (10 s apart if not).
+  media::ProcessResult dlc_with_monitor(std::vector<std::string> args) {
     args.insert(args.begin(), test::dlc_binary().string());
-    args.insert(args.end(), {"--models-dir", models_.string(), "--memory-monitor-interval", "0"});
+    args.insert(args.end(), {"--models-dir", models_.string()});
     return media::run_process(args);
   }
 
-  // Grace Hopper's photo as a 25 fps clip.
-  std::filesystem::path grace_clip(int frames) {
-    const auto path = dir_ / "grace.mp4";
-    const auto r = media::run_process({"ffmpeg", "-v", "error", "-loop", "1", "-i", grace_.string(), "-frames:v",
-                                       std::to_string(frames), "-r", "25", "-c:v", "libx264", "-preset", "ultrafast",
-                                       "-pix_fmt", "yuv420p", path.string()});
+  // Grace Hopper's photo as a clip (25 fps unless asked).
+  std::filesystem::path grace_clip(int frames, int fps = 25) {
+    const auto path = dir_ / ("grace-" + std::to_string(frames) + "-" + std::to_string(fps) + ".mp4");
+    const auto r = media::run_process({"ffmpeg", "-y", "-v", "error", "-loop", "1", "-i", grace_.string(), "-frames:v",
+                                       std::to_string(frames), "-r", std::to_string(fps), "-c:v", "libx264",
+                                       "-preset", "ultrafast", "-pix_fmt", "yuv420p", path.string()});
     if (r.exit_code != 0) throw std::runtime_error("ffmpeg: " + r.err);
     return path;
   }
@@ -95,21 +108,145 @@ TEST_F(EndToEnd, RunSaysWhichMemoryStrategyItTook) {
   EXPECT_EQ(media::probe_video(dir_ / "staged.mp4").frame_count, 6);
 }
 
-// A file played as a camera, headless, recorded: the figures are printed and the recording has
-// every processed frame.
-TEST_F(EndToEnd, LiveFromAFileCameraRecordsWhatItProcessed) {
+// A file played as a camera, headless, recorded: the figures are printed, and the recording has
+// one frame per camera frame of the session (each processed frame repeated over the frames not
+// processed), whatever the machine's load made of the counts.
+TEST_F(EndToEnd, LiveFromAFileCameraRecordsTheWholeSession) {
   const auto record = dir_ / "live.mp4";
   const auto r = dlc({"live", "-s", astronaut_.string(), "--camera", grace_clip(40).string(), "--headless", "--record",
                       record.string()});
   ASSERT_EQ(r.exit_code, kExitOk) << r.err;
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"((\d+) frames captured at [\d.]+ fps, (\d+) processed)")))
+  ASSERT_TRUE(std::regex_search(
+      r.out, m,
+      std::regex(R"((\d+) frames captured at [\d.]+ fps, (\d+) processed at [\d.]+ fps, (\d+) dropped \((\d+) before processing, (\d+) before output, (\d+) over the memory budget\))")))
       << r.out;
-  EXPECT_EQ(std::stoi(m[1]), 40) << "a file camera gives every frame, at its pace";
+  const auto captured = std::stoi(m[1]);
   const auto processed = std::stoi(m[2]);
+  EXPECT_LE(captured, 40) << "a file camera gives each frame at most once";
   EXPECT_GT(processed, 0);
+  EXPECT_EQ(std::stoi(m[3]), std::stoi(m[4]) + std::stoi(m[5]) + std::stoi(m[6]));
+  EXPECT_EQ(processed + std::stoi(m[4]) + std::stoi(m[6]), captured);
   EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(latency capture->display p50 \d+ ms, p95 \d+ ms)"))) << r.out;
-  EXPECT_EQ(media::probe_video(record).frame_count, processed);
+  ASSERT_TRUE(std::regex_search(
+      r.out, m, std::regex(R"(recorded (\d+) frames \(([\d.]+) s at 25/1 fps; (\d+) repeat the last processed frame)")))
+      << r.out;
+  const auto recorded = std::stoi(m[1]);
+  EXPECT_EQ(recorded, 40);  // a frame per frame of the file, whichever were captured or processed
+  EXPECT_EQ(std::stoi(m[3]), recorded - processed);
+  EXPECT_NEAR(std::stod(m[2]), recorded / 25.0, 0.005);
+  const auto info = media::probe_video(record);
+  EXPECT_EQ(info.frame_count, recorded);
+  EXPECT_EQ(info.fps, (media::Rational{25, 1}));
+}
+
+// Ctrl-C through dlc live's own wiring: the handlers installed, a real SIGINT sent to the process
+// in the middle of the run, and run_live ends as after `q`, the recording complete. In a fresh
+// process (the death test re-executes this binary): the handlers must not outlive the test.
+TEST_F(EndToEnd, SigintEndsALiveRunAndKeepsTheRecording) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const auto clip = grace_clip(50);
+  const auto record = dir_ / "interrupted.mp4";
+  EXPECT_EXIT(
+      {
+        pipeline::LiveOptions o;
+        o.camera.camera = clip.string();
+        o.headless = true;
+        o.record = record;
+        o.stop = &install_live_stop_handlers();
+        const auto r = pipeline::run_live(o, [](cv::Mat&, std::int64_t index) {
+          if (index == 5) kill(getpid(), SIGINT);
+        });
+        const auto info = media::probe_video(record);
+        std::fprintf(stderr, "end: %s; captured fewer than 50: %s; recording %lld frames of %lld recorded\n",
+                     std::string(pipeline::to_string(r.end)).c_str(), r.captured < 50 ? "yes" : "no",
+                     static_cast<long long>(info.frame_count), static_cast<long long>(r.recorded));
+        const bool kept = info.frame_count == r.recorded && r.recorded > 5;
+        std::filesystem::remove_all(dir_);  // the child's own folder: TearDown does not run here
+        std::_Exit(kept ? 0 : 1);
+      },
+      testing::ExitedWithCode(0), "end: stop requested; captured fewer than 50: yes; recording");
+}
+
+// The [DLC.MEMORY] lines in Deep-Live-Cam's format while a video job runs, and none with 0.
+TEST_F(EndToEnd, RunPrintsMemoryLinesAtTheIntervalAndNoneWithZero) {
+  const std::regex system_line(R"(^\[DLC\.MEMORY\] System Memory: \d+\.\dGB/\d+\.\dGB \(\d+\.\d%\)$)");
+  const std::regex own_line(R"(^\[DLC\.MEMORY\] dlc: RSS \d+\.\dGB \(peak \d+\.\dGB\), model arenas .*$)");
+  const auto clip = grace_clip(6);
+  // 10 ms apart: the job (loading the models, two ffmpeg processes) lasts far longer than that.
+  const auto r = dlc_with_monitor({"run", "-s", astronaut_.string(), "-t", clip.string(), "-o",
+                                   (dir_ / "monitored.mp4").string(), "--memory-monitor-interval", "0.01"});
+  ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+  int system_lines = 0;
+  int own_lines = 0;
+  std::istringstream err(r.err);
+  for (std::string line; std::getline(err, line);) {
+    if (!line.starts_with("[DLC.MEMORY] System Memory")) continue;
+    ++system_lines;
+    EXPECT_TRUE(std::regex_match(line, system_line)) << line;
+  }
+  std::istringstream err2(r.err);
+  for (std::string line; std::getline(err2, line);) own_lines += std::regex_match(line, own_line) ? 1 : 0;
+  EXPECT_GE(system_lines, 1) << r.err;
+  EXPECT_EQ(own_lines, system_lines) << r.err;
+
+  const auto quiet = dlc({"run", "-s", astronaut_.string(), "-t", clip.string(), "-o", (dir_ / "quiet.mp4").string()});
+  ASSERT_EQ(quiet.exit_code, kExitOk) << quiet.err;
+  EXPECT_EQ(quiet.err.find("[DLC.MEMORY]"), std::string::npos) << quiet.err;
+}
+
+TEST_F(EndToEnd, LivePrintsMemoryLinesAtTheIntervalAndNoneWithZero) {
+  const std::regex system_line(R"(\[DLC\.MEMORY\] System Memory: \d+\.\dGB/\d+\.\dGB \(\d+\.\d%\)\n)");
+  const auto clip = grace_clip(10);  // 0.4 s at least: the file camera is paced
+  const auto r = dlc_with_monitor(
+      {"live", "-s", astronaut_.string(), "--camera", clip.string(), "--headless", "--memory-monitor-interval", "0.01"});
+  ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+  EXPECT_TRUE(std::regex_search(r.err, system_line)) << r.err;
+  const auto quiet = dlc({"live", "-s", astronaut_.string(), "--camera", clip.string(), "--headless"});
+  ASSERT_EQ(quiet.exit_code, kExitOk) << quiet.err;
+  EXPECT_EQ(quiet.err.find("[DLC.MEMORY]"), std::string::npos) << quiet.err;
+}
+
+// --camera-size and --camera-fps are asked of a device; a file camera keeps its own size and rate.
+TEST_F(EndToEnd, FileCameraKeepsItsOwnSizeAndRate) {
+  const auto clip = grace_clip(5);
+  const auto record = dir_ / "sized.mp4";
+  const auto r = dlc({"live", "-s", astronaut_.string(), "--camera", clip.string(), "--headless", "--camera-size",
+                      "640x480", "--camera-fps", "10", "--record", record.string()});
+  ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+  const auto in = media::probe_video(clip);
+  const auto out = media::probe_video(record);
+  EXPECT_EQ(out.width, in.width);
+  EXPECT_EQ(out.height, in.height);
+  EXPECT_NE(cv::Size(out.width, out.height), cv::Size(640, 480));
+  EXPECT_EQ(out.fps, (media::Rational{25, 1}));
+}
+
+// Deep-Live-Cam's live cadence: a detection every round(0.08 × the camera's rate) frames, unless
+// --detect-every says otherwise.
+TEST_F(EndToEnd, LiveDetectsEveryPointZeroEightSecondsByDefault) {
+  const auto detecting = [&](std::vector<std::string> extra, int fps) {
+    std::vector<std::string> args{"live", "-s", astronaut_.string(), "--camera", grace_clip(3, fps).string(),
+                                  "--headless", "--max-frames", "2"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = dlc(args);
+    EXPECT_EQ(r.exit_code, kExitOk) << r.err;
+    std::smatch m;
+    if (!std::regex_search(r.err, m, std::regex(R"(detecting every (\d+) frames)"))) return -1;
+    return std::stoi(m[1]);
+  };
+  EXPECT_EQ(detecting({}, 20), 2);  // 0.08 × 20 = 1.6 rounds to 2 (not down to 1)
+  EXPECT_EQ(detecting({}, 50), 4);  // 0.08 × 50 = 4
+  EXPECT_EQ(detecting({"--detect-every", "3"}, 25), 3);
+}
+
+// The plan is checked before the camera is opened: a budget too small with a missing camera is
+// exit 5 about the budget, not exit 3 about the camera.
+TEST_F(EndToEnd, LiveChecksThePlanBeforeOpeningTheCamera) {
+  const auto r = dlc({"live", "-s", astronaut_.string(), "--camera", "/dev/video99", "--headless", "--max-memory", "0.1"});
+  EXPECT_EQ(r.exit_code, kExitMemoryBudget) << r.err;
+  EXPECT_NE(r.err.find("the smallest budget that works is"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("/dev/video99"), std::string::npos) << r.err;
 }
 
 TEST_F(EndToEnd, LiveChecksTheSourceFaceBeforeTheCamera) {

@@ -68,6 +68,20 @@ TEST_F(FileCameraTest, GivesTheFileAtItsOwnPace) {
   EXPECT_FALSE(camera->read(frame, stamp));  // stays ended
 }
 
+// --camera-size and --camera-fps are asked of a device only: a file keeps its own size and rate.
+TEST_F(FileCameraTest, KeepsItsOwnSizeAndRateWhateverIsAsked) {
+  auto options = options_for(clip_.string());
+  options.size = cv::Size(640, 480);
+  options.fps = 10;
+  const auto camera = open_camera(options);
+  EXPECT_EQ(camera->frame_size(), cv::Size(320, 240));
+  EXPECT_EQ(camera->frame_rate(), (Rational{25, 1}));
+  cv::Mat frame;
+  CameraTime stamp;
+  ASSERT_TRUE(camera->read(frame, stamp));
+  EXPECT_EQ(frame.size(), cv::Size(320, 240));
+}
+
 // A reader that comes back three frame intervals later gets the newest frame, not the next one.
 TEST_F(FileCameraTest, SkipsFramesWhoseTimeHasPassed) {
   const auto camera = open_camera(options_for(clip_.string()));

@@ -231,5 +231,31 @@ TEST_F(VideoJob, DetectEveryReusesTheKeyFramesFaces) {
   }
 }
 
+// The governor in the video job, with RSS readings injected: over the budget it holds the decoder
+// (three times here: over, then under, three times), says so once with the figures, and every
+// frame still reaches the output.
+TEST_F(VideoJob, GovernorHoldsTheDecoderOverTheBudgetAndSaysSo) {
+  constexpr std::uint64_t kMiB = 1ULL << 20;
+  const std::vector<std::uint64_t> rss{1990 * kMiB, 100 * kMiB, 1990 * kMiB, 100 * kMiB, 1990 * kMiB, 100 * kMiB};
+  std::size_t reading = 0;
+  int relieved = 0;
+  std::vector<std::string> warnings;
+  memory::RssGovernor governor(
+      2048 * kMiB, [&] { return reading < rss.size() ? rss[reading++] : 100 * kMiB; }, [&] { ++relieved; },
+      [&](const std::string& text) { warnings.push_back(text); });
+  auto o = options(clip(false), "governed.mp4");
+  o.governor = &governor;
+  const auto report = run_video_job(o, {});
+  EXPECT_EQ(report.frames, 12);
+  EXPECT_EQ(media::probe_video(report.output).frame_count, 12);
+  EXPECT_EQ(governor.throttle_count(), 3u);
+  EXPECT_EQ(governor.timeout_count(), 0u);
+  EXPECT_EQ(relieved, 3);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0],
+            "RSS 1990.0 MB reached 95 % of the 2048.0 MB budget (--max-memory): holding frames back (at most 2000 ms "
+            "each) until it falls under 90 % (said once; the counts come at the end)");
+}
+
 }  // namespace
 }  // namespace dlc::pipeline
