@@ -4,7 +4,7 @@
 Usage:  /usr/bin/python3 tools/make_fixture_models.py OUT_DIR
 
 Requires Debian's python3-onnx (onnx 1.12) and python3-numpy; run it with
-/usr/bin/python3.  Writes five models into OUT_DIR (created if missing); each
+/usr/bin/python3.  Writes the models below into OUT_DIR (created if missing); each
 is written under a temporary name in OUT_DIR and renamed once complete.  One
 line "NAME SIZE" is printed per file.  Output is deterministic: two runs give
 byte-identical files (no randomness; producer_name "dlc-fixtures",
@@ -62,21 +62,38 @@ w600k_r50.onnx  (ArcFace recognizer)
 inswapper_128.onnx  (face swapper)
     inputs "target" [1,3,128,128], "source" [1,512]   (in this order)
     output "output" [1,3,128,128]
-        output = Clip((1 - target) + mean(source), 0, 1) elementwise, where
-        mean(source) is the mean of the 512 source values (ReduceMean over
-        axis 1, keepdims, Reshape to [1,1,1,1], broadcast Add).
+        output[0, c] = Clip((1 - target[0, c]) + shift[c], 0, 1) elementwise,
+        shift[c] = |sum_k source[0, k] * W[k, c]|, W [512,3],
+        W[k, c] = (((7*k + 3*c) % 13) - 6) / 32 (exact in float32; every k has
+        a non-zero weight in at least two channels, so the output depends on
+        each latent component).  Computed as MatMul -> Abs -> Reshape to
+        [1,3,1,1] -> broadcast Add.  An all-black target gives 1 everywhere.
     The LAST entry of graph.initializer is "emap", float32 [512,512], used by
-    no node: emap[i][j] = (((i*512 + j) % 7) - 3) / 8  (exact in float32).
+    no node: emap[i][j] = (((2*i + 3*j) % 11) - 5) / 8 (exact in float32 and
+    float16; not symmetric, so a transposed read or emap . e instead of
+    e . emap gives another latent).
 
 GFPGANv1.4.onnx  (face enhancer)
     input  "input"   [1,3,512,512]
     output "output"  [1,3,512,512]
-        output = input, computed by a 1x1 Conv 3->3 with identity weights and
-        zero bias.  EXACT for finite input (but a runtime doing the conv in
-        reduced precision, e.g. TF32 on GPU, may round it).
+        output[0, c] = 0.8 * input[0, (c + 1) % 3] - 0.1 (planes R, G, B),
+        a 1x1 Conv 3->3.  Not the identity, and its rows do not sum to 1, so
+        feeding BGR instead of RGB, or x/255 instead of x/127.5 - 1, changes
+        the pasted face: with the enhancer's x/127.5 - 1 in and (y + 1)*127.5
+        out, a pixel (B, G, R) becomes (0.8R, 0.8B, 0.8G) + 12.75.
+GPEN-BFR-256.onnx, GPEN-BFR-512.onnx  (GPEN face enhancers)
+    input "input" [1,3,N,N], output "output" [1,3,N,N], N = 256 or 512: the
+    same Conv as GFPGANv1.4.onnx.
+gfpgan-1024.onnx  (GFPGAN with a 1024 output)
+    input "input" [1,3,512,512], output "output" [1,3,1024,1024]: Resize x2
+    (linear, half_pixel: the 1024 pixels cover the same area) then the same
+    Conv as GFPGANv1.4.onnx.
 inswapper_128_fp16.onnx  (the fp16 file's signature)
     As inswapper_128.onnx with float16 target, source, output and emap; the
     formula runs in float32 between Cast nodes.
+
+nan/inswapper_128.onnx  (inswapper_128.onnx whose output is NaN)
+    As inswapper_128.onnx, the clipped output multiplied by a NaN constant.
 
 broken/det_10g.onnx  (det_10g.onnx with a wrong signature)
     As det_10g.onnx, except that the stride-32 keypoint output "500" is
@@ -282,20 +299,30 @@ def make_2d106det():
 # real model's last initializer is the [512,512] "emap" matrix that
 # insightface reads with graph.initializer[-1]).
 def make_emap():
-    idx = np.arange(512 * 512, dtype=np.int64).reshape(512, 512)
-    return ((idx % 7) - 3).astype(np.float32) / np.float32(8.0)
+    i = np.arange(512, dtype=np.int64).reshape(512, 1)
+    j = np.arange(512, dtype=np.int64).reshape(1, 512)
+    return (((2 * i + 3 * j) % 11) - 5).astype(np.float32) / np.float32(8.0)
 
 
-def make_inswapper_128(fp16=False):
+def inswapper_weights():
+    """W [512,3]: how much each latent component shifts each output plane."""
+    k = np.arange(512, dtype=np.int64).reshape(512, 1)
+    c = np.arange(3, dtype=np.int64).reshape(1, 3)
+    return (((7 * k + 3 * c) % 13) - 6).astype(np.float32) / np.float32(32.0)
+
+
+def make_inswapper_128(fp16=False, nan=False):
     """fp16=True: inswapper_128_fp16.onnx's signature (float16 inputs, output and emap), the
-    same formula computed in float32 between Casts."""
+    same formula computed in float32 between Casts.  nan=True: the output times NaN (the
+    failure dlc reports once)."""
     emap = make_emap()
     emap_init = (numpy_helper.from_array(emap.astype(np.float16), "emap") if fp16
                  else f32_init("emap", emap))
     inits = [
         f32_init("one", 1.0, shape=[]),
         f32_init("zero", 0.0, shape=[]),
-        i64_init("mean_shape", [1, 1, 1, 1]),
+        f32_init("shift_w", inswapper_weights()),
+        i64_init("shift_shape", [1, 3, 1, 1]),
         emap_init,  # must stay last
     ]
     target, source, output = "target", "source", "output"
@@ -307,14 +334,17 @@ def make_inswapper_128(fp16=False):
         ]
         target, source, output = "target32", "source32", "output32"
     nodes += [
-        node("ReduceMean", [source], ["src_mean"], "src_mean",
-             axes=[1], keepdims=1),
-        node("Reshape", ["src_mean", "mean_shape"], ["src_mean4"],
-             "src_mean_reshape"),
+        node("MatMul", [source, "shift_w"], ["shift_signed"], "shift_matmul"),
+        node("Abs", ["shift_signed"], ["shift_abs"], "shift_abs"),
+        node("Reshape", ["shift_abs", "shift_shape"], ["shift4"],
+             "shift_reshape"),
         node("Sub", ["one", target], ["inverted"], "invert"),
-        node("Add", ["inverted", "src_mean4"], ["shifted"], "shift"),
-        node("Clip", ["shifted", "zero", "one"], [output], "clip"),
+        node("Add", ["inverted", "shift4"], ["shifted"], "shift"),
+        node("Clip", ["shifted", "zero", "one"], ["clipped" if nan else output], "clip"),
     ]
+    if nan:
+        inits.insert(0, f32_init("nan", float("nan"), shape=[]))
+        nodes.append(node("Mul", ["clipped", "nan"], [output], "poison"))
     if fp16:
         nodes.append(node("Cast", ["output32"], ["output"], "output_cast", to=TensorProto.FLOAT16))
     elem = TensorProto.FLOAT16 if fp16 else F32
@@ -330,20 +360,36 @@ def make_inswapper_128(fp16=False):
 
 
 # Signature source: GFPGANv1.4.onnx I/O as used by Deep-Live-Cam's face
-# enhancer (input "input" [1,3,512,512], output "output" [1,3,512,512]).
-def make_gfpgan_v14():
+# enhancer (input "input" [1,3,512,512], output "output" [1,3,512,512]);
+# GPEN-BFR-256/512.onnx [1,3,N,N] -> [1,3,N,N]; gfpgan-1024.onnx
+# [1,3,512,512] -> [1,3,1024,1024].
+ENHANCER_GAIN = 0.8
+ENHANCER_BIAS = -0.1
+
+
+def make_enhancer(graph_name, size, upscale=False):
+    """output[c] = 0.8 * input[(c + 1) % 3] - 0.1, after a x2 Resize when upscale."""
+    w = np.zeros((3, 3, 1, 1), dtype=np.float32)
+    for c in range(3):
+        w[c, (c + 1) % 3, 0, 0] = ENHANCER_GAIN
     inits = [
-        f32_init("conv_w", np.eye(3).reshape(3, 3, 1, 1)),
-        f32_init("conv_b", np.zeros(3)),
+        f32_init("conv_w", w),
+        f32_init("conv_b", np.full(3, ENHANCER_BIAS)),
     ]
-    nodes = [
-        node("Conv", ["input", "conv_w", "conv_b"], ["output"], "identity_conv",
-             kernel_shape=[1, 1]),
-    ]
-    inputs = [f32_value("input", [1, 3, 512, 512])]
-    outputs = [f32_value("output", [1, 3, 512, 512])]
-    return build_model("gfpgan_v14_fixture", nodes, inputs, outputs, inits,
-                       "fixture with the GFPGANv1.4.onnx signature")
+    nodes = []
+    conv_in = "input"
+    if upscale:
+        inits.append(f32_init("scales", [1.0, 1.0, 2.0, 2.0]))
+        nodes.append(node("Resize", ["input", "", "scales"], ["upscaled"], "upscale",
+                          mode="linear", coordinate_transformation_mode="half_pixel"))
+        conv_in = "upscaled"
+    nodes.append(node("Conv", [conv_in, "conv_w", "conv_b"], ["output"], "channel_conv",
+                      kernel_shape=[1, 1]))
+    out_size = 2 * size if upscale else size
+    inputs = [f32_value("input", [1, 3, size, size])]
+    outputs = [f32_value("output", [1, 3, out_size, out_size])]
+    return build_model(graph_name, nodes, inputs, outputs, inits,
+                       "fixture with the %s signature" % graph_name)
 
 
 # ---------------------------------------------------------------- main
@@ -354,7 +400,10 @@ MODELS = (
     ("2d106det.onnx", make_2d106det),
     ("inswapper_128.onnx", make_inswapper_128),
     ("inswapper_128_fp16.onnx", lambda: make_inswapper_128(fp16=True)),
-    ("GFPGANv1.4.onnx", make_gfpgan_v14),
+    ("GFPGANv1.4.onnx", lambda: make_enhancer("GFPGANv1.4", 512)),
+    ("gfpgan-1024.onnx", lambda: make_enhancer("gfpgan-1024", 512, upscale=True)),
+    ("GPEN-BFR-256.onnx", lambda: make_enhancer("GPEN-BFR-256", 256)),
+    ("GPEN-BFR-512.onnx", lambda: make_enhancer("GPEN-BFR-512", 512)),
 )
 
 
@@ -362,6 +411,12 @@ MODELS = (
 # broken/det_10g.onnx is det_10g.onnx whose stride-32 keypoint output "500" is [n32,5].
 BROKEN_MODELS = (
     ("det_10g.onnx", lambda: make_det_10g(kps_width_32=5)),
+)
+
+# Files with the right signature whose output is unusable: nan/inswapper_128.onnx is
+# inswapper_128.onnx with its output multiplied by NaN.
+NAN_MODELS = (
+    ("inswapper_128.onnx", lambda: make_inswapper_128(nan=True)),
 )
 
 
@@ -379,6 +434,11 @@ def main(argv):
     for file_name, make in BROKEN_MODELS:
         size = write_atomic(make(), broken_dir, file_name)
         print("broken/%s %d" % (file_name, size))
+    nan_dir = os.path.join(out_dir, "nan")
+    os.makedirs(nan_dir, exist_ok=True)
+    for file_name, make in NAN_MODELS:
+        size = write_atomic(make(), nan_dir, file_name)
+        print("nan/%s %d" % (file_name, size))
     return 0
 
 

@@ -97,8 +97,11 @@ int video_command(const JobOptions& job, int threads, const pipeline::StrategyPl
     memory_note = fmt::format("; memory strategy {}, {} model releases", pipeline::strategy_name(report.strategy),
                               report.model_releases);
   }
-  fmt::print("dlc: wrote {} ({} frames in {:.1f} s, {} without a face; {}{}{}{})\n", report.output.string(),
-             report.frames, report.seconds, report.frames_without_face, fmt::join(report.processors, ", "),
+  const auto skipped = report.faces_skipped == 0
+                           ? std::string()
+                           : fmt::format(", {} faces skipped (keypoints that cannot be placed)", report.faces_skipped);
+  fmt::print("dlc: wrote {} ({} frames in {:.1f} s, {} without a face{}; {}{}{}{})\n", report.output.string(),
+             report.frames, report.seconds, report.frames_without_face, skipped, fmt::join(report.processors, ", "),
              report.audio ? "; audio kept" : "", memory_note, governor_note);
   return kExitOk;
 }
@@ -129,11 +132,15 @@ int job_command(const CliOptions& options, int threads) {
   if (!plan) return kExitMemoryBudget;
   if (video) return video_command(job, threads, *plan);
   const auto report = pipeline::run_image_job(face_job_options(job, threads, *plan));
-  if (report.processed_faces == 0) {
+  if (report.processed_faces == 0 && report.skipped_faces == 0) {
     fmt::print("dlc: no face found in the target '{}': wrote it unchanged to {}\n", job.target, report.output.string());
   } else {
-    fmt::print("dlc: wrote {} ({} of {} target faces; {}; detector {})\n", report.output.string(),
-               report.processed_faces, report.target_faces, fmt::join(report.processors, ", "), report.detector);
+    const auto skipped = report.skipped_faces == 0
+                             ? std::string()
+                             : fmt::format(", {} skipped (keypoints that cannot be placed)", report.skipped_faces);
+    fmt::print("dlc: wrote {} ({} of {} target faces{}; {}; detector {})\n", report.output.string(),
+               report.processed_faces, report.target_faces, skipped, fmt::join(report.processors, ", "),
+               report.detector);
   }
   return kExitOk;
 }

@@ -105,10 +105,17 @@ FrameSwapper::FrameFaces FrameSwapper::analyse(const cv::Mat& frame, std::int64_
   auto faces = cadence_.faces(index, [&] { return analyser_.detect(frame); });
   FrameFaces work;
   work.detected = faces.size();
-  for (const auto i : faces_to_process(faces, job_)) work.faces.push_back(std::move(faces[i]));
-  for (auto& face : work.faces) {
+  for (const auto i : faces_to_process(faces, job_)) {
+    auto& face = faces[i];
     if (chain_.needs_landmarks() || job_.mouth_mask) analyser_.add_landmarks(frame, face);
+    processors::FaceComposition composition;
+    if (!chain_.begin_face(frame, face, composition)) {
+      ++work.skipped;
+      continue;
+    }
     if (job_.mouth_mask) work.mouths.push_back(processors::save_mouth(frame, face));
+    work.compositions.push_back(std::move(composition));
+    work.faces.push_back(std::move(face));
   }
   return work;
 }
@@ -117,14 +124,20 @@ void FrameSwapper::apply(std::size_t step, cv::Mat& frame, const FrameFaces& wor
   if (work.faces.empty()) return;
   if (step_ids_[step]) residency_.use(*step_ids_[step]);
   const auto processor = chain_.step(step).processor();
-  for (const auto& face : work.faces) processor->process(frame, face);
+  for (const auto& face : work.faces) chain_.apply(step, *processor, frame, face);
+}
+
+// After the last step: each face composed once, then the saved mouths put back (--mouth-mask).
+void FrameSwapper::finish(cv::Mat& frame, const FrameFaces& work) const {
+  for (const auto& composition : work.compositions) chain_.end_face(frame, composition);
+  for (const auto& mouth : work.mouths) processors::restore_mouth(frame, mouth);
 }
 
 FrameResult FrameSwapper::process(cv::Mat& frame, std::int64_t index) {
   const auto work = analyse(frame, index);
   for (std::size_t s = 0; s < chain_.size(); ++s) apply(s, frame, work);
-  for (const auto& mouth : work.mouths) processors::restore_mouth(frame, mouth);
-  return {work.detected, work.faces.size()};
+  finish(frame, work);
+  return {work.detected, work.faces.size(), work.skipped};
 }
 
 std::vector<FrameResult> FrameSwapper::process_staged(FrameChunk& frames, std::int64_t first_index,
@@ -144,16 +157,14 @@ std::vector<FrameResult> FrameSwapper::process_staged(FrameChunk& frames, std::i
       if (work[i].faces.empty()) continue;
       auto& frame = frames.open(i);
       apply(s, frame, work[i]);
-      // The last step puts the saved mouths back (--mouth-mask) while the frame is open.
-      if (s + 1 == chain_.size()) {
-        for (const auto& mouth : work[i].mouths) processors::restore_mouth(frame, mouth);
-      }
+      // The last step composes the faces and puts the saved mouths back while the frame is open.
+      if (s + 1 == chain_.size()) finish(frame, work[i]);
       frames.close(i, true);
     }
     if (step_ids_[s]) residency_.release(*step_ids_[s]);
   }
   std::vector<FrameResult> results;
-  for (const auto& w : work) results.push_back({w.detected, w.faces.size()});
+  for (const auto& w : work) results.push_back({w.detected, w.faces.size(), w.skipped});
   return results;
 }
 

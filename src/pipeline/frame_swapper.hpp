@@ -46,10 +46,12 @@ class FaceCadence {
 struct FrameResult {
   std::size_t detected = 0;   // faces found (or reused from the key frame)
   std::size_t processed = 0;  // faces the steps ran on
+  std::size_t skipped = 0;    // chosen faces that cannot be placed (NaN or degenerate keypoints), left alone
 };
 
 // The swap of a video or camera frame: face analysis, then each --frame-processor step on every
-// chosen face, then the saved mouths put back (--mouth-mask). The steps run in the same order
+// chosen face, composed once (--opacity, --sharpness, --poisson-blend after the last step), then
+// the saved mouths put back (--mouth-mask). The steps run in the same order
 // whether a frame goes through alone (process) or a chunk of frames goes through stage by stage
 // (process_staged), so both give the same pixels.
 class FrameSwapper {
@@ -77,11 +79,14 @@ class FrameSwapper {
  private:
   struct FrameFaces {
     std::size_t detected = 0;
+    std::size_t skipped = 0;
     std::vector<face::Face> faces;
+    std::vector<processors::FaceComposition> compositions;  // one per face (empty when nothing to compose)
     std::vector<processors::SavedMouth> mouths;
   };
   FrameFaces analyse(const cv::Mat& frame, std::int64_t index);
   void apply(std::size_t step, cv::Mat& frame, const FrameFaces& work);
+  void finish(cv::Mat& frame, const FrameFaces& work) const;
 
   FaceJobOptions job_;
   FaceAnalyser analyser_;

@@ -67,22 +67,24 @@ std::vector<std::size_t> faces_to_process(const std::vector<face::Face>& faces, 
   return chosen;
 }
 
-void process_face(cv::Mat& frame, face::Face& target, const ProcessorChain& chain, FaceAnalyser& analyser,
-                  bool mouth_mask) {
+bool process_face(cv::Mat& frame, face::Face& target, const ProcessorChain& chain, FaceAnalyser& analyser,
+                  bool mouth_mask, std::size_t source) {
   if (chain.needs_landmarks() || mouth_mask) analyser.add_landmarks(frame, target);
   processors::SavedMouth mouth;
   if (mouth_mask) mouth = processors::save_mouth(frame, target);
-  chain.process(frame, target);
+  if (!chain.process(frame, target, source)) return false;
   if (mouth_mask) processors::restore_mouth(frame, mouth);
+  return true;
 }
 
 namespace {
 
-// --map-faces: each mapping's source swapped onto its target face, the rest left alone.
+// --map-faces: each mapping's source swapped onto its target face, the rest left alone. One chain:
+// one swapper session for every mapping, each mapping a source of it.
 void map_faces(cv::Mat& frame, const ImageJobOptions& options, ImageJobReport& report) {
   const auto source = read_image(options.source, "source");
   FaceAnalyser analyser(options.analyser);
-  const ProcessorChain chain(source, options.source.string(), analyser, options.chain);
+  ProcessorChain chain(source, options.source.string(), analyser, options.chain);
   report.processors = chain.description();
   report.detector = analyser.detector_choice().kind;
   auto faces = analyser.detect(frame);
@@ -90,7 +92,7 @@ void map_faces(cv::Mat& frame, const ImageJobOptions& options, ImageJobReport& r
   // Positions count from the left, as a person reads the target.
   std::ranges::stable_sort(faces, [](const face::Face& a, const face::Face& b) { return a.box.x < b.box.x; });
   bool embedded = false;
-  std::vector<std::pair<std::size_t, std::unique_ptr<ProcessorChain>>> mapped;  // face, its chain
+  std::vector<std::pair<std::size_t, std::size_t>> mapped;  // face, its source in the chain
   for (const auto& mapping : read_face_map(options.map_faces)) {
     std::optional<std::size_t> index;
     if (mapping.target_face) {
@@ -111,14 +113,19 @@ void map_faces(cv::Mat& frame, const ImageJobOptions& options, ImageJobReport& r
       spdlog::warn("map-faces: no target face for {} (the target has {} faces)", mapping.source.string(), faces.size());
       continue;
     }
-    mapped.emplace_back(*index, std::make_unique<ProcessorChain>(chain, read_image(mapping.source, "mapped source"),
-                                                                 mapping.source.string(), analyser));
+    mapped.emplace_back(*index, chain.add_source(read_image(mapping.source, "mapped source"), mapping.source.string(),
+                                                 analyser));
   }
+  // The embeddings are all the run needs from the recognizer.
+  analyser.release_recognizer();
   // Swapped only once every mapping has found its face: the faces are matched on the target as
   // it was, not on a frame where an earlier mapping has already changed one.
-  for (const auto& [i, face_chain] : mapped) {
-    process_face(frame, faces[i], *face_chain, analyser, options.mouth_mask);
-    ++report.processed_faces;
+  for (const auto& [i, source_index] : mapped) {
+    if (process_face(frame, faces[i], chain, analyser, options.mouth_mask, source_index)) {
+      ++report.processed_faces;
+    } else {
+      ++report.skipped_faces;
+    }
   }
 }
 
@@ -143,6 +150,7 @@ ImageJobReport run_image_job(const ImageJobOptions& options) {
                             : swapper.process(frame, 0);
     report.target_faces = result.detected;
     report.processed_faces = result.processed;
+    report.skipped_faces = result.skipped;
   }
   write_image_atomically(frame, report.output);
   return report;

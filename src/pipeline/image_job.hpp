@@ -28,15 +28,17 @@ using ImageJobOptions = FaceJobOptions;
 // The faces of a frame a job processes: every one with many_faces, else the selected one.
 std::vector<std::size_t> faces_to_process(const std::vector<face::Face>& faces, const FaceJobOptions& options);
 
-// Runs the chain on one target face: its landmarks added when a processor or the mouth mask
-// needs them, the target's mouth put back after the swap with mouth_mask.
-void process_face(cv::Mat& frame, face::Face& target, const ProcessorChain& chain, FaceAnalyser& analyser,
-                  bool mouth_mask);
+// Runs the chain on one target face with the chain's source `source` (0: the -s face): its
+// landmarks added when a processor or the mouth mask needs them, the target's mouth put back
+// after the swap with mouth_mask. False when the face cannot be placed and was skipped.
+bool process_face(cv::Mat& frame, face::Face& target, const ProcessorChain& chain, FaceAnalyser& analyser,
+                  bool mouth_mask, std::size_t source = 0);
 
 struct ImageJobReport {
   std::filesystem::path output;
   std::size_t target_faces = 0;     // found in the target
   std::size_t processed_faces = 0;  // swapped/enhanced
+  std::size_t skipped_faces = 0;    // chosen but not placeable (NaN or degenerate keypoints): left as they were
   std::vector<std::string> processors;
   std::string detector;
 };

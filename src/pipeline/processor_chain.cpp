@@ -10,11 +10,12 @@
 namespace dlc::pipeline {
 
 ChainStep::ChainStep(std::string description, std::optional<std::filesystem::path> model, bool needs_landmarks,
-                     Factory make)
+                     Factory make, FootprintOf footprint)
     : description_(std::move(description)),
       model_(std::move(model)),
       needs_landmarks_(needs_landmarks),
-      make_(std::move(make)) {}
+      make_(std::move(make)),
+      footprint_(footprint) {}
 
 std::shared_ptr<processors::FaceProcessor> ChainStep::processor() {
   std::lock_guard lock(mutex_);
@@ -34,27 +35,34 @@ bool ChainStep::loaded() const {
   return loaded_ != nullptr;
 }
 
-std::shared_ptr<ChainStep> ProcessorChain::make_swapper(const cv::Mat& source_bgr, const std::string& source_name,
-                                                        FaceAnalyser& analyser) const {
+face::Face ProcessorChain::source_face(const cv::Mat& source_bgr, const std::string& source_name,
+                                       FaceAnalyser& analyser) const {
   auto faces = analyser.detect(source_bgr);
   const auto chosen = face::select_face(faces, options_.source_selector);
   if (!chosen) throw InputError(fmt::format("no face found in the source image '{}'", source_name));
-  auto& source_face = faces[*chosen];
+  return std::move(faces[*chosen]);
+}
+
+std::shared_ptr<ChainStep> ProcessorChain::make_swapper(const cv::Mat& source_bgr, const std::string& source_name,
+                                                        FaceAnalyser& analyser) {
+  auto source = source_face(source_bgr, source_name, analyser);
   if (const auto swapper = find_role_file(role_named("swapper"), analyser.search_path())) {
-    analyser.embed(source_bgr, source_face);
+    inswapper_ = swapper->path;
+    analyser.embed(source_bgr, source);
     // The embedding is all the run needs from the recognizer.
     analyser.release_recognizer();
     return std::make_shared<ChainStep>(
         fmt::format("face_swapper ({})", swapper->path.filename().string()), swapper->path, false,
-        [path = swapper->path, policy = analyser.policy(), embedding = source_face.embedding,
-         mode = options_.paste_mode, paste = options_.paste] {
-          return std::make_shared<processors::InswapperSwapper>(path, policy, embedding, mode, paste);
-        });
+        [path = swapper->path, policy = analyser.policy(), embedding = source.embedding,
+         mode = options_.paste_mode] {
+          return std::make_shared<processors::InswapperSwapper>(path, policy, embedding, mode);
+        },
+        &processors::InswapperSwapper::footprint);
   }
-  analyser.add_landmarks(source_bgr, source_face);
-  auto classic = std::make_shared<processors::ClassicSwapper>(source_bgr, source_face);
+  analyser.add_landmarks(source_bgr, source);
+  auto classic = std::make_shared<processors::ClassicSwapper>(source_bgr, source);
   return std::make_shared<ChainStep>("face_swapper (classic: no inswapper_128.onnx)", std::nullopt, true,
-                                     [classic] { return classic; });
+                                     [classic] { return classic; }, &processors::ClassicSwapper::footprint);
 }
 
 ProcessorChain::ProcessorChain(const cv::Mat& source_bgr, const std::string& source_name, FaceAnalyser& analyser,
@@ -62,24 +70,33 @@ ProcessorChain::ProcessorChain(const cv::Mat& source_bgr, const std::string& sou
     : options_(options) {
   for (const auto& name : options.frame_processors) {
     if (name == "face_swapper") {
+      swapper_step_ = steps_.size();
       steps_.push_back(make_swapper(source_bgr, source_name, analyser));
       continue;
     }
     const auto path = locate_models({&role_named(name)}, analyser.search_path()).front().path;
     steps_.push_back(std::make_shared<ChainStep>(
         fmt::format("{} ({})", name, path.filename().string()), path, false,
-        [path, policy = analyser.policy(), paste = options.paste] {
-          return std::make_shared<processors::FaceEnhancer>(path, policy, paste);
-        }));
+        [path, policy = analyser.policy()] { return std::make_shared<processors::FaceEnhancer>(path, policy); },
+        &processors::FaceEnhancer::footprint));
   }
 }
 
-ProcessorChain::ProcessorChain(const ProcessorChain& base, const cv::Mat& source_bgr, const std::string& source_name,
-                               FaceAnalyser& analyser)
-    : options_(base.options_), steps_(base.steps_) {
-  for (std::size_t i = 0; i < options_.frame_processors.size(); ++i) {
-    if (options_.frame_processors[i] == "face_swapper") steps_[i] = make_swapper(source_bgr, source_name, analyser);
+std::size_t ProcessorChain::add_source(const cv::Mat& source_bgr, const std::string& source_name,
+                                       FaceAnalyser& analyser) {
+  Source added;
+  if (swapper_step_) {
+    auto source = source_face(source_bgr, source_name, analyser);
+    if (inswapper_) {
+      analyser.embed(source_bgr, source);
+      added.latent = processors::inswapper_latent(source.embedding, processors::read_emap(*inswapper_));
+    } else {
+      analyser.add_landmarks(source_bgr, source);
+      added.classic = std::make_shared<processors::ClassicSwapper>(source_bgr, source);
+    }
   }
+  sources_.push_back(std::move(added));
+  return sources_.size() - 1;
 }
 
 void ProcessorChain::load_all() const {
@@ -96,8 +113,42 @@ std::vector<std::string> ProcessorChain::description() const {
   return out;
 }
 
-void ProcessorChain::process(cv::Mat& frame, const face::Face& target) const {
-  for (const auto& step : steps_) step->processor()->process(frame, target);
+bool ProcessorChain::begin_face(const cv::Mat& frame, const face::Face& target,
+                                processors::FaceComposition& composition) const {
+  const bool composing = processors::composes(options_.paste);
+  thread_local std::vector<processors::Footprint> footprints;
+  footprints.clear();
+  for (const auto& step : steps_) {
+    auto footprint = step->footprint(frame.size(), target, composing);
+    if (!footprint.placeable) return false;
+    if (composing) footprints.push_back(std::move(footprint));
+  }
+  composition = composing ? processors::begin_composition(frame, footprints) : processors::FaceComposition{};
+  return true;
+}
+
+void ProcessorChain::apply(std::size_t step, processors::FaceProcessor& processor, cv::Mat& frame,
+                           const face::Face& target, std::size_t source) const {
+  const auto& other = sources_.at(source);
+  if (source == 0 || step != swapper_step_) {
+    processor.process(frame, target);
+  } else if (other.classic) {
+    other.classic->process(frame, target);
+  } else {
+    static_cast<processors::InswapperSwapper&>(processor).process(frame, target, other.latent);
+  }
+}
+
+void ProcessorChain::end_face(cv::Mat& frame, const processors::FaceComposition& composition) const {
+  processors::compose(frame, composition, options_.paste);
+}
+
+bool ProcessorChain::process(cv::Mat& frame, const face::Face& target, std::size_t source) const {
+  processors::FaceComposition composition;
+  if (!begin_face(frame, target, composition)) return false;
+  for (std::size_t s = 0; s < steps_.size(); ++s) apply(s, *steps_[s]->processor(), frame, target, source);
+  end_face(frame, composition);
+  return true;
 }
 
 }  // namespace dlc::pipeline

@@ -10,6 +10,7 @@
 
 #include "face/selection.hpp"
 #include "pipeline/face_analyser.hpp"
+#include "processors/classic_swapper.hpp"
 #include "processors/face_processor.hpp"
 #include "processors/inswapper.hpp"
 #include "processors/paste_back.hpp"
@@ -25,7 +26,7 @@ class InputError : public std::runtime_error {
 struct ChainOptions {
   std::vector<std::string> frame_processors{"face_swapper"};
   processors::PasteMode paste_mode = processors::PasteMode::kSoftMask;
-  processors::PasteOptions paste;
+  processors::PasteOptions paste;  // applied once per face, after every step (processors::compose)
   face::Selector source_selector = face::Selector::kLeftmost;
 };
 
@@ -34,10 +35,16 @@ struct ChainOptions {
 class ChainStep {
  public:
   using Factory = std::function<std::shared_ptr<processors::FaceProcessor>()>;
+  // Where the processor paints a face; geometry only, so it needs no model loaded.
+  using FootprintOf = processors::Footprint (*)(const cv::Size&, const face::Face&, bool);
   // model: the ONNX file the processor holds; empty when it has none (the classic swapper).
-  ChainStep(std::string description, std::optional<std::filesystem::path> model, bool needs_landmarks, Factory make);
+  ChainStep(std::string description, std::optional<std::filesystem::path> model, bool needs_landmarks, Factory make,
+            FootprintOf footprint);
 
   const std::string& description() const { return description_; }
+  processors::Footprint footprint(const cv::Size& frame, const face::Face& target, bool with_mask) const {
+    return footprint_(frame, target, with_mask);
+  }
   const std::optional<std::filesystem::path>& model() const { return model_; }
   bool needs_landmarks() const { return needs_landmarks_; }
   // The processor, built now when it is not loaded. Thread-safe; a copy keeps it alive through
@@ -51,6 +58,7 @@ class ChainStep {
   std::optional<std::filesystem::path> model_;
   bool needs_landmarks_;
   Factory make_;
+  FootprintOf footprint_;
   mutable std::mutex mutex_;
   std::shared_ptr<processors::FaceProcessor> loaded_;
 };
@@ -59,15 +67,18 @@ class ChainStep {
 // inswapper_128.onnx is usable (the recognizer reads the source face, then is released), the
 // classic swapper otherwise; GFPGAN/GPEN for the enhancers (exit 4 when their file is missing).
 // Model files are checked here; sessions are built on first use (load_all() builds them now).
+// Each face is composed once (STYLE.md): the steps paint it, then --opacity, --sharpness and
+// --poisson-blend shape the made face (begin_face / apply each step / end_face, or process()).
 class ProcessorChain {
  public:
   // Throws InputError when the source holds no face, runtime::ModelError for a missing model.
   ProcessorChain(const cv::Mat& source_bgr, const std::string& source_name, FaceAnalyser& analyser,
                  const ChainOptions& options);
-  // The same chain with another source face (--map-faces): a new swapper, the other steps
-  // (enhancers and their sessions) shared.
-  ProcessorChain(const ProcessorChain& base, const cv::Mat& source_bgr, const std::string& source_name,
-                 FaceAnalyser& analyser);
+
+  // --map-faces: another source face for the same swapper step. inswapper keeps one session for
+  // every source (only the latent differs); the classic swapper keeps each source's pixels. The
+  // recognizer is left loaded for the caller to release. Returns the index process() takes.
+  std::size_t add_source(const cv::Mat& source_bgr, const std::string& source_name, FaceAnalyser& analyser);
 
   std::size_t size() const { return steps_.size(); }
   ChainStep& step(std::size_t i) const { return *steps_[i]; }
@@ -75,16 +86,36 @@ class ProcessorChain {
   bool needs_landmarks() const;
   // "face_swapper (inswapper_128.onnx)", "face_enhancer (GFPGANv1.4.onnx)", ...
   std::vector<std::string> description() const;
-  // Every step on one face.
-  void process(cv::Mat& frame, const face::Face& target) const;
+
+  // Before the first step on a face: false when some step cannot place it (NaN or degenerate
+  // keypoints or landmarks), and the face is to be skipped and counted; when the paste options
+  // shape the face, composition receives what end_face() needs.
+  bool begin_face(const cv::Mat& frame, const face::Face& target, processors::FaceComposition& composition) const;
+  // Step `step` (its processor, from step(step).processor()) on one face; the swapper puts source
+  // `source` (0: the -s face, else add_source's index) on it.
+  void apply(std::size_t step, processors::FaceProcessor& processor, cv::Mat& frame, const face::Face& target,
+             std::size_t source = 0) const;
+  // After the last step on a face: --opacity, --sharpness and --poisson-blend, once.
+  void end_face(cv::Mat& frame, const processors::FaceComposition& composition) const;
+  // Every step on one face, composed; false when the face was skipped (begin_face).
+  bool process(cv::Mat& frame, const face::Face& target, std::size_t source = 0) const;
 
  private:
-  // The swapper step for a source face.
+  // Another source for the swapper: its latent (inswapper) or its own classic swapper.
+  struct Source {
+    std::vector<float> latent;
+    std::shared_ptr<processors::ClassicSwapper> classic;
+  };
+  // The swapper step for the -s source face.
   std::shared_ptr<ChainStep> make_swapper(const cv::Mat& source_bgr, const std::string& source_name,
-                                          FaceAnalyser& analyser) const;
+                                          FaceAnalyser& analyser);
+  face::Face source_face(const cv::Mat& source_bgr, const std::string& source_name, FaceAnalyser& analyser) const;
 
   ChainOptions options_;
   std::vector<std::shared_ptr<ChainStep>> steps_;
+  std::optional<std::size_t> swapper_step_;
+  std::optional<std::filesystem::path> inswapper_;  // the swapper's model; empty: the classic swapper
+  std::vector<Source> sources_{1};                   // [0]: the -s face, held by the swapper step itself
 };
 
 }  // namespace dlc::pipeline

@@ -84,6 +84,7 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
 
   FirstError error;
   std::atomic<std::int64_t> without_face{0};
+  std::atomic<std::int64_t> faces_skipped{0};
   const auto stop_requested = [&] { return options.stop != nullptr && options.stop->load(); };
 
   std::thread decoder([&] {
@@ -125,9 +126,14 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
           if (staged) {
             const auto results = spilled ? swapper.process_staged(*spilled, first, options.stop)
                                          : swapper.process_staged(slot->frames, first, options.stop);
-            for (const auto& r : results) without_face += r.processed == 0 ? 1 : 0;
-          } else if (swapper.process(slot->frames.front(), first).processed == 0) {
-            ++without_face;
+            for (const auto& r : results) {
+              without_face += r.processed == 0 ? 1 : 0;
+              faces_skipped += static_cast<std::int64_t>(r.skipped);
+            }
+          } else {
+            const auto r = swapper.process(slot->frames.front(), first);
+            without_face += r.processed == 0 ? 1 : 0;
+            faces_skipped += static_cast<std::int64_t>(r.skipped);
           }
           ring.complete(slot);
         }
@@ -178,6 +184,7 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
 
   report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   report.frames_without_face = without_face.load();
+  report.faces_skipped = faces_skipped.load();
   report.model_releases = swapper.residency().releases();
   if (stop_requested()) {
     report.stopped = true;  // the writer's destructor removes the temporary

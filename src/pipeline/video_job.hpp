@@ -49,6 +49,7 @@ struct VideoJobReport {
   std::filesystem::path output;
   std::int64_t frames = 0;
   std::int64_t frames_without_face = 0;
+  std::int64_t faces_skipped = 0;  // faces that could not be placed (NaN or degenerate keypoints), left alone
   double seconds = 0;
   bool stopped = false;           // a stop request ended it; no output was written
   bool truncated_input = false;   // the decoder failed before the end (a corrupt tail)

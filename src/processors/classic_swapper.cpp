@@ -177,7 +177,7 @@ cv::Matx23d triangle_affine(const cv::Point2f (&from)[3], const cv::Point2f (&to
 }
 
 // frame = frame + (face − frame)·alpha, in 8 bits.
-void blend(cv::Mat& frame, const cv::Mat& face, const cv::Mat& alpha) {
+void alpha_blend(cv::Mat& frame, const cv::Mat& face, const cv::Mat& alpha) {
   for (int y = 0; y < frame.rows; ++y) {
     auto* out = frame.ptr<cv::Vec3b>(y);
     const auto* in = face.ptr<cv::Vec3b>(y);
@@ -243,6 +243,26 @@ cv::Rect ClassicSwapper::region(const cv::Size& frame, const std::vector<cv::Poi
   return grown_box(landmarks, kRegionMargin, frame);
 }
 
+Footprint ClassicSwapper::footprint(const cv::Size& frame, const face::Face& target, bool with_mask) {
+  Footprint footprint;
+  const double limit = kMaxCoordinate;
+  footprint.placeable = std::ranges::all_of(target.landmarks, [&](const cv::Point2f& p) {
+    return std::isfinite(p.x) && std::isfinite(p.y) && p.x > -limit && p.y > -limit && p.x < frame.width + limit &&
+           p.y < frame.height + limit;
+  });
+  if (!footprint.placeable) return footprint;
+  footprint.region = region(frame, target.landmarks);
+  if (with_mask && !footprint.region.empty()) {
+    std::vector<cv::Point> hull;
+    std::vector<cv::Point> points;
+    for (const auto& p : target.landmarks) points.emplace_back(cvRound(p.x) - footprint.region.x, cvRound(p.y) - footprint.region.y);
+    cv::convexHull(points, hull);
+    footprint.mask = cv::Mat::zeros(footprint.region.size(), CV_8U);
+    cv::fillConvexPoly(footprint.mask, hull, cv::Scalar(255));
+  }
+  return footprint;
+}
+
 void ClassicSwapper::process(cv::Mat& frame, const face::Face& target) {
   // No model: the whole warp-and-blend is the swap stage.
   const runtime::ScopedStage timed(runtime::Stage::kSwapInference);
@@ -251,6 +271,7 @@ void ClassicSwapper::process(cv::Mat& frame, const face::Face& target) {
     throw std::invalid_argument("ClassicSwapper: the target face has " + std::to_string(target.landmarks.size()) +
                                 " landmarks, the source " + std::to_string(points_.size()));
   }
+  if (!footprint(frame.size(), target, false).placeable) return;  // the chain skips and counts it
   const auto box = region(frame.size(), target.landmarks);
   if (box.empty()) return;
   const cv::Point2f origin(box.tl());
@@ -342,7 +363,7 @@ void ClassicSwapper::process(cv::Mat& frame, const face::Face& target) {
   cv::Mat alpha = scratch(alpha_buffer, box.size(), CV_8U);
   cv::GaussianBlur(seam, alpha, cv::Size(2 * inset + 1, 2 * inset + 1), 0);
   cv::bitwise_and(alpha, covered, alpha);  // the blur's tail never reaches past what was warped
-  blend(destination, pasted, alpha);
+  alpha_blend(destination, pasted, alpha);
 }
 
 }  // namespace dlc::processors

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "processors/face_processor.hpp"
+#include "processors/paste_back.hpp"
 
 namespace dlc::processors {
 
@@ -42,6 +43,9 @@ class ClassicSwapper : public FaceProcessor {
   // The frame box process() reads and writes for a face with these landmarks: the bounding box
   // of their convex hull, grown by kRegionMargin and clipped to the frame (empty if outside).
   static cv::Rect region(const cv::Size& frame, const std::vector<cv::Point2f>& landmarks);
+  // Where process() paints a face: region() and the landmarks' filled hull in it. Not placeable
+  // when a landmark is not finite or lies farther than kMaxCoordinate from the frame.
+  static Footprint footprint(const cv::Size& frame, const face::Face& target, bool with_mask);
 
   // seamlessClone zeroes its mask's outer pixel and erodes it by 3 more (OpenCV 4's
   // seamless_cloning.cpp); 4 px keeps a hull that is not clipped by the frame clear of both.

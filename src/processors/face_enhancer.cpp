@@ -48,8 +48,8 @@ cv::Matx23d scale_transform(const cv::Matx23d& frame_to_crop, double factor) {
   return scaled;
 }
 
-FaceEnhancer::FaceEnhancer(const std::filesystem::path& model, const runtime::SessionPolicy& policy, PasteOptions paste)
-    : session_(model, policy), paste_(paste) {
+FaceEnhancer::FaceEnhancer(const std::filesystem::path& model, const runtime::SessionPolicy& policy)
+    : session_(model, policy) {
   if (session_.inputs().size() != 1 || session_.outputs().size() != 1) {
     throw runtime::ModelError(model, "not a face enhancer (GFPGAN, GPEN-BFR): expected 1 input and 1 output, found " +
                                          std::to_string(session_.inputs().size()) + " and " +
@@ -111,12 +111,22 @@ bool FaceEnhancer::enhance_crop(const cv::Mat& frame, const face::Face& target, 
   return true;
 }
 
+Footprint FaceEnhancer::footprint(const cv::Size& frame, const face::Face& target, bool with_mask) {
+  constexpr int kSize = 512;
+  static const cv::Mat mask = feathered_square_mask(kSize, kEnhancerFeather);
+  return crop_footprint(frame, mask, face::align_to(target.kps, face::ffhq_template(kSize)), with_mask);
+}
+
 void FaceEnhancer::process(cv::Mat& frame, const face::Face& target) {
   const runtime::ScopedStage timed(runtime::Stage::kEnhance);
+  // A face that cannot be placed is the chain's to skip and count; here it is only never pasted.
+  if (target.has_kps && !placeable(frame.size(), input_size_, face::align_to(target.kps, face::ffhq_template(input_size_)))) {
+    return;
+  }
   thread_local cv::Mat crop;
   cv::Matx23d frame_to_crop;
   if (!enhance_crop(frame, target, crop, frame_to_crop)) return;
-  paste_back(frame, crop, mask_, frame_to_crop, paste_);
+  paste_back(frame, crop, mask_, frame_to_crop);
 }
 
 }  // namespace dlc::processors

@@ -23,14 +23,18 @@ cv::Matx23d scale_transform(const cv::Matx23d& frame_to_crop, double factor);
 
 // Face restoration: GFPGANv1.4 (512 → 512), gfpgan-1024 (512 → 1024) and GPEN-BFR-256/512
 // (N → N). The face is aligned to the FFHQ template scaled to the model's input, restored, and
-// pasted back at the output's resolution through a feathered square.
+// pasted back at the output's resolution through a feathered square, at full strength: --opacity
+// and the rest shape the made face once, after every step (compose()).
 class FaceEnhancer : public FaceProcessor {
  public:
   // The input size N and output size M are the model's declared [1,3,N,N] and [1,3,M,M], M = N
   // or 2N, float32; anything else is refused with runtime::ModelError naming the file.
-  FaceEnhancer(const std::filesystem::path& model, const runtime::SessionPolicy& policy, PasteOptions paste = {});
+  FaceEnhancer(const std::filesystem::path& model, const runtime::SessionPolicy& policy);
   std::string_view name() const override { return "face_enhancer"; }
   void process(cv::Mat& frame, const face::Face& target) override;
+  // Where process() paints a face, for any of the models: the aligned crop covers the same area
+  // whatever its resolution, so the box and the feathered mask are computed at 512.
+  static Footprint footprint(const cv::Size& frame, const face::Face& target, bool with_mask);
 
   int input_size() const { return input_size_; }
   int output_size() const { return output_size_; }
@@ -42,7 +46,6 @@ class FaceEnhancer : public FaceProcessor {
   runtime::ModelSession session_;
   int input_size_ = 0;
   int output_size_ = 0;
-  PasteOptions paste_;
   cv::Mat mask_;  // feathered_square_mask(M, kEnhancerFeather), shared read-only by every thread
   std::atomic<bool> warned_{false};
 };

@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <numeric>
+#include <stdexcept>
 
 #include "face/alignment.hpp"
 #include "runtime/stage_times.hpp"
@@ -17,6 +19,8 @@ namespace {
 
 constexpr int kOnnxFloat = 1;     // TensorProto.FLOAT
 constexpr int kOnnxFloat16 = 10;  // TensorProto.FLOAT16
+
+std::atomic<std::uint64_t> g_sessions_built{0};
 
 bool is_float16(const runtime::TensorInfo& t) { return t.element_type == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16; }
 
@@ -76,9 +80,9 @@ std::vector<float> inswapper_latent(const std::vector<float>& embedding, const s
 }
 
 InswapperSwapper::InswapperSwapper(const std::filesystem::path& model, const runtime::SessionPolicy& policy,
-                                   const std::vector<float>& source_embedding, PasteMode mode, PasteOptions paste)
-    : session_(model, policy), latent_(inswapper_latent(source_embedding, read_emap(model))), mode_(mode),
-      paste_(paste) {
+                                   const std::vector<float>& source_embedding, PasteMode mode)
+    : session_(model, policy), latent_(inswapper_latent(source_embedding, read_emap(model))), mode_(mode) {
+  ++g_sessions_built;
   if (session_.inputs().size() != 2 || session_.outputs().size() != 1) {
     throw runtime::ModelError(model, "not an inswapper_128 model: expected inputs target, source and one output");
   }
@@ -100,7 +104,22 @@ cv::Matx23d InswapperSwapper::prepare_target(const cv::Mat& frame, const face::F
   return frame_to_crop;
 }
 
+std::uint64_t InswapperSwapper::sessions_built() { return g_sessions_built.load(); }
+
+Footprint InswapperSwapper::footprint(const cv::Size& frame, const face::Face& target, bool with_mask) {
+  return crop_footprint(frame, inswapper_soft_mask(), face::align_to(target.kps, face::arcface_template(kInswapperSize)),
+                        with_mask);
+}
+
 cv::Mat InswapperSwapper::swap_crop(const cv::Mat& frame, const face::Face& target, cv::Matx23d& frame_to_crop) {
+  return swap_crop(frame, target, latent_, frame_to_crop);
+}
+
+cv::Mat InswapperSwapper::swap_crop(const cv::Mat& frame, const face::Face& target, const std::vector<float>& latent,
+                                    cv::Matx23d& frame_to_crop) {
+  if (latent.size() != static_cast<std::size_t>(kEmbeddingSize)) {
+    throw std::invalid_argument("InswapperSwapper: a latent has 512 values");
+  }
   constexpr std::size_t kPlane = static_cast<std::size_t>(kInswapperSize) * kInswapperSize;
   thread_local std::vector<float> target_blob(3 * kPlane);
   thread_local std::vector<float> output(3 * kPlane);
@@ -120,12 +139,12 @@ cv::Mat InswapperSwapper::swap_crop(const cv::Mat& frame, const face::Face& targ
   std::vector<Ort::Value> outputs;
   if (float16_) {
     for (std::size_t i = 0; i < target_blob.size(); ++i) target16[i] = Ort::Float16_t(target_blob[i]);
-    for (std::size_t i = 0; i < latent_.size(); ++i) source16[i] = Ort::Float16_t(latent_[i]);
+    for (std::size_t i = 0; i < latent.size(); ++i) source16[i] = Ort::Float16_t(latent[i]);
     inputs.push_back(runtime::tensor_view(target16, image_shape));
     inputs.push_back(runtime::tensor_view(source16, latent_shape));
     outputs.push_back(runtime::tensor_view(output16, image_shape));
   } else {
-    source32 = latent_;
+    source32 = latent;
     inputs.push_back(runtime::tensor_view(target_blob, image_shape));
     inputs.push_back(runtime::tensor_view(source32, latent_shape));
     outputs.push_back(runtime::tensor_view(output, image_shape));
@@ -163,15 +182,21 @@ cv::Mat InswapperSwapper::swap_crop(const cv::Mat& frame, const face::Face& targ
   return swapped;
 }
 
-void InswapperSwapper::process(cv::Mat& frame, const face::Face& target) {
+void InswapperSwapper::process(cv::Mat& frame, const face::Face& target) { process(frame, target, latent_); }
+
+void InswapperSwapper::process(cv::Mat& frame, const face::Face& target, const std::vector<float>& latent) {
+  // A face that cannot be placed (NaN or degenerate keypoints) is the chain's to skip and count;
+  // here it is only never pasted.
+  const auto frame_to_crop_now = face::align_to(target.kps, face::arcface_template(kInswapperSize));
+  if (!placeable(frame.size(), kInswapperSize, frame_to_crop_now)) return;
   cv::Matx23d frame_to_crop;
-  const auto swapped = swap_crop(frame, target, frame_to_crop);
+  const auto swapped = swap_crop(frame, target, latent, frame_to_crop);
   if (swapped.empty()) return;
   const runtime::ScopedStage timed(runtime::Stage::kPasteBack);
   if (mode_ == PasteMode::kLegacy) {
-    paste_back_legacy(frame, swapped, frame_to_crop, paste_);
+    paste_back_legacy(frame, swapped, frame_to_crop);
   } else {
-    paste_back(frame, swapped, inswapper_soft_mask(), frame_to_crop, paste_);
+    paste_back(frame, swapped, inswapper_soft_mask(), frame_to_crop);
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <vector>
 
@@ -24,15 +25,23 @@ std::vector<float> inswapper_latent(const std::vector<float>& embedding, const s
 
 enum class PasteMode { kSoftMask, kLegacy };
 
-// Deep-Live-Cam's swapper: inswapper_128.onnx (or its fp16 file, converted at the boundary).
+// Deep-Live-Cam's swapper: inswapper_128.onnx (or its fp16 file, converted at the boundary). One
+// session serves every source face: only the latent differs (--map-faces passes one per call).
+// It pastes with its own mask at full strength; --opacity and the rest are the compositor's.
 class InswapperSwapper : public FaceProcessor {
  public:
-  // source_embedding: the source face's unit embedding (w600k_r50).
+  // source_embedding: the source face's unit embedding (w600k_r50); its latent is process()'s.
   InswapperSwapper(const std::filesystem::path& model, const runtime::SessionPolicy& policy,
-                   const std::vector<float>& source_embedding, PasteMode mode = PasteMode::kSoftMask,
-                   PasteOptions paste = {});
+                   const std::vector<float>& source_embedding, PasteMode mode = PasteMode::kSoftMask);
   std::string_view name() const override { return "face_swapper"; }
   void process(cv::Mat& frame, const face::Face& target) override;
+  // The same with another source's latent (inswapper_latent of its embedding and this model's emap).
+  void process(cv::Mat& frame, const face::Face& target, const std::vector<float>& latent);
+
+  // How many InswapperSwapper sessions this process has built (a test seam: --map-faces builds one).
+  static std::uint64_t sessions_built();
+  // Where process() paints a face: the 128 crop's box and the soft mask warped into it.
+  static Footprint footprint(const cv::Size& frame, const face::Face& target, bool with_mask);
 
   const std::vector<float>& latent() const { return latent_; }
   bool float16() const { return float16_; }
@@ -42,13 +51,14 @@ class InswapperSwapper : public FaceProcessor {
   // The swapped 128 crop for a target, before paste-back (what process() pastes); empty when
   // the model's output was unusable (NaN or constant).
   cv::Mat swap_crop(const cv::Mat& frame, const face::Face& target, cv::Matx23d& frame_to_crop);
+  cv::Mat swap_crop(const cv::Mat& frame, const face::Face& target, const std::vector<float>& latent,
+                    cv::Matx23d& frame_to_crop);
 
  private:
   runtime::ModelSession session_;
   std::vector<float> latent_;
   bool float16_ = false;
   PasteMode mode_;
-  PasteOptions paste_;
   std::atomic<bool> warned_{false};
 };
 

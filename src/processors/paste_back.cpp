@@ -55,8 +55,11 @@ cv::Rect paste_with(cv::Mat& frame, const cv::Mat& crop, const cv::Mat& mask, co
   cv::warpAffine(*pasted, face, to_region, region.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
   cv::warpAffine(mask, face_mask, to_region, region.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0));
   cv::Mat target = frame(region);
+  const cv::Mat* blended = &face;
   if (options.poisson) {
-    // seamlessClone needs the mask's content away from the region's border.
+    // seamlessClone needs the mask's content away from the region's border. Its output must not
+    // share face's buffer (it writes the destination there before reading the source: the next
+    // face would be cloned from the frame, a blend that does nothing).
     thread_local cv::Mat cloned;
     cv::Mat binary;
     cv::threshold(face_mask, binary, 127, 255, cv::THRESH_BINARY);
@@ -65,10 +68,10 @@ cv::Rect paste_with(cv::Mat& frame, const cv::Mat& crop, const cv::Mat& mask, co
         box.br().y < region.height) {
       cv::seamlessClone(face, target, binary, cv::Point(box.x + box.width / 2, box.y + box.height / 2), cloned,
                         cv::NORMAL_CLONE);
-      face = cloned;
+      blended = &cloned;
     }
   }
-  blend(target, face, face_mask, options.opacity);
+  blend(target, *blended, face_mask, options.opacity);
   return region;
 }
 
@@ -113,19 +116,47 @@ void blend(cv::Mat& region, const cv::Mat& face, const cv::Mat& mask, double opa
   }
 }
 
-cv::Rect paste_region(const cv::Size& frame, int size, const cv::Matx23d& frame_to_crop) {
+namespace {
+
+struct CropCorners {
+  double x0 = 1e300, y0 = 1e300, x1 = -1e300, y1 = -1e300;
+};
+
+CropCorners projected_corners(int size, const cv::Matx23d& frame_to_crop) {
   const auto back = invert(frame_to_crop);
-  double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
+  CropCorners box;
   for (const auto& [cx, cy] : {std::pair{0.0, 0.0}, {double(size), 0.0}, {0.0, double(size)}, {double(size), double(size)}}) {
     const double x = back(0, 0) * cx + back(0, 1) * cy + back(0, 2);
     const double y = back(1, 0) * cx + back(1, 1) * cy + back(1, 2);
-    x0 = std::min(x0, x);
-    y0 = std::min(y0, y);
-    x1 = std::max(x1, x);
-    y1 = std::max(y1, y);
+    box.x0 = std::min(box.x0, x);
+    box.y0 = std::min(box.y0, y);
+    box.x1 = std::max(box.x1, x);
+    box.y1 = std::max(box.y1, y);
   }
-  const cv::Rect box(cv::Point(static_cast<int>(std::floor(x0)) - kRegionMargin, static_cast<int>(std::floor(y0)) - kRegionMargin),
-                     cv::Point(static_cast<int>(std::ceil(x1)) + kRegionMargin, static_cast<int>(std::ceil(y1)) + kRegionMargin));
+  return box;
+}
+
+}  // namespace
+
+bool placeable(const cv::Size& frame, int size, const cv::Matx23d& frame_to_crop) {
+  for (const double v : frame_to_crop.val) {
+    if (!std::isfinite(v)) return false;
+  }
+  // The determinant is the crop's area per frame pixel: its square root, the linear scale.
+  const double det = frame_to_crop(0, 0) * frame_to_crop(1, 1) - frame_to_crop(0, 1) * frame_to_crop(1, 0);
+  const double scale = std::sqrt(std::abs(det));
+  if (!(scale >= kMinCropScale && scale <= kMaxCropScale)) return false;
+  const auto box = projected_corners(size, frame_to_crop);
+  const double limit = kMaxCoordinate;
+  return std::isfinite(box.x0) && std::isfinite(box.y0) && std::isfinite(box.x1) && std::isfinite(box.y1) &&
+         box.x0 > -limit && box.y0 > -limit && box.x1 < frame.width + limit && box.y1 < frame.height + limit;
+}
+
+cv::Rect paste_region(const cv::Size& frame, int size, const cv::Matx23d& frame_to_crop) {
+  if (!placeable(frame, size, frame_to_crop)) return {};
+  const auto c = projected_corners(size, frame_to_crop);
+  const cv::Rect box(cv::Point(static_cast<int>(std::floor(c.x0)) - kRegionMargin, static_cast<int>(std::floor(c.y0)) - kRegionMargin),
+                     cv::Point(static_cast<int>(std::ceil(c.x1)) + kRegionMargin, static_cast<int>(std::ceil(c.y1)) + kRegionMargin));
   return box & cv::Rect(cv::Point(0, 0), frame);
 }
 
@@ -160,6 +191,68 @@ cv::Rect paste_back_legacy(cv::Mat& frame, const cv::Mat& crop, const cv::Matx23
   cv::Mat target = frame(region);
   blend(target, face, warped, options.opacity);
   return region;
+}
+
+Footprint crop_footprint(const cv::Size& frame, const cv::Mat& crop_mask, const cv::Matx23d& frame_to_crop,
+                         bool with_mask) {
+  Footprint footprint;
+  footprint.placeable = placeable(frame, crop_mask.cols, frame_to_crop);
+  if (!footprint.placeable) return footprint;
+  footprint.region = paste_region(frame, crop_mask.cols, frame_to_crop);
+  if (with_mask && !footprint.region.empty()) {
+    cv::warpAffine(crop_mask, footprint.mask, cv::Mat(crop_to_region(frame_to_crop, footprint.region)),
+                   footprint.region.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0));
+  }
+  return footprint;
+}
+
+bool composes(const PasteOptions& options) {
+  return options.opacity < 1.0 || options.sharpness > 0.0 || options.poisson;
+}
+
+FaceComposition begin_composition(const cv::Mat& frame, const std::vector<Footprint>& steps) {
+  FaceComposition face;
+  for (const auto& step : steps) face.region |= step.region;
+  if (face.region.empty()) return face;
+  face.original = frame(face.region).clone();
+  face.mask = cv::Mat::zeros(face.region.size(), CV_8U);
+  for (const auto& step : steps) {
+    if (step.region.empty() || step.mask.empty()) continue;
+    cv::Mat at = face.mask(step.region - face.region.tl());
+    cv::max(at, step.mask, at);
+  }
+  return face;
+}
+
+void compose(cv::Mat& frame, const FaceComposition& face, const PasteOptions& options) {
+  if (face.region.empty() || !composes(options)) return;
+  cv::Mat target = frame(face.region);
+  thread_local cv::Mat made;
+  target.copyTo(made);
+  if (options.sharpness > 0) {
+    thread_local cv::Mat sharpened;
+    made.copyTo(sharpened);
+    sharpen(sharpened, options.sharpness);
+    blend(made, sharpened, face.mask);
+  }
+  if (options.poisson) {
+    // seamlessClone needs the mask's content away from the region's border.
+    thread_local cv::Mat cloned;
+    cv::Mat binary;
+    cv::threshold(face.mask, binary, 127, 255, cv::THRESH_BINARY);
+    const auto box = cv::boundingRect(binary);
+    if (box.width > 2 && box.height > 2 && box.x > 0 && box.y > 0 && box.br().x < face.region.width &&
+        box.br().y < face.region.height) {
+      cv::seamlessClone(made, face.original, binary, cv::Point(box.x + box.width / 2, box.y + box.height / 2), cloned,
+                        cv::NORMAL_CLONE);
+      cloned.copyTo(made);
+    }
+  }
+  // O + (G − O)·opacity: where no step painted (G = O) the frame keeps its pixels exactly.
+  face.original.copyTo(target);
+  thread_local cv::Mat full;
+  if (full.size() != face.region.size()) full = cv::Mat(face.region.size(), CV_8U, cv::Scalar(255));
+  blend(target, made, full, options.opacity);
 }
 
 }  // namespace dlc::processors

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <numbers>
@@ -82,7 +83,8 @@ TEST(ModelSession, InswapperFixtureRunsEndToEnd) {
   std::vector<float> target(3 * 128 * 128);
   for (std::size_t i = 0; i < target.size(); ++i) target[i] = static_cast<float>(i % 256) / 255.0f;
   std::vector<float> source(512, 0.0f);
-  source[0] = 0.25f * 512;  // mean(source) = 0.25
+  // The fixture's shift per plane c is |source · W[:, c]|, W[0] = (−6, −3, 0)/32: (0.25, 0.125, 0).
+  source[0] = 4.0f / 3.0f;
   std::vector<Ort::Value> inputs;
   inputs.push_back(tensor(target, {1, 3, 128, 128}));
   inputs.push_back(tensor(source, {1, 512}));
@@ -92,7 +94,8 @@ TEST(ModelSession, InswapperFixtureRunsEndToEnd) {
   EXPECT_EQ(shape_of(outputs[0]), (std::vector<std::int64_t>{1, 3, 128, 128}));
   const auto out = values(outputs[0]);
   for (std::size_t i = 0; i < out.size(); ++i) {
-    const float expected = std::clamp(1.0f - target[i] + 0.25f, 0.0f, 1.0f);
+    const float shift = std::array{0.25f, 0.125f, 0.0f}[i / (128 * 128)];
+    const float expected = std::clamp(1.0f - target[i] + shift, 0.0f, 1.0f);
     ASSERT_NEAR(out[i], expected, 1e-6f) << "at " << i;
   }
 }
@@ -109,7 +112,12 @@ TEST(ModelSession, RunsIntoCallerOwnedOutputs) {
   outputs.push_back(tensor(result, {1, 3, 512, 512}));
 
   session.run(inputs, outputs);
-  EXPECT_EQ(result, image);  // the fixture enhancer is an identity 1x1 convolution
+  // The fixture enhancer's 1x1 convolution: plane c = 0.8 · plane (c + 1) % 3 − 0.1.
+  constexpr std::size_t kPlane = 512 * 512;
+  for (std::size_t i = 0; i < result.size(); ++i) {
+    const auto from = ((i / kPlane + 1) % 3) * kPlane + i % kPlane;
+    ASSERT_NEAR(result[i], 0.8f * image[from] - 0.1f, 1e-6f) << "at " << i;
+  }
 }
 
 TEST(ModelSession, WrongNumberOfTensorsIsRefused) {
@@ -250,7 +258,8 @@ TEST(ModelSession, UnavailableCudaFallsBackToCpuWithOneWarning) {
   std::vector<float> image(3 * 512 * 512, 0.5f);
   std::vector<Ort::Value> inputs;
   inputs.push_back(tensor(image, {1, 3, 512, 512}));
-  EXPECT_EQ(values(first.run(inputs)[0]), image);
+  // The fixture enhancer: 0.8 · 0.5 − 0.1 everywhere.
+  EXPECT_EQ(values(first.run(inputs)[0]), std::vector<float>(image.size(), 0.8f * 0.5f - 0.1f));
 }
 
 void run_enhancer(ModelSession& session) {

@@ -37,12 +37,12 @@ TEST(OnnxFile, InswapperEmapIsTheLastInitializer) {
   EXPECT_EQ(emap.dims, (std::vector<std::int64_t>{512, 512}));
   EXPECT_EQ(emap.data_type, 1);
   ASSERT_EQ(emap.raw_size, 512u * 512u * 4u);
-  // The fixture's emap[i][j] = ((i·512 + j) % 7 − 3) / 8: read two values at the recorded offset.
+  // The fixture's emap[i][j] = ((2i + 3j) % 11 − 5) / 8: read one value at the recorded offset.
   std::ifstream in(path, std::ios::binary);
   in.seekg(static_cast<std::streamoff>(emap.raw_offset + 4 * (3 * 512 + 5)));
   float value = 0;
   in.read(reinterpret_cast<char*>(&value), sizeof value);
-  EXPECT_FLOAT_EQ(value, static_cast<float>((3 * 512 + 5) % 7 - 3) / 8.0f);
+  EXPECT_FLOAT_EQ(value, static_cast<float>((2 * 3 + 3 * 5) % 11 - 5) / 8.0f);
 }
 
 TEST(OnnxFile, RealBlazeFaceModel) {
