@@ -12,12 +12,74 @@
 #include "app/machine.hpp"
 #include "face/dlib_face.hpp"
 #include "face/selection.hpp"
+#include "memory/nvml.hpp"
 #include "memory/plan.hpp"
 #include "memory/system_memory.hpp"
 #include "memory/units.hpp"
 #include "pipeline/job_models.hpp"
 
 namespace dlc::app {
+
+std::vector<JobSession> job_sessions(const JobOptions& job) {
+  const auto search_path = models_search_path(job);
+  std::vector<JobSession> sessions;
+  const auto add = [&](const pipeline::JobModel& m) {
+    if (std::ranges::none_of(sessions, [&](const JobSession& s) { return s.model == m.path; })) {
+      sessions.push_back({m.path, pipeline::footprint_of(m).resident_bytes});
+    }
+  };
+  const auto usable = [&](std::string_view role) {
+    return pipeline::find_role_files(pipeline::role_named(role), search_path).usable;
+  };
+  pipeline::AnalyserOptions detector_options;
+  detector_options.detector = job.face_detector;
+  detector_options.search_path = search_path;
+  const auto choice = pipeline::choose_detector(detector_options);
+  if (choice.kind == "scrfd") {
+    if (const auto m = usable("detector")) add(*m);
+  } else if (choice.kind == "blazeface") {
+    std::error_code ec;
+    for (const auto& model : {choice.model, pipeline::blazeface_second_pass(choice.model)}) {
+      if (!std::filesystem::is_regular_file(model, ec)) continue;
+      // BlazeFace's 256 input as floats in and its 896 anchors × 17 values out (as job_shape).
+      sessions.push_back({model, memory::estimate_model(std::filesystem::file_size(model, ec),
+                                                        sizeof(float) * (256 * 256 * 3 + 896 * 17))
+                                     .resident_bytes});
+    }
+  }
+  for (const char* role : {"landmarks", "recognizer"}) {
+    if (const auto m = usable(role)) add(*m);
+  }
+  for (const auto& processor : job.frame_processors) {
+    if (const auto m = usable(processor == "face_swapper" ? "swapper" : processor)) add(*m);
+  }
+  return sessions;
+}
+
+runtime::SessionPolicy job_session_policy(const JobOptions& job, int threads) {
+  auto policy = session_policy(job, threads);
+  if (std::ranges::find(policy.providers, "cuda") == policy.providers.end()) return policy;
+  memory::MachineFacts facts;
+  const memory::Nvml nvml;
+  facts.gpus = nvml.devices();
+  const auto sessions = job_sessions(job);
+  std::vector<std::uint64_t> needs;
+  for (const auto& s : sessions) needs.push_back(s.need_bytes);
+  const auto limits = gpu_limits(job, policy, facts, needs);
+  if (limits.empty()) {
+    spdlog::debug("VRAM budget: none (no GPU {} seen through NVML)", policy.device_id);
+    return policy;
+  }
+  for (std::size_t i = 0; i < sessions.size(); ++i) {
+    policy.gpu_mem_limits[sessions[i].model] = limits[i];
+    spdlog::debug("VRAM budget: {} gets {}", sessions[i].model.filename().string(), memory::format_mb(limits[i]));
+  }
+  spdlog::debug("VRAM budget: {} = --gpu-memory-fraction {} x {} (GPU {}), over {} sessions",
+                memory::format_mb(memory::gpu_budget_bytes(job.gpu_memory_fraction, *gpu_total_bytes(facts, policy.device_id))),
+                job.gpu_memory_fraction, memory::format_mb(*gpu_total_bytes(facts, policy.device_id)), policy.device_id,
+                sessions.size());
+  return policy;
+}
 
 pipeline::FaceJobOptions face_job_options(const JobOptions& job, int threads, const pipeline::StrategyPlan& plan) {
   pipeline::FaceJobOptions options;
@@ -31,7 +93,7 @@ pipeline::FaceJobOptions face_job_options(const JobOptions& job, int threads, co
   options.chain.frame_processors = job.frame_processors;
   options.chain.paste_mode = job.paste_back == "legacy" ? processors::PasteMode::kLegacy : processors::PasteMode::kSoftMask;
   options.chain.paste = {.opacity = job.opacity, .sharpness = job.sharpness, .poisson = job.poisson_blend};
-  options.analyser = analyser_options(job, session_policy(job, threads));
+  options.analyser = analyser_options(job, job_session_policy(job, threads));
   options.swapper.strategy = plan.strategy;
   options.swapper.lru_room_bytes = plan.lru_room_bytes;
   options.swapper.detect_every = job.detect_every.value_or(1);

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
+#include <vector>
 
 #include "app/job_options.hpp"
 #include "pipeline/image_job.hpp"
@@ -12,6 +14,19 @@ namespace dlc::app {
 
 // From the command line to the pipeline's options, and the memory plan that decides the
 // strategy: shared by `dlc run`, `dlc live` and `dlc bench`.
+
+// Every ONNX session the job may create (detector, BlazeFace's second pass, landmarks, recognizer,
+// swapper, enhancers) with its planned need in bytes.
+struct JobSession {
+  std::filesystem::path model;
+  std::uint64_t need_bytes = 0;
+};
+std::vector<JobSession> job_sessions(const JobOptions& job);
+
+// The sessions' policy for this job: the flags' settings and, on CUDA with a GPU that NVML sees,
+// each model file's share of the one VRAM budget (--gpu-memory-fraction × the device's memory),
+// in proportion to the sessions' planned needs.
+runtime::SessionPolicy job_session_policy(const JobOptions& job, int threads);
 
 // The job's options with the strategy its memory plan chose (detection on every frame unless
 // --detect-every; live sets its own cadence).

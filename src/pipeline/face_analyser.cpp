@@ -36,6 +36,10 @@ std::optional<std::filesystem::path> find_blazeface(const std::vector<std::files
   return std::nullopt;
 }
 
+std::filesystem::path blazeface_second_pass(const std::filesystem::path& primary) {
+  return primary.parent_path() / kBlazeFaceSecond;
+}
+
 DetectorChoice choose_detector(const AnalyserOptions& options) {
   const auto& kind = options.detector;
   if (kind == "scrfd" || kind == "auto") {
@@ -66,48 +70,39 @@ FaceAnalyser::FaceAnalyser(AnalyserOptions options)
 }
 
 std::shared_ptr<face::FaceDetector> FaceAnalyser::detector() {
-  std::lock_guard lock(mutex_);
-  if (!detector_) {
+  return detector_.get([this]() -> std::shared_ptr<face::FaceDetector> {
     if (choice_.kind == "scrfd") {
-      detector_ = std::make_shared<face::ScrfdDetector>(choice_.model, options_.policy, options_.detector_size,
-                                                        options_.detector_score);
-    } else if (choice_.kind == "blazeface") {
-      detector_ = std::make_shared<face::BlazeFaceDetector>(choice_.model, options_.policy, options_.detector_score);
-    } else {
-      detector_ = std::make_shared<face::DlibDetector>(0);
+      return std::make_shared<face::ScrfdDetector>(choice_.model, options_.policy, options_.detector_size,
+                                                   options_.detector_score);
     }
-  }
-  return detector_;
+    if (choice_.kind == "blazeface") {
+      return std::make_shared<face::BlazeFaceDetector>(choice_.model, options_.policy, options_.detector_score);
+    }
+    return std::make_shared<face::DlibDetector>(0);
+  });
 }
 
 std::shared_ptr<face::FaceDetector> FaceAnalyser::second_pass_detector() {
-  std::lock_guard lock(mutex_);
-  if (!second_pass_detector_) {
-    if (choice_.kind == "dlib") {
-      second_pass_detector_ = std::make_shared<face::DlibDetector>(1);
-    } else if (choice_.kind == "blazeface") {
-      const auto second = choice_.model.parent_path() / kBlazeFaceSecond;
+  return second_pass_detector_.get([this]() -> std::shared_ptr<face::FaceDetector> {
+    if (choice_.kind == "dlib") return std::make_shared<face::DlibDetector>(1);
+    if (choice_.kind == "blazeface") {
+      const auto second = blazeface_second_pass(choice_.model);
       std::error_code ec;
       if (!std::filesystem::is_regular_file(second, ec)) return nullptr;
-      second_pass_detector_ = std::make_shared<face::BlazeFaceDetector>(second, options_.policy, options_.detector_score);
+      return std::make_shared<face::BlazeFaceDetector>(second, options_.policy, options_.detector_score);
     }
-  }
-  return second_pass_detector_;
+    return nullptr;
+  });
 }
 
 void FaceAnalyser::landmarks_into(const cv::Mat& bgr, face::Face& face) {
   // Copies of the pointers: a release_detection() meanwhile frees them after this call.
   std::shared_ptr<face::Landmarks106> model106;
   std::shared_ptr<face::DlibLandmarks> model68;
-  {
-    std::lock_guard lock(mutex_);
-    if (landmarks106_path_) {
-      if (!landmarks106_) landmarks106_ = std::make_shared<face::Landmarks106>(*landmarks106_path_, options_.policy);
-      model106 = landmarks106_;
-    } else {
-      if (!dlib_landmarks_) dlib_landmarks_ = std::make_shared<face::DlibLandmarks>();
-      model68 = dlib_landmarks_;
-    }
+  if (landmarks106_path_) {
+    model106 = landmarks106_.get([this] { return std::make_shared<face::Landmarks106>(*landmarks106_path_, options_.policy); });
+  } else {
+    model68 = dlib_landmarks_.get([] { return std::make_shared<face::DlibLandmarks>(); });
   }
   const runtime::ScopedStage timed(runtime::Stage::kLandmarks);
   face.landmarks = model106 != nullptr ? model106->landmarks(bgr, face.box) : model68->landmarks(bgr, face.box);
@@ -143,29 +138,19 @@ void FaceAnalyser::add_landmarks(const cv::Mat& bgr, face::Face& face) {
 }
 
 void FaceAnalyser::embed(const cv::Mat& bgr, face::Face& face) {
-  std::shared_ptr<face::Recognizer> recognizer;
-  {
-    std::lock_guard lock(mutex_);
-    if (!recognizer_) {
-      if (!recognizer_path_) {
-        throw runtime::ModelError(
-            options_.search_path.empty() ? "w600k_r50.onnx" : options_.search_path.front() / "w600k_r50.onnx",
-            "not found; face embeddings (inswapper, --map-faces) need it");
-      }
-      recognizer_ = std::make_shared<face::Recognizer>(*recognizer_path_, options_.policy);
-    }
-    recognizer = recognizer_;
+  if (!recognizer_path_) {
+    throw runtime::ModelError(
+        options_.search_path.empty() ? "w600k_r50.onnx" : options_.search_path.front() / "w600k_r50.onnx",
+        "not found; face embeddings (inswapper, --map-faces) need it");
   }
+  const auto recognizer =
+      recognizer_.get([this] { return std::make_shared<face::Recognizer>(*recognizer_path_, options_.policy); });
   face.embedding = recognizer->embed(bgr, face);
 }
 
-void FaceAnalyser::release_recognizer() {
-  std::lock_guard lock(mutex_);
-  recognizer_.reset();
-}
+void FaceAnalyser::release_recognizer() { recognizer_.reset(); }
 
 void FaceAnalyser::release_detection() {
-  std::lock_guard lock(mutex_);
   detector_.reset();
   second_pass_detector_.reset();
   landmarks106_.reset();
@@ -173,13 +158,12 @@ void FaceAnalyser::release_detection() {
 }
 
 std::vector<std::string> FaceAnalyser::loaded() const {
-  std::lock_guard lock(mutex_);
   std::vector<std::string> names;
-  if (detector_) names.emplace_back("detector");
-  if (second_pass_detector_) names.emplace_back("second-pass detector");
-  if (landmarks106_) names.emplace_back("landmarks106");
-  if (dlib_landmarks_) names.emplace_back("dlib68");
-  if (recognizer_) names.emplace_back("recognizer");
+  if (detector_.loaded()) names.emplace_back("detector");
+  if (second_pass_detector_.loaded()) names.emplace_back("second-pass detector");
+  if (landmarks106_.loaded()) names.emplace_back("landmarks106");
+  if (dlib_landmarks_.loaded()) names.emplace_back("dlib68");
+  if (recognizer_.loaded()) names.emplace_back("recognizer");
   return names;
 }
 

@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +10,7 @@
 #include "face/dlib_face.hpp"
 #include "face/landmarks_106.hpp"
 #include "face/recognizer.hpp"
+#include "pipeline/lazy_model.hpp"
 #include "runtime/session_policy.hpp"
 
 namespace dlc::pipeline {
@@ -33,6 +33,9 @@ struct DetectorChoice {
 // The BlazeFace model shipped by npm (its 256 model; the 128 one beside it is the second pass):
 // in the models folders first, then where scripts/setup.sh put it.
 std::optional<std::filesystem::path> find_blazeface(const std::vector<std::filesystem::path>& search_path);
+
+// BlazeFace's second-pass model (its 128 "front" model) beside the primary one.
+std::filesystem::path blazeface_second_pass(const std::filesystem::path& primary);
 
 // "auto": det_10g.onnx (valid signature) → SCRFD; else BlazeFace; else dlib's HOG detector. A
 // detector asked for by name whose model is missing is a runtime::ModelError.
@@ -78,13 +81,13 @@ class FaceAnalyser {
   std::optional<std::filesystem::path> landmarks106_path_;
   std::optional<std::filesystem::path> recognizer_path_;
 
-  mutable std::mutex mutex_;  // guards the lazy members below
-  // Shared so that a release while another thread runs a model frees it after that call.
-  std::shared_ptr<face::FaceDetector> detector_;
-  std::shared_ptr<face::FaceDetector> second_pass_detector_;
-  std::shared_ptr<face::Landmarks106> landmarks106_;
-  std::shared_ptr<face::DlibLandmarks> dlib_landmarks_;
-  std::shared_ptr<face::Recognizer> recognizer_;
+  // Each built on first use outside any lock that another model's user waits on; shared so that
+  // a release while another thread runs a model frees it after that call.
+  LazyModel<face::FaceDetector> detector_;
+  LazyModel<face::FaceDetector> second_pass_detector_;
+  LazyModel<face::Landmarks106> landmarks106_;
+  LazyModel<face::DlibLandmarks> dlib_landmarks_;
+  LazyModel<face::Recognizer> recognizer_;
 };
 
 }  // namespace dlc::pipeline

@@ -39,9 +39,9 @@ std::size_t ModelResidency::add(Model model) {
   return entries_.size() - 1;
 }
 
-void ModelResidency::release_locked(Entry& entry, std::string_view why) {
+void ModelResidency::release_locked(Entry& entry, std::string_view why, std::vector<std::function<void()>>& frees) {
   if (!entry.loaded) return;
-  entry.model.release();
+  frees.push_back(entry.model.release);
   entry.loaded = false;
   ++releases_;
   // lru releases are news; stage releases every model after every chunk, by design.
@@ -50,35 +50,45 @@ void ModelResidency::release_locked(Entry& entry, std::string_view why) {
 }
 
 void ModelResidency::use(std::size_t id, Clock::time_point now) {
-  std::lock_guard lock(mutex_);
-  auto& entry = entries_.at(id);
-  if (strategy_ == MemoryStrategy::kLru) {
-    for (auto& other : entries_) {
-      if (&other != &entry && other.loaded && now - other.last_use > idle_) release_locked(other, "idle");
-    }
-    if (!entry.loaded) {
-      auto total = entry.model.bytes;
-      for (const auto& other : entries_) total += other.loaded ? other.model.bytes : 0;
-      while (total > room_bytes_) {
-        Entry* oldest = nullptr;
-        for (auto& other : entries_) {
-          if (&other != &entry && other.loaded && (oldest == nullptr || other.last_use < oldest->last_use)) {
-            oldest = &other;
+  // Freeing a session and trimming the heap take time: done after the lock, so that the other
+  // workers' use() and the readers below are not held up by them.
+  std::vector<std::function<void()>> frees;
+  {
+    std::lock_guard lock(mutex_);
+    auto& entry = entries_.at(id);
+    if (strategy_ == MemoryStrategy::kLru) {
+      for (auto& other : entries_) {
+        if (&other != &entry && other.loaded && now - other.last_use > idle_) release_locked(other, "idle", frees);
+      }
+      if (!entry.loaded) {
+        auto total = entry.model.bytes;
+        for (const auto& other : entries_) total += other.loaded ? other.model.bytes : 0;
+        while (total > room_bytes_) {
+          Entry* oldest = nullptr;
+          for (auto& other : entries_) {
+            if (&other != &entry && other.loaded && (oldest == nullptr || other.last_use < oldest->last_use)) {
+              oldest = &other;
+            }
           }
+          if (oldest == nullptr) break;  // this model alone: it has to load all the same
+          total -= oldest->model.bytes;
+          release_locked(*oldest, fmt::format("lru: room for {}", entry.model.name), frees);
         }
-        if (oldest == nullptr) break;  // this model alone: it has to load all the same
-        total -= oldest->model.bytes;
-        release_locked(*oldest, fmt::format("lru: room for {}", entry.model.name));
       }
     }
+    entry.loaded = true;
+    entry.last_use = now;
   }
-  entry.loaded = true;
-  entry.last_use = now;
+  for (const auto& free : frees) free();
 }
 
 void ModelResidency::release(std::size_t id) {
-  std::lock_guard lock(mutex_);
-  release_locked(entries_.at(id), strategy_name(strategy_));
+  std::vector<std::function<void()>> frees;
+  {
+    std::lock_guard lock(mutex_);
+    release_locked(entries_.at(id), strategy_name(strategy_), frees);
+  }
+  for (const auto& free : frees) free();
 }
 
 std::uint64_t ModelResidency::resident_bytes() const {

@@ -33,7 +33,9 @@ struct SwapperOptions {
 // release it; a stage calls use() before it runs a model. Under lru, use() first releases the
 // least recently used other models until the planned sizes of what stays loaded fit the room,
 // and any model idle longer than the idle time; every release is logged. Under resident and
-// stage use() only records (stage releases each model itself after its stage).
+// stage use() only records (stage releases each model itself after its stage). The release
+// callbacks run after the residency's lock is let go: a model marked released may still be
+// freeing while another worker's use() loads it again (it is then rebuilt on its first call).
 class ModelResidency {
  public:
   struct Model {
@@ -61,7 +63,8 @@ class ModelResidency {
     bool loaded = false;
     Clock::time_point last_use{};
   };
-  void release_locked(Entry& entry, std::string_view why);
+  // Marks the entry released and queues its release callback, which the caller runs unlocked.
+  void release_locked(Entry& entry, std::string_view why, std::vector<std::function<void()>>& frees);
 
   MemoryStrategy strategy_;
   std::uint64_t room_bytes_;

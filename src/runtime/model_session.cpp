@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <memory>
+#include <mutex>
 #include <system_error>
 
 #include "runtime/ort_runtime.hpp"
@@ -36,6 +38,19 @@ std::vector<const char*> name_pointers(const std::vector<TensorInfo>& tensors) {
   return names;
 }
 
+std::mutex g_observer_mutex;
+std::shared_ptr<const ProviderObserver> g_observer;
+
+// Called outside the mutex: sessions built on two threads at once report at once.
+void report_provider(const ProviderRequest& request) {
+  std::shared_ptr<const ProviderObserver> observer;
+  {
+    std::lock_guard lock(g_observer_mutex);
+    observer = g_observer;
+  }
+  if (observer && *observer) (*observer)(request);
+}
+
 void check_model_file(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw ModelError(path, "file does not exist");
@@ -43,6 +58,12 @@ void check_model_file(const std::filesystem::path& path) {
 }
 
 }  // namespace
+
+void set_provider_observer(ProviderObserver observer) {
+  auto shared = std::make_shared<const ProviderObserver>(std::move(observer));
+  std::lock_guard lock(g_observer_mutex);
+  g_observer = std::move(shared);
+}
 
 ModelError::ModelError(std::filesystem::path path, const std::string& problem)
     : std::runtime_error(path.string() + ": " + problem), path_(std::move(path)) {}
@@ -85,8 +106,10 @@ std::string describe(const TensorInfo& info) {
   return text + "]";
 }
 
-ModelSession::ModelSession(std::filesystem::path model, const SessionPolicy& policy) : path_(std::move(model)) {
+ModelSession::ModelSession(std::filesystem::path model, const SessionPolicy& job_policy)
+    : path_(std::move(model)) {
   check_model_file(path_);
+  const auto policy = job_policy.for_model(path_);
   auto& runtime = OrtRuntime::instance();
 
   // First with the accelerators the policy lists; if any of them cannot be loaded or cannot
@@ -101,9 +124,18 @@ ModelSession::ModelSession(std::filesystem::path model, const SessionPolicy& pol
   }
   if (!accelerator.empty()) {
     try {
-      auto options = make_session_options(policy);
-      for (const auto& name : policy.providers) append_provider(options, name, policy);
+      SessionSettings recorded;
+      auto options = make_session_options(policy, &recorded);
+      for (const auto& name : policy.providers) {
+        ProviderRequest request{path_, name, provider_options(name, policy)};
+        if (const auto limit = request.options.find("gpu_mem_limit"); limit != request.options.end()) {
+          spdlog::debug("session {}: {} gpu_mem_limit {} bytes", path_.filename().string(), name, limit->second);
+        }
+        report_provider(request);
+        append_provider(options, name, request.options);
+      }
       session_ = Ort::Session(runtime.env(), path_.c_str(), options);
+      settings_ = read_session_settings(options, recorded);
       provider_ = accelerator;
     } catch (const std::exception& e) {
       problem = ort_error_summary(e.what());
@@ -111,7 +143,10 @@ ModelSession::ModelSession(std::filesystem::path model, const SessionPolicy& pol
   }
   if (!session_) {
     try {
-      session_ = Ort::Session(runtime.env(), path_.c_str(), make_session_options(policy));
+      SessionSettings recorded;
+      const auto options = make_session_options(policy, &recorded);
+      session_ = Ort::Session(runtime.env(), path_.c_str(), options);
+      settings_ = read_session_settings(options, recorded);
       provider_ = "cpu";
     } catch (const Ort::Exception& e) {
       throw ModelError(path_, "ONNX Runtime cannot load it: " + ort_error_summary(e.what()));

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -41,6 +42,21 @@ std::string shape_text(const std::vector<std::int64_t>& shape);
 // "target float32 [1,3,128,128]"; a dynamic dimension shows its symbolic name or '?'.
 std::string describe(const TensorInfo& info);
 
+// One provider as a session appends it: the model, the provider's short name and the options it
+// is appended with (for CUDA, the gpu_mem_limit of this session's share).
+struct ProviderRequest {
+  std::filesystem::path model;
+  std::string provider;
+  ProviderOptions options;
+};
+using ProviderObserver = std::function<void(const ProviderRequest&)>;
+// From now on every session being created reports each provider to the observer just before it
+// is appended, so a provider that then fails to load is still seen (tests of the VRAM budget on a
+// machine without CUDA). An empty function stops it. Called from the thread building the session,
+// from several at once when several build; a call made before the observer is replaced may
+// still run.
+void set_provider_observer(ProviderObserver observer);
+
 // One ONNX model loaded into a session under a SessionPolicy. Run() is thread-safe, so one
 // ModelSession serves every worker; callers own their input and output buffers.
 class ModelSession {
@@ -58,6 +74,8 @@ class ModelSession {
   const std::vector<TensorInfo>& outputs() const { return outputs_; }
   // The provider the session was created with ("cpu", "cuda", ...).
   const std::string& provider() const { return provider_; }
+  // The settings of the options the session was created with (read back from them).
+  const SessionSettings& settings() const { return settings_; }
 
   // Runs with inputs in inputs() order; returns the outputs in outputs() order.
   std::vector<Ort::Value> run(std::span<const Ort::Value> inputs);
@@ -77,6 +95,7 @@ class ModelSession {
   std::filesystem::path path_;
   Ort::Session session_{nullptr};
   std::string provider_;
+  SessionSettings settings_;
   bool shared_arena_ = false;
   std::atomic<bool> shrink_requested_{false};
   Ort::RunOptions plain_run_;

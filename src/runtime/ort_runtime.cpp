@@ -141,6 +141,13 @@ void OrtRuntime::remove_session(ModelSession* session) {
   sessions_.erase(session);
 }
 
+std::vector<std::filesystem::path> OrtRuntime::session_models() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::filesystem::path> models;
+  for (const auto* session : sessions_) models.push_back(session->path());
+  return models;
+}
+
 bool OrtRuntime::first_time(const std::string& key) {
   std::lock_guard lock(mutex_);
   return said_.insert(key).second;

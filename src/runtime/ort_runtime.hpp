@@ -3,9 +3,11 @@
 #include <onnxruntime_cxx_api.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "runtime/allocator_stats.hpp"
 
@@ -55,6 +57,8 @@ class OrtRuntime {
   // ModelSession registers itself for arena_totals() and shrink_arenas().
   void add_session(ModelSession* session);
   void remove_session(ModelSession* session);
+  // The model files of the sessions alive now (what a job holds at a given moment).
+  std::vector<std::filesystem::path> session_models();
 
   // True the first time a key is seen: warnings that must be said once per process.
   bool first_time(const std::string& key);

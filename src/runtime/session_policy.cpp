@@ -1,5 +1,7 @@
 #include "runtime/session_policy.hpp"
 
+#include <onnxruntime_session_options_config_keys.h>
+
 #include <stdexcept>
 
 #include "runtime/ort_runtime.hpp"
@@ -7,27 +9,53 @@
 
 namespace dlc::runtime {
 
-Ort::SessionOptions make_session_options(const SessionPolicy& policy) {
+Ort::SessionOptions make_session_options(const SessionPolicy& policy, SessionSettings* recorded) {
   Ort::SessionOptions options;
+  SessionSettings settings;
   if (!policy.memory_optimization) {
-    if (policy.intra_op_threads > 0) options.SetIntraOpNumThreads(policy.intra_op_threads);
+    if (policy.intra_op_threads > 0) {
+      options.SetIntraOpNumThreads(policy.intra_op_threads);
+      settings.intra_op_threads = policy.intra_op_threads;
+    }
+    if (recorded != nullptr) *recorded = settings;
     return options;
   }
   options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+  settings.graph_optimization = GraphOptimizationLevel::ORT_ENABLE_ALL;
   options.EnableMemPattern();
   options.EnableCpuMemArena();
+  settings.cpu_arena = true;
   options.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
   // Allocate from the arena registered on the env (OrtRuntime) instead of a private one.
-  options.AddConfigEntry("session.use_env_allocators", "1");
+  options.AddConfigEntry(kOrtSessionOptionsConfigUseEnvAllocators, "1");
   // Weights through malloc, not the arena: a released session gives them back to the system
   // instead of leaving them reserved in the shared arena (the lru and stage strategies).
-  options.AddConfigEntry("session.use_device_allocator_for_initializers", "1");
+  options.AddConfigEntry(kOrtSessionOptionsUseDeviceAllocatorForInitializers, "1");
   options.DisablePerSessionThreads();
+  settings.per_session_threads = false;
+  if (recorded != nullptr) *recorded = settings;
   return options;
 }
 
-std::unordered_map<std::string, std::string> cuda_provider_options(const SessionPolicy& policy) {
-  std::unordered_map<std::string, std::string> cuda{{"device_id", std::to_string(policy.device_id)}};
+SessionSettings read_session_settings(const Ort::SessionOptions& options, SessionSettings recorded) {
+  recorded.memory_pattern = options.GetMemPatternEnabled();
+  recorded.execution_mode = options.GetExecutionMode();
+  recorded.env_allocators = options.GetConfigEntryOrDefault(kOrtSessionOptionsConfigUseEnvAllocators, "0") == "1";
+  recorded.initializers_through_malloc =
+      options.GetConfigEntryOrDefault(kOrtSessionOptionsUseDeviceAllocatorForInitializers, "0") == "1";
+  return recorded;
+}
+
+SessionPolicy SessionPolicy::for_model(const std::filesystem::path& model) const {
+  SessionPolicy policy = *this;
+  if (const auto share = gpu_mem_limits.find(model); share != gpu_mem_limits.end()) {
+    policy.gpu_mem_limit_bytes = share->second;
+  }
+  return policy;
+}
+
+ProviderOptions cuda_provider_options(const SessionPolicy& policy) {
+  ProviderOptions cuda{{"device_id", std::to_string(policy.device_id)}};
   if (!policy.memory_optimization) return cuda;
   // The seed's CUDA settings (PRODUCT.md §5): grow the arena only by what is asked for, pick
   // convolution algorithms without benchmarking every one, keep copies on the compute stream.
@@ -39,7 +67,13 @@ std::unordered_map<std::string, std::string> cuda_provider_options(const Session
   return cuda;
 }
 
-void append_provider(Ort::SessionOptions& options, std::string_view short_name, const SessionPolicy& policy) {
+ProviderOptions provider_options(std::string_view short_name, const SessionPolicy& policy) {
+  if (short_name == "cuda") return cuda_provider_options(policy);
+  if (short_name == "tensorrt") return {{"device_id", std::to_string(policy.device_id)}};
+  return {};
+}
+
+void append_provider(Ort::SessionOptions& options, std::string_view short_name, const ProviderOptions& provider) {
   if (short_name == "cpu") return;  // ORT always has the CPU provider last
   if (!ort_provider_name(short_name)) {
     throw std::invalid_argument("execution provider '" + std::string(short_name) +
@@ -47,16 +81,20 @@ void append_provider(Ort::SessionOptions& options, std::string_view short_name, 
   }
   if (short_name == "cuda") {
     Ort::CUDAProviderOptions cuda;
-    cuda.Update(cuda_provider_options(policy));
+    cuda.Update(provider);
     options.AppendExecutionProvider_CUDA_V2(*cuda);
   } else if (short_name == "tensorrt") {
     Ort::TensorRTProviderOptions trt;
-    trt.Update({{"device_id", std::to_string(policy.device_id)}});
+    trt.Update(provider);
     options.AppendExecutionProvider_TensorRT_V2(*trt);
   } else {
     // QNN, SNPE, XNNPACK, OpenVINO, ... take their ORT short names through the generic call.
     options.AppendExecutionProvider(*ort_provider_name(short_name), {});
   }
+}
+
+void append_provider(Ort::SessionOptions& options, std::string_view short_name, const SessionPolicy& policy) {
+  append_provider(options, short_name, provider_options(short_name, policy));
 }
 
 }  // namespace dlc::runtime

@@ -7,7 +7,18 @@
 #include "face/alignment.hpp"
 #include "face/dlib_face.hpp"
 #include "face/nms.hpp"
+#include "media/subprocess.hpp"
+#include "pipeline/video_job.hpp"
+#include "runtime/model_session.hpp"
+#include "runtime/ort_runtime.hpp"
 #include "support/paths.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <latch>
+#include <mutex>
+#include <thread>
 
 namespace dlc::pipeline {
 namespace {
@@ -142,6 +153,91 @@ TEST(FaceAnalyser, SmallFacesInALargeFrame) {
   const auto faces = analyser.detect(frame);
   ASSERT_EQ(faces.size(), 1u);
   EXPECT_TRUE(faces[0].box.contains({300 + 225, 80 + 125})) << faces[0].box;  // the face's middle
+}
+
+
+// Locks guard state, not work: while one worker builds the detector's session, another worker's
+// call that does not need the detector (what is loaded, the recognizer's embedding) goes on,
+// and a second worker needing the detector waits for that build instead of making its own. The
+// slow build is a provider observer (called while the session is being created) that waits until
+// the main thread is done; a 20 s bound only ends the wait when the main thread is stuck, which is
+// then the failure.
+TEST(FaceAnalyser, AWorkerIsNotHeldUpWhileAnotherBuildsASession) {
+  const auto image = photo("grace_hopper.jpg");
+  if (image.empty()) GTEST_SKIP() << "grace_hopper.jpg missing: run scripts/setup.sh";
+  auto options = options_for("scrfd", {test::fixture_model("det_10g.onnx").parent_path()});
+  options.policy.providers = {"cuda", "cpu"};  // the observer sees only accelerators; cpu is the fallback
+  std::latch building(1);
+  std::promise<void> go;
+  const auto released = go.get_future().share();
+  std::atomic<int> detector_builds{0};
+  std::atomic<bool> main_done{false};
+  std::atomic<bool> main_done_before_release{false};
+  runtime::set_provider_observer([&](const runtime::ProviderRequest& request) {
+    if (request.model.filename() != "det_10g.onnx") return;
+    if (detector_builds.fetch_add(1) > 0) return;
+    building.count_down();
+    released.wait_for(std::chrono::seconds(20));
+    main_done_before_release = main_done.load();
+  });
+  FaceAnalyser analyser(options);
+  std::thread first([&] { analyser.detect(image); });
+  building.wait();
+  std::thread second([&] { analyser.detect(image); });
+  EXPECT_TRUE(analyser.loaded().empty());
+  face::Face face;
+  face.box = {100, 100, 200, 200};
+  const cv::Point2f points[] = {{150, 160}, {250, 160}, {200, 210}, {160, 250}, {240, 250}};
+  for (std::size_t i = 0; i < face.kps.size(); ++i) face.kps[i] = points[i];
+  face.has_kps = true;
+  analyser.embed(image, face);
+  EXPECT_EQ(face.embedding.size(), 512u);
+  main_done = true;
+  go.set_value();
+  first.join();
+  second.join();
+  runtime::set_provider_observer({});
+  EXPECT_TRUE(main_done_before_release) << "the main thread waited for the detector's build";
+  EXPECT_EQ(detector_builds.load(), 1) << "two workers built the same session";
+  const auto loaded = analyser.loaded();
+  EXPECT_NE(std::find(loaded.begin(), loaded.end(), "detector"), loaded.end());
+  EXPECT_NE(std::find(loaded.begin(), loaded.end(), "recognizer"), loaded.end());
+}
+
+// The job's own release of the recognizer: when the video job's first frame is done, the
+// recognizer's session (which read the source face) is gone, while the swapper's is loaded.
+TEST(FaceAnalyser, TheJobHoldsNoRecognizerWhenItsFirstFrameIsProcessed) {
+  const auto grace = test::source_tree_file(".cache/media/grace_hopper.jpg");
+  if (!std::filesystem::exists(grace)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  const auto dir = test::make_temp_dir();
+  const auto models = dir / "models";
+  std::filesystem::create_directory(models);
+  for (const char* name : {"w600k_r50.onnx", "inswapper_128.onnx"}) {
+    std::filesystem::copy_file(test::fixture_model(name), models / name);
+  }
+  const auto clip = dir / "grace.mp4";
+  const auto made = media::run_process({"ffmpeg", "-v", "error", "-loop", "1", "-i", grace.string(), "-frames:v", "3",
+                                        "-r", "25", "-c:v", "libx264", "-pix_fmt", "yuv420p", clip.string()});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  VideoJobOptions o;
+  o.source = test::source_tree_file(".cache/media/astronaut.png");
+  o.target = clip;
+  o.output = dir / "out.mp4";
+  o.analyser.search_path = {models};
+  o.analyser.detector = "blazeface";
+  o.workers = 1;
+  std::vector<std::string> at_first_frame;
+  const auto report = run_video_job(o, [&](const VideoProgress& p) {
+    if (p.frames_done != 1 || !at_first_frame.empty()) return;
+    for (const auto& model : runtime::OrtRuntime::instance().session_models()) {
+      at_first_frame.push_back(model.filename().string());
+    }
+  });
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(report.frames, 3);
+  ASSERT_FALSE(at_first_frame.empty()) << "no progress after the first frame";
+  EXPECT_EQ(std::count(at_first_frame.begin(), at_first_frame.end(), "w600k_r50.onnx"), 0);
+  EXPECT_EQ(std::count(at_first_frame.begin(), at_first_frame.end(), "inswapper_128.onnx"), 1);
 }
 
 }  // namespace

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <latch>
+#include <thread>
+
 namespace dlc::pipeline {
 namespace {
 
@@ -77,6 +83,35 @@ TEST_F(Residency, StageReleasesWhenTold) {
   r.release(a);  // not loaded: nothing to do
   EXPECT_EQ(released_, std::vector<std::string>{"a"});
   EXPECT_EQ(r.resident_bytes(), 0u);
+}
+
+
+// A release (a session freed, the heap trimmed) runs after the residency's lock is let go: while
+// one worker's use() is still freeing the model it evicted, another reads the residency at once,
+// and it already shows the new state. The 20 s bound only ends a wait that is the failure.
+TEST(ModelResidency, AReleaseDoesNotHoldTheOtherWorkers) {
+  ModelResidency residency(MemoryStrategy::kLru, 150);
+  std::latch releasing(1);
+  std::promise<void> go;
+  const auto released = go.get_future().share();
+  std::atomic<bool> main_done{false};
+  std::atomic<bool> main_done_before_release{false};
+  const auto a = residency.add({"a", 100, [&] {
+                                  releasing.count_down();
+                                  released.wait_for(std::chrono::seconds(20));
+                                  main_done_before_release = main_done.load();
+                                }});
+  const auto b = residency.add({"b", 100, [] {}});
+  residency.use(a);
+  std::thread worker([&] { residency.use(b); });
+  releasing.wait();
+  EXPECT_EQ(residency.resident(), std::vector<std::string>{"b"});
+  EXPECT_EQ(residency.resident_bytes(), 100u);
+  main_done = true;
+  go.set_value();
+  worker.join();
+  EXPECT_TRUE(main_done_before_release) << "the reader waited for the release to finish";
+  EXPECT_EQ(residency.releases(), 1u);
 }
 
 }  // namespace

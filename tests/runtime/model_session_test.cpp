@@ -346,5 +346,53 @@ TEST(OrtRuntime, ShrinkGivesFreeArenaMemoryBack) {
   EXPECT_GT(runtime.shared_cpu_arena_stats().shrinkages, 0);
 }
 
+
+// The settings a session was created with, from the options it was built from: ONNX Runtime
+// reports the memory pattern, the execution mode and the config entries; the rest is what the
+// factory set on those same options.
+TEST(ModelSession, OptimizedSessionsHaveTheSeedSettings) {
+  const ModelSession session(fixture_model("w600k_r50.onnx"), SessionPolicy{});
+  const auto& s = session.settings();
+  EXPECT_EQ(s.graph_optimization, GraphOptimizationLevel::ORT_ENABLE_ALL);
+  EXPECT_TRUE(s.memory_pattern);
+  EXPECT_EQ(s.execution_mode, ExecutionMode::ORT_SEQUENTIAL);
+  EXPECT_FALSE(s.per_session_threads);
+  EXPECT_EQ(s.cpu_arena, true);
+  EXPECT_TRUE(s.env_allocators);
+  EXPECT_TRUE(s.initializers_through_malloc);
+}
+
+TEST(ModelSession, UnoptimizedSessionsHaveOrtDefaults) {
+  SessionPolicy policy;
+  policy.memory_optimization = false;
+  policy.intra_op_threads = 2;
+  const ModelSession session(fixture_model("w600k_r50.onnx"), policy);
+  const auto& s = session.settings();
+  EXPECT_FALSE(s.graph_optimization.has_value());
+  EXPECT_FALSE(s.cpu_arena.has_value());
+  EXPECT_TRUE(s.per_session_threads);
+  EXPECT_EQ(s.intra_op_threads, 2);
+  EXPECT_FALSE(s.env_allocators);
+  EXPECT_FALSE(s.initializers_through_malloc);
+}
+
+// The VRAM share travels with the model file: a policy with a share per file gives each session
+// its own, and a file not listed the policy's flat limit.
+TEST(ModelSession, EachSessionAppendsItsOwnShare) {
+  SessionPolicy policy;
+  policy.providers = {"cuda", "cpu"};
+  policy.gpu_mem_limit_bytes = 7;
+  policy.gpu_mem_limits[fixture_model("w600k_r50.onnx")] = 1000;
+  std::vector<ProviderRequest> seen;
+  set_provider_observer([&](const ProviderRequest& r) { seen.push_back(r); });
+  { const ModelSession a(fixture_model("w600k_r50.onnx"), policy); }
+  { const ModelSession b(fixture_model("2d106det.onnx"), policy); }
+  set_provider_observer({});
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].provider, "cuda");
+  EXPECT_EQ(seen[0].options.at("gpu_mem_limit"), "1000");
+  EXPECT_EQ(seen[1].options.at("gpu_mem_limit"), "7");
+}
+
 }  // namespace
 }  // namespace dlc::runtime
