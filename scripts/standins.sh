@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Architecture-faithful, random-weight stand-ins of dlc's five models, for benchmarks only (their
-# outputs are meaningless): inswapper_128, w600k_r50, det_10g, 2d106det, GFPGANv1.4 (~1 GB in all).
+# Architecture-faithful, random-weight stand-ins of dlc's models, for benchmarks only (their
+# outputs are meaningless): inswapper_128, w600k_r50, det_10g, 2d106det, GFPGANv1.4 and
+# gfpgan-1024 (~1.4 GB in all).
 #   scripts/standins.sh [DIR]        (default: .cache/standins, ignored by git)
 # Generated only when a file is missing or tools/make_standin_models.py / tools/standin_layers.py
 # changed (their sha256 is kept in DIR/.generator-sha256). Each model has a fixed seed, so the
@@ -13,7 +14,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dir=${1:-$root/.cache/standins}
 python=/usr/bin/python3   # Debian's interpreter: it sees python3-onnx and python3-numpy
 generator=("$root/tools/make_standin_models.py" "$root/tools/standin_layers.py")
-models=(inswapper_128.onnx w600k_r50.onnx det_10g.onnx 2d106det.onnx GFPGANv1.4.onnx)
+models=(inswapper_128.onnx w600k_r50.onnx det_10g.onnx 2d106det.onnx GFPGANv1.4.onnx gfpgan-1024.onnx)
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
@@ -39,7 +40,7 @@ for m in "${models[@]}"; do [[ -f "$dir/$m" ]] || up_to_date=0; done
 if ((up_to_date)); then
   echo "stand-ins in $dir are up to date (generator sha256 ${want_sha:0:16})" >&2
 else
-  echo "generating stand-ins in $dir (~1 GB, a few minutes)" >&2
+  echo "generating stand-ins in $dir (~1.4 GB, a few minutes)" >&2
   rm -f "$dir/.generator-sha256"
   # The generator itself skips a file whose spec and content still match its manifest.
   if ! "$python" "$root/tools/make_standin_models.py" "$dir" --report-md "$dir/REPORT.md" >&2; then

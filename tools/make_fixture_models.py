@@ -95,6 +95,18 @@ inswapper_128_fp16.onnx  (the fp16 file's signature)
 nan/inswapper_128.onnx  (inswapper_128.onnx whose output is NaN)
     As inswapper_128.onnx, the clipped output multiplied by a NaN constant.
 
+probe/det_10g.onnx  (det_10g.onnx's signature, outputs that read one channel each)
+    As det_10g.onnx's graph (AveragePool per stride, 1x1 heads), with R, G, B
+    the cell means of input channels 0, 1, 2:
+        stride 32: score = sigmoid(256*R - 254); with SCRFD's (v - 127.5)/128
+            a cell of pixel value R = 255 scores sigmoid(1) and R <= 254 at
+            most sigmoid(-1): only an all-255 channel 0 is a face.
+        strides 8, 16: score = sigmoid(-100) (never a face).
+        bbox[r, :] = [1, 1, 1 + G, 1 + B]; kps as det_10g.onnx.
+    Decoded at stride 32, two horizontally adjacent cells give boxes of width
+    32*(2 + G) whose IoU is (1 + G)/(3 + G): 0.4 at G = 1/3, i.e. between
+    pixel values 170 (IoU 0.3998) and 171 (IoU 0.4012).
+
 broken/det_10g.onnx  (det_10g.onnx with a wrong signature)
     As det_10g.onnx, except that the stride-32 keypoint output "500" is
     [n32,5] instead of [n32,10]: for the checks that must refuse a file with
@@ -187,9 +199,12 @@ def det_head(prefix, pooled, out_channels, weight_value, bias, flat_width,
              out_name):
     """1x1 Conv 3->out_channels, NCHW->NHWC Transpose, Reshape [-1, width].
 
+    weight_value: one value for every weight, or an [out_channels, 3] array.
     Returns (nodes, initializers); the Reshape writes `out_name`.
     """
-    w = np.full((out_channels, 3, 1, 1), weight_value, dtype=np.float32)
+    w = np.broadcast_to(np.asarray(weight_value, dtype=np.float32).reshape(
+        (-1, 3)[:np.ndim(weight_value)] or (1,)), (out_channels, 3))
+    w = np.ascontiguousarray(w).reshape(out_channels, 3, 1, 1)
     inits = [
         f32_init(prefix + "_w", w),
         f32_init(prefix + "_b", bias),
@@ -246,6 +261,49 @@ def make_det_10g(kps_width_32=10):
     )
     return build_model("det_10g_fixture", nodes, inputs, outputs, inits,
                        "fixture with the det_10g.onnx (SCRFD-10GF) signature")
+
+
+# probe/det_10g.onnx: the det_10g signature with outputs that read single input channels, so that
+# the tests pin SCRFD's (x - 127.5) / 128, its RGB order and its NMS IoU (see the docstring).
+PROBE_SCORE_WEIGHTS = [256.0, 0.0, 0.0]   # logit = 256 * R - 254 (R: channel 0's cell mean)
+PROBE_SCORE_BIAS = -254.0
+PROBE_SILENT_BIAS = -100.0                # strides 8 and 16: scores sigmoid(-100) ~ 0
+
+
+def make_det_10g_probe():
+    nodes, inits = [], []
+    for s, score_name, bbox_name, kps_name in zip(
+            DET_STRIDES, DET_SCORE_NAMES, DET_BBOX_NAMES, DET_KPS_NAMES):
+        pooled = "pool%d" % s
+        nodes.append(node("AveragePool", ["input.1"], [pooled], pooled,
+                          kernel_shape=[s, s], strides=[s, s]))
+        live = s == 32
+        score_w = [PROBE_SCORE_WEIGHTS if live else [0.0, 0.0, 0.0]] * DET_ANCHORS
+        score_b = [PROBE_SCORE_BIAS if live else PROBE_SILENT_BIAS] * DET_ANCHORS
+        n, i = det_head("score%d" % s, pooled, DET_ANCHORS, score_w, score_b, 1,
+                        "score%d_logit" % s)
+        nodes += n
+        inits += i
+        nodes.append(node("Sigmoid", ["score%d_logit" % s], [score_name],
+                          "score%d_sigmoid" % s))
+        # Distances left, top, right, bottom = 1, 1, 1 + G, 1 + B.
+        bbox_w = [[0, 0, 0], [0, 0, 0], [0, 1, 0], [0, 0, 1]] * DET_ANCHORS
+        n, i = det_head("bbox%d" % s, pooled, DET_ANCHORS * 4, bbox_w,
+                        [1.0] * 4 * DET_ANCHORS, 4, bbox_name)
+        nodes += n
+        inits += i
+        n, i = det_head("kps%d" % s, pooled, DET_ANCHORS * 10, 0.0,
+                        DET_KPS_PER_ANCHOR * DET_ANCHORS, 10, kps_name)
+        nodes += n
+        inits += i
+    inputs = [f32_value("input.1", [1, 3, "height", "width"])]
+    outputs = (
+        [f32_value(nm, ["n%d" % s, 1]) for nm, s in zip(DET_SCORE_NAMES, DET_STRIDES)]
+        + [f32_value(nm, ["n%d" % s, 4]) for nm, s in zip(DET_BBOX_NAMES, DET_STRIDES)]
+        + [f32_value(nm, ["n%d" % s, 10]) for nm, s in zip(DET_KPS_NAMES, DET_STRIDES)]
+    )
+    return build_model("det_10g_probe", nodes, inputs, outputs, inits,
+                       "probe with the det_10g.onnx signature: outputs read single channels")
 
 
 # Signature source: insightface buffalo_l w600k_r50.onnx I/O (ArcFace R50,
@@ -439,6 +497,10 @@ def main(argv):
     for file_name, make in NAN_MODELS:
         size = write_atomic(make(), nan_dir, file_name)
         print("nan/%s %d" % (file_name, size))
+    probe_dir = os.path.join(out_dir, "probe")
+    os.makedirs(probe_dir, exist_ok=True)
+    size = write_atomic(make_det_10g_probe(), probe_dir, "det_10g.onnx")
+    print("probe/det_10g.onnx %d" % size)
     return 0
 
 

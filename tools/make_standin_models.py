@@ -124,6 +124,12 @@ GFPGANv1.4 (5): input input [1,3,512,512], output output [1,3,512,512], no
   Add bias (+ Resize x2 of the previous skip, Add).  Per level: up StyleConv
   (Resize x2 first), Split in halves, SFT on the second half (Mul scale, Add
   shift), Concat, StyleConv, ToRGB.  23 runtime-weight convs, 72 static.
+gfpgan-1024 (5.7): gfpgan-1024.onnx, output output [1,3,1024,1024] from the same
+  input: v1.4 plus final_extend_linear Gemm 4096->1024 (2 more latents, Concat
+  to [1,18,512]), one more U-Net up ResBlock 32->32 to 1024 with its SFT nets
+  (Conv3x3 32->32, LeakyRelu, Conv3x3 32->8), and one more StyleGAN2 level at
+  1024 (up StyleConv 64->16, SFT on 8 channels, StyleConv 16->16, ToRGB).
+  Checked against the document's "v1.4 + 4.3 M" params and "~247 G" MACs.
 
 Deviations from the document / the real files
 ---------------------------------------------
@@ -454,8 +460,10 @@ def _gfp_torgb(b, x, latent, j, cin, skip, prefix, out=None):
     return b.node("Add", [y, b.resize_scale(skip, 2.0)], out=out)
 
 
-def build_gfpgan_v14():
-    b = GraphBuilder("gfpgan_v14_standin")
+def build_gfpgan_v14(out_size=512):
+    """out_size 1024: gfpgan-1024.onnx (document 5.7), v1.4 plus one level at 1024x1024."""
+    big = out_size == 1024
+    b = GraphBuilder("gfpgan_1024_standin" if big else "gfpgan_v14_standin")
     # ---- U-Net encoder
     feat = b.leaky(b.conv("input", 3, GFP_UNET[512], 1, pad=0))
     skips = []
@@ -468,6 +476,11 @@ def build_gfpgan_v14():
     flat = b.node("Flatten", [feat], axis=1)
     style_code = b.gemm(flat, 256 * 4 * 4, 16 * 512, wname="final_linear.weight")
     latent = b.node("Reshape", [style_code, b.i64([1, 16, 512])])
+    if big:
+        # final_extend_linear: 2 more latents for the 1024 level.
+        extra = b.gemm(flat, 256 * 4 * 4, 2 * 512, wname="final_extend_linear.weight")
+        extra = b.node("Reshape", [extra, b.i64([1, 2, 512])])
+        latent = b.node("Concat", [latent, extra], axis=1)
     # ---- U-Net decoder + SFT condition nets
     conditions = []
     for i in range(7):
@@ -480,14 +493,24 @@ def build_gfpgan_v14():
             # small second conv: scale ~ 1, shift ~ 0, so SFT keeps activations moderate
             conditions.append(b.conv(t, c, c, 3, std=0.1 * (1.0 / (c * 9)) ** 0.5,
                                      bias_mean=mean, wname="condition_%s.%d.2.weight" % (kind, i)))
+    if big:
+        # One more U-Net up ResBlock 32->32 to 1024, and the final SFT nets 32->32->8.
+        feat = _gfp_resblock(b, feat, 32, 32, 2.0)
+        for kind, mean in (("scale", 1.0), ("shift", 0.0)):
+            t = b.leaky(b.conv(feat, 32, 32, 3))
+            conditions.append(b.conv(t, 32, 8, 3, std=0.1 * (1.0 / (32 * 9)) ** 0.5,
+                                     bias_mean=mean, wname="condition_%s.7.2.weight" % kind))
     # ---- StyleGAN2 decoder with SFT
     const = b.normal("stylegan_decoder.constant_input.weight", (1, 512, 4, 4), 1.0)
     out = _gfp_styleconv(b, const, latent, 0, 512, 512, 4, 0, False, "style_conv1")
     skip = _gfp_torgb(b, out, latent, 1, 512, None, "to_rgb1")
     j = 1
-    for level in range(1, 8):
+    levels = 8 if big else 7
+    style = dict(GFP_STYLE)
+    style[1024] = 16
+    for level in range(1, levels + 1):
         res = 4 << level
-        cin, cout = GFP_STYLE[res // 2], GFP_STYLE[res]
+        cin, cout = style[res // 2], style[res]
         out = _gfp_styleconv(b, out, latent, j, cin, cout, res, 2 * level - 1, True,
                              "style_convs.%d" % (2 * level - 2))
         half = cout // 2
@@ -497,8 +520,15 @@ def build_gfpgan_v14():
         out = _gfp_styleconv(b, out, latent, j + 1, cout, cout, res, 2 * level, False,
                              "style_convs.%d" % (2 * level - 1))
         skip = _gfp_torgb(b, out, latent, j + 2, cout, skip, "to_rgbs.%d" % (level - 1),
-                          out="output" if level == 7 else None)
+                          out="output" if level == levels else None)
         j += 2
+    if big:
+        return ModelDef("gfpgan-1024", b, [vi("input", [1, 3, 512, 512])],
+                        [vi("output", [1, 3, 1024, 1024])], {"input": (1, 3, 512, 512)},
+                        seed=14002, real_params=84_339_239 + 4_300_000, real_macs=247e9,
+                        real_consts=699_024 + 2 * 1024 * 1024,
+                        note="the document's 'v1.4 + 4.3 M' and '~247 G' (verify against the real "
+                             "file); 2 more noise maps at 1024x1024")
     return ModelDef("GFPGANv1.4", b, [vi("input", [1, 3, 512, 512])],
                     [vi("output", [1, 3, 512, 512])], {"input": (1, 3, 512, 512)},
                     seed=14001, real_params=84_339_239, real_macs=197.8e9,
@@ -514,6 +544,7 @@ BUILDERS = {
     "det_10g": build_det_10g,
     "2d106det": build_2d106det,
     "GFPGANv1.4": build_gfpgan_v14,
+    "gfpgan-1024": lambda: build_gfpgan_v14(out_size=1024),
 }
 
 

@@ -3,11 +3,18 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <optional>
 #include <sstream>
+#include <system_error>
+#include <utility>
 #include <vector>
 
 #include "app/exit_codes.hpp"
+#include "face/scrfd_detector.hpp"
 #include "runtime/providers.hpp"
 
 namespace dlc::app {
@@ -38,9 +45,41 @@ CLI::Validator one_of(std::vector<std::string> allowed) {
       "{" + list + "}");
 }
 
+// SCRFD decodes only sizes whose every level is a whole grid (face/scrfd_detector.hpp).
+CLI::Validator detector_size() {
+  const auto allowed = fmt::format("multiples of {} from {} to {}", face::kScrfdSizeStep, face::kScrfdMinSize,
+                                   face::kScrfdMaxSize);
+  return CLI::Validator(
+      [allowed](std::string& text) -> std::string {
+        int value = 0;
+        if (!CLI::detail::lexical_cast(text, value)) return fmt::format("'{}' is not a number (allowed: {})", text, allowed);
+        if (!face::scrfd_size_allowed(value)) return fmt::format("{} is not allowed (allowed: {})", text, allowed);
+        return {};
+      },
+      allowed);
+}
+
+// Deep-Live-Cam's flags that dlc takes for compatibility but that change nothing, or that are
+// hidden aliases of other flags (its modules/core.py parse_args, "deprecated args").
+struct CompatFlags {
+  std::string face;                       // -f/--face: -s
+  // Checked after parsing: CLI11 leaves a hidden option's name out of its error messages.
+  std::string cpu_cores;                  // --cpu-cores N: --execution-threads
+  std::string gpu_threads;                // --gpu-threads N: --execution-threads
+  std::string gpu_vendor;                 // apple | nvidia | amd: --execution-provider coreml | cuda | rocm
+  std::string lang = "en";                // -l/--lang: the UI's language
+  bool nsfw_filter = false;
+};
+
 // The flags of PRODUCT.md §2, shared by plain `dlc`, `dlc run` and `dlc live`.
-void add_job_flags(CLI::App& app, JobOptions& job) {
+void add_job_flags(CLI::App& app, JobOptions& job, CompatFlags& compat) {
   app.add_option("-s,--source", job.source, "source face image");
+  // Hidden (an empty group), as in Deep-Live-Cam.
+  app.add_option("-f,--face", compat.face, "the same as -s")->group("");
+  app.add_option("--cpu-cores", compat.cpu_cores, "the same as --execution-threads")->group("");
+  app.add_option("--gpu-threads", compat.gpu_threads, "the same as --execution-threads")->group("");
+  app.add_option("--gpu-vendor", compat.gpu_vendor, "apple, nvidia or amd: --execution-provider coreml, cuda or rocm")
+      ->group("");
   app.add_option("-t,--target", job.target, "target image or video");
   app.add_option("-o,--output", job.output, "output file, or a folder");
   app.add_option("--frame-processor", job.frame_processors, "processors in order")
@@ -71,7 +110,7 @@ void add_job_flags(CLI::App& app, JobOptions& job) {
                  "auto (det_10g.onnx, else BlazeFace, else dlib), scrfd, blazeface or dlib")
       ->check(one_of({"auto", "scrfd", "blazeface", "dlib"}));
   app.add_option("--face-detector-size", job.face_detector_size, "SCRFD's input size (default 640)")
-      ->check(in_range(160, 1280));
+      ->check(detector_size());
   app.add_option("--face-detector-score", job.face_detector_score, "lowest detector score kept (default 0.5)")
       ->check(in_range(0.05, 0.95));
   app.add_option("--face-selector", job.face_selector,
@@ -94,6 +133,10 @@ void add_job_flags(CLI::App& app, JobOptions& job) {
   app.add_option("--memory-strategy", job.memory_strategy,
                  "auto (from the --max-memory plan), resident, lru or stage (one model at a time)")
       ->check(one_of({"auto", "resident", "lru", "stage"}));
+  app.add_option("-l,--lang", compat.lang, "Deep-Live-Cam's UI language; dlc speaks English only (default en)");
+  app.add_flag("--nsfw-filter", compat.nsfw_filter,
+               fmt::format("refuse NSFW targets (needs {}, which this build has not got yet: exit 4)", kNsfwModelFile));
+  app.add_flag("--live-resizable", job.live_resizable, "live: a preview window the user can resize (the image scales)");
 }
 
 // The camera and the ends of a live run.
@@ -124,6 +167,70 @@ Command command_of(const CLI::App& app) {
   return Command::Run;
 }
 
+// Deep-Live-Cam's meaning for each compatibility flag (its parse_args "translate deprecated args"),
+// a warning where dlc has none. A non-zero exit code (with its line in err) ends the run.
+int apply_compat_flags(CompatFlags compat, CliOptions& options, std::string& err) {
+  auto& job = options.job;
+  const auto refused = [&](std::string_view flag, std::string& text, const CLI::Validator& check) {
+    const auto problem = check(text);
+    if (!problem.empty()) err = fmt::format("dlc: {}: {}\n", flag, problem);
+    return !problem.empty();
+  };
+  const auto threads = in_range(1, 256);
+  if ((!compat.cpu_cores.empty() && refused("--cpu-cores", compat.cpu_cores, threads)) ||
+      (!compat.gpu_threads.empty() && refused("--gpu-threads", compat.gpu_threads, threads)) ||
+      (!compat.gpu_vendor.empty() && refused("--gpu-vendor", compat.gpu_vendor, one_of({"apple", "nvidia", "amd"})))) {
+    return kExitUsage;
+  }
+  if (!compat.face.empty()) {
+    if (job.source.empty()) job.source = compat.face;
+    options.warnings.push_back("-f/--face is Deep-Live-Cam's old name of -s/--source");
+  }
+  for (const auto& [flag, text] : {std::pair{"--cpu-cores", compat.cpu_cores}, std::pair{"--gpu-threads", compat.gpu_threads}}) {
+    if (text.empty()) continue;
+    if (!job.execution_threads) job.execution_threads = std::stoi(text);
+    options.warnings.push_back(fmt::format("{} is Deep-Live-Cam's old name of --execution-threads", flag));
+  }
+  if (!compat.gpu_vendor.empty()) {
+    const std::string provider = compat.gpu_vendor == "apple" ? "coreml" : compat.gpu_vendor == "nvidia" ? "cuda" : "rocm";
+    const auto compiled = runtime::compiled_providers();
+    if (std::ranges::find(compiled, provider) == compiled.end()) {
+      options.warnings.push_back(fmt::format(
+          "--gpu-vendor {} means --execution-provider {}, which this ONNX Runtime does not have (it has: {}); ignored",
+          compat.gpu_vendor, provider, fmt::join(compiled, ", ")));
+    } else {
+      if (job.execution_providers.empty()) job.execution_providers = {provider};
+      options.warnings.push_back(
+          fmt::format("--gpu-vendor {} is Deep-Live-Cam's old name of --execution-provider {}", compat.gpu_vendor, provider));
+    }
+  }
+  if (compat.lang != "en") {
+    options.warnings.push_back(fmt::format("--lang {}: dlc's messages are in English only", compat.lang));
+  }
+  const bool job_command = options.command == Command::Run || options.command == Command::Live ||
+                           options.command == Command::Bench;
+  if (compat.nsfw_filter && job_command) {
+    const auto search_path = models_search_path(job);
+    std::vector<std::string> where;
+    std::optional<std::filesystem::path> present;
+    for (const auto& dir : search_path) {
+      where.push_back(dir.string());
+      std::error_code ec;
+      if (!present && std::filesystem::is_regular_file(dir / kNsfwModelFile, ec)) present = dir / kNsfwModelFile;
+    }
+    if (present) {
+      err = fmt::format("dlc: --nsfw-filter: {} is there, but this build of dlc cannot run an NSFW model yet\n",
+                        present->string());
+    } else {
+      err = fmt::format("dlc: --nsfw-filter needs the NSFW model {} (looked in: {}), which this build of dlc does "
+                        "not have yet: run without --nsfw-filter\n",
+                        kNsfwModelFile, fmt::join(where, ", "));
+    }
+    return kExitModel;
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 ParseOutcome parse_command_line(std::span<const std::string> args) {
@@ -136,17 +243,18 @@ ParseOutcome parse_command_line(std::span<const std::string> args) {
   app.add_flag("-v,--version", version, "dlc's version, ONNX Runtime's version and providers");
   app.add_option("--log-level", options.log_level, "trace, debug, info, warning, error or off (default info)")
       ->check(one_of({"trace", "debug", "info", "warning", "error", "off"}));
-  add_job_flags(app, options.job);
+  CompatFlags compat;
+  add_job_flags(app, options.job, compat);
 
   auto* run = app.add_subcommand("run", "swap on an image or video file (also plain `dlc [flags]`)");
   auto* live = app.add_subcommand("live", "swap on a camera, with a preview window or headless");
-  add_job_flags(*run, options.job);
-  add_job_flags(*live, options.job);
+  add_job_flags(*run, options.job, compat);
+  add_job_flags(*live, options.job, compat);
   add_live_flags(*live, options.job);
   auto* diagnose = app.add_subcommand("diagnose", "memory diagnostics and recommended flags for this machine");
   diagnose->add_flag("--json", options.json, "machine-readable output");
   auto* bench = app.add_subcommand("bench", "per-stage speed and memory figures on this machine");
-  add_job_flags(*bench, options.job);
+  add_job_flags(*bench, options.job, compat);
   bench->add_option("--frames", options.job.frames, "frames to time after one warm-up frame (default 20)")
       ->check(in_range(1, 100000));
   bench->add_flag("--json", options.json, "machine-readable output");
@@ -175,6 +283,10 @@ ParseOutcome parse_command_line(std::span<const std::string> args) {
     return outcome;
   }
   options.command = version ? Command::Version : command_of(app);
+  if (const auto code = apply_compat_flags(compat, options, outcome.err); code != kExitOk) {
+    outcome.exit_code = code;
+    return outcome;
+  }
   outcome.options = std::move(options);
   return outcome;
 }

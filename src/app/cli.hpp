@@ -3,6 +3,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "app/job_options.hpp"
 
@@ -17,7 +18,14 @@ struct CliOptions {
   bool json = false;                  // diagnose, bench
   bool compare_memory_optimization = false;  // bench
   std::string models_action = "list";  // models: list | verify
+  // Deep-Live-Cam's flags that have no effect here, or a hidden alias: one warning line each,
+  // logged once the log level is set.
+  std::vector<std::string> warnings;
 };
+
+// The file --nsfw-filter will need: opennsfw2's weights (Deep-Live-Cam's open_nsfw_weights.h5)
+// as ONNX. No build runs it yet, so the flag exits 4 naming it.
+inline constexpr const char* kNsfwModelFile = "open_nsfw.onnx";
 
 // What parsing produced: options to act on, or an exit code with text to print (help, or the
 // one-line error of a bad command line).

@@ -51,6 +51,7 @@ struct JobOptions {
   std::optional<std::string> camera_size;  // "WxH"
   std::optional<double> camera_fps;
   bool headless = false;
+  bool live_resizable = false;            // a preview window the user can resize
   std::string record;                     // record the processed stream to this file; empty = off
   std::optional<std::int64_t> max_frames;
   std::optional<double> duration_s;

@@ -131,9 +131,9 @@ pipeline::JobShape job_shape(const JobOptions& job, std::uint64_t frame_bytes, i
   shape.frame_bytes = frame_bytes;
   shape.frames_in_flight = frames_in_flight;
   shape.concurrent_calls = concurrent_calls;
-  const auto planned = [](const pipeline::JobModel& m) {
+  const auto planned = [&job](const pipeline::JobModel& m) {
     return pipeline::PlannedModel{fmt::format("{} {}", m.role->role, m.path.filename().string()),
-                                  pipeline::footprint_of(m), "weights: file size x 1.05"};
+                                  pipeline::footprint_of(m, job.face_detector_size), "weights: file size x 1.05"};
   };
   const auto usable = [&](std::string_view role) {
     return pipeline::find_role_file(pipeline::role_named(role), search_path);

@@ -85,6 +85,7 @@ int live_command(const JobOptions& job, int threads) {
   if (job.camera_size) options.camera.size = media::parse_frame_size(*job.camera_size);
   options.camera.fps = job.camera_fps;
   options.headless = job.headless;
+  options.resizable_window = job.live_resizable;
   options.mirror = job.live_mirror;
   options.record = job.record;
   options.encoder = job.video_encoder;

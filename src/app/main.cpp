@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
     return outcome.exit_code;
   }
   set_up_logging(outcome.options->log_level);
+  for (const auto& warning : outcome.options->warnings) spdlog::warn("{}", warning);
   try {
     return dispatch(*outcome.options);
   } catch (const dlc::pipeline::InputError& e) {

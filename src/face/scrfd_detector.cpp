@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 #include "face/blob.hpp"
 #include "face/nms.hpp"
@@ -16,6 +18,15 @@ std::size_t element_count(const Ort::Value& value) { return value.GetTensorTypeA
 
 std::span<const float> values(const Ort::Value& value) {
   return {value.GetTensorData<float>(), element_count(value)};
+}
+
+int checked_size(int size) {
+  if (!scrfd_size_allowed(size)) {
+    throw std::invalid_argument("SCRFD input size " + std::to_string(size) + " is not a multiple of " +
+                                std::to_string(kScrfdSizeStep) + " from " + std::to_string(kScrfdMinSize) + " to " +
+                                std::to_string(kScrfdMaxSize));
+  }
+  return size;
 }
 
 }  // namespace
@@ -44,7 +55,7 @@ void decode_scrfd_level(const ScrfdLevel& level, int input_width, float threshol
 
 ScrfdDetector::ScrfdDetector(const std::filesystem::path& model, const runtime::SessionPolicy& policy, int size,
                              float score_threshold)
-    : session_(model, policy), size_(size), threshold_(score_threshold) {
+    : session_(model, policy), size_(checked_size(size)), threshold_(score_threshold) {
   const auto outputs = session_.outputs().size();
   if (session_.inputs().size() != 1 || (outputs != 6 && outputs != 9)) {
     throw runtime::ModelError(model, "not an SCRFD detector: expected 1 input and 6 or 9 outputs, found " +
@@ -77,8 +88,23 @@ std::vector<Face> ScrfdDetector::detect(const cv::Mat& bgr) {
   std::vector<Face> faces;
   const std::size_t levels = std::size(kScrfdStrides);
   for (std::size_t l = 0; l < levels; ++l) {
-    ScrfdLevel level{kScrfdStrides[l], values(out[l]), values(out[levels + l]), {}};
+    const int stride = kScrfdStrides[l];
+    ScrfdLevel level{stride, values(out[l]), values(out[levels + l]), {}};
     if (has_kps_) level.kps = values(out[2 * levels + l]);
+    // A model whose outputs do not fit the grid would be read past their ends.
+    const auto cells = static_cast<std::size_t>(size_ / stride) * static_cast<std::size_t>(size_ / stride);
+    const auto anchors = cells * kScrfdAnchorsPerCell;
+    const auto check = [&](std::size_t index, std::size_t got, std::size_t per_anchor) {
+      if (got == anchors * per_anchor) return;
+      throw runtime::ModelError(
+          session_.path(), "SCRFD output '" + session_.outputs()[index].name + "' (stride " + std::to_string(stride) +
+                               ") has " + std::to_string(got) + " values at input size " + std::to_string(size_) +
+                               ", expected " + std::to_string(anchors * per_anchor) + " (" + std::to_string(anchors) +
+                               " anchors x " + std::to_string(per_anchor) + ")");
+    };
+    check(l, level.scores.size(), 1);
+    check(levels + l, level.boxes.size(), 4);
+    if (has_kps_) check(2 * levels + l, level.kps.size(), 10);
     decode_scrfd_level(level, size_, threshold_, faces);
   }
   faces = hard_nms(std::move(faces), kScrfdNmsIou);

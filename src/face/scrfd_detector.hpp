@@ -17,6 +17,14 @@ inline constexpr float kScrfdMean = 127.5f;
 inline constexpr float kScrfdStd = 128.0f;
 inline constexpr float kScrfdDefaultScore = 0.5f;
 inline constexpr float kScrfdNmsIou = 0.4f;
+// The input side must be a multiple of the coarsest stride: only then is every level's feature
+// map (side / stride) cells wide, the grid the decoding assumes. 160 to 1280, as --face-detector-size.
+inline constexpr int kScrfdSizeStep = 32;
+inline constexpr int kScrfdMinSize = 160;
+inline constexpr int kScrfdMaxSize = 1280;
+inline constexpr bool scrfd_size_allowed(int size) {
+  return size >= kScrfdMinSize && size <= kScrfdMaxSize && size % kScrfdSizeStep == 0;
+}
 
 // One stride's raw outputs: scores [n], box distances [n×4], keypoint offsets [n×10] (empty for
 // models without keypoints), n = (height/stride)·(width/stride)·2 anchors in row-major cell order.
@@ -32,6 +40,8 @@ struct ScrfdLevel {
 void decode_scrfd_level(const ScrfdLevel& level, int input_width, float threshold, std::vector<Face>& out);
 
 // det_10g.onnx (SCRFD-10GF with keypoints): the image letterboxed into size×size at the top left.
+// A size that scrfd_size_allowed refuses throws std::invalid_argument; outputs whose sizes do not
+// fit the anchor grid (scores n = (size/stride)²·2, boxes 4n, keypoints 10n) throw ModelError.
 class ScrfdDetector : public FaceDetector {
  public:
   ScrfdDetector(const std::filesystem::path& model, const runtime::SessionPolicy& policy, int size = 640,

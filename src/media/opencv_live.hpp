@@ -48,13 +48,13 @@ class LiveWindow {
 
 // The module's table. kOpenCvLiveAbi changes whenever this header does, so a module left over
 // from an older build is refused rather than called through a stale layout.
-inline constexpr int kOpenCvLiveAbi = 1;
+inline constexpr int kOpenCvLiveAbi = 2;
 struct OpenCvLiveApi {
   int abi = kOpenCvLiveAbi;
   // nullptr with `error` set when the device cannot be opened or configured.
   std::unique_ptr<LiveCapture> (*open_capture)(const LiveCaptureRequest& request, std::string& error) noexcept;
   // nullptr with `error` set when highgui cannot make the window.
-  std::unique_ptr<LiveWindow> (*open_window)(const std::string& title, std::string& error) noexcept;
+  std::unique_ptr<LiveWindow> (*open_window)(const std::string& title, bool resizable, std::string& error) noexcept;
 };
 
 // The module's one exported symbol.

@@ -67,9 +67,11 @@ class OpenCvCapture final : public LiveCapture {
 
 class HighguiWindow final : public LiveWindow {
  public:
-  explicit HighguiWindow(std::string title) : title_(std::move(title)) {
-    // GUI_NORMAL: the frame alone, without the Qt backend's toolbar and status bar.
-    cv::namedWindow(title_, cv::WINDOW_AUTOSIZE | cv::WINDOW_GUI_NORMAL);
+  HighguiWindow(std::string title, bool resizable) : title_(std::move(title)) {
+    // GUI_NORMAL: the frame alone, without the Qt backend's toolbar and status bar. Resizable
+    // (--live-resizable): the image scales to the window, keeping its aspect.
+    cv::namedWindow(title_, (resizable ? cv::WINDOW_NORMAL | cv::WINDOW_KEEPRATIO : cv::WINDOW_AUTOSIZE) |
+                                cv::WINDOW_GUI_NORMAL);
   }
 
   ~HighguiWindow() override {
@@ -122,9 +124,9 @@ std::unique_ptr<LiveCapture> open_capture(const LiveCaptureRequest& request, std
   }
 }
 
-std::unique_ptr<LiveWindow> open_window(const std::string& title, std::string& error) noexcept {
+std::unique_ptr<LiveWindow> open_window(const std::string& title, bool resizable, std::string& error) noexcept {
   try {
-    return std::make_unique<HighguiWindow>(title);
+    return std::make_unique<HighguiWindow>(title, resizable);
   } catch (...) {
     error = message_of(std::current_exception());
     return nullptr;

@@ -6,7 +6,9 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 #include <system_error>
+#include <utility>
 
 #include "runtime/model_session.hpp"
 
@@ -62,16 +64,26 @@ struct KnownArchitecture {
   std::uint64_t reference_bytes;
   std::uint64_t arena_bytes;       // working memory of one call; 0: not measured
   std::uint64_t first_call_bytes;  // the same for a fresh session's first call (no memory pattern yet)
-  std::uint64_t build_bytes;       // transient while the session is built
-  double gmacs;
+  std::uint64_t build_bytes;       // transient while the session is built; 0: not measured (1.4 x the file)
+  double gmacs;                    // 0: not known
 };
 constexpr std::uint64_t kMiB = 1ULL << 20;
-constexpr std::array<KnownArchitecture, 5> kKnownArchitectures{{
+// GPEN-BFR has no stand-in (MODEL-ARCHITECTURES.md has no graph of it): the same StyleGAN2
+// decoder family as GFPGAN, its working memory taken as GFPGANv1.4's per output pixel (not
+// measured). gfpgan-1024's stand-in (v1.4 plus a level at 1024x1024, MODEL-ARCHITECTURES.md
+// 5.7) was measured like the others, the detector's stand-in beside it.
+constexpr std::uint64_t kGfpganArena = 1143 * kMiB;
+constexpr std::uint64_t kGfpganFirstCall = 688 * kMiB;
+constexpr std::array<KnownArchitecture, 8> kKnownArchitectures{{
     {"det_10g.onnx", 16'920'743, 126 * kMiB, 75 * kMiB, 17 * kMiB, 13.3},
     {"2d106det.onnx", 5'025'307, 0, 0, 5 * kMiB, 0.112},
     {"w600k_r50.onnx", 174'385'603, 58 * kMiB, 58 * kMiB, 151 * kMiB, 6.31},
     {"inswapper_128.onnx", 554'238'733, 265 * kMiB, 158 * kMiB, 563 * kMiB, 174.6},
-    {"GFPGANv1.4.onnx", 340'210'034, 1143 * kMiB, 688 * kMiB, 137 * kMiB, 197.8},
+    {"GFPGANv1.4.onnx", 340'210'034, kGfpganArena, kGfpganFirstCall, 137 * kMiB, 197.8},
+    // Sizes: FIELD.md's model table (one source each).
+    {"gfpgan-1024.onnx", 365'875'079, 1821 * kMiB, 1234 * kMiB, 0, 247.2},
+    {"GPEN-BFR-512.onnx", 284'250'449, kGfpganArena, kGfpganFirstCall, 0, 0},
+    {"GPEN-BFR-256.onnx", 75'715'262, kGfpganArena / 4, kGfpganFirstCall / 4, 0, 0},
 }};
 
 const KnownArchitecture* known_architecture(const JobModel& model) {
@@ -81,6 +93,20 @@ const KnownArchitecture* known_architecture(const JobModel& model) {
     if (model.path.filename() == k.file && size > 0.9 * reference && size < 1.1 * reference) return &k;
   }
   return nullptr;
+}
+
+// A file of the role that is none of the known architectures (another export, another size) is
+// planned with the largest working memory known for the role's files: the catalog accepts it on
+// its signature alone, and the size-based formula says ~160 MB where GFPGAN measures 1143 MB.
+std::pair<std::uint64_t, std::uint64_t> role_working_memory(const ModelRole& role) {
+  std::uint64_t arena = 0;
+  std::uint64_t first_call = 0;
+  for (const auto& k : kKnownArchitectures) {
+    if (std::ranges::find(role.files, k.file) == role.files.end()) continue;
+    arena = std::max(arena, k.arena_bytes);
+    first_call = std::max(first_call, k.first_call_bytes);
+  }
+  return {arena, first_call};
 }
 
 // Why a declared tensor does not fit a rule; "" when it does.
@@ -250,20 +276,38 @@ std::vector<JobModel> locate_models(const std::vector<const ModelRole*>& roles,
   return models;
 }
 
-memory::ModelFootprint footprint_of(const JobModel& model) {
+memory::ModelFootprint footprint_of(const JobModel& model, int detector_size) {
   const auto* known = known_architecture(model);
-  std::optional<std::uint64_t> measured_arena;
-  if (known != nullptr && known->arena_bytes > 0) measured_arena = known->arena_bytes;
-  auto footprint = memory::estimate_model(model.file_bytes, model.role->io_bytes, measured_arena);
-  if (known != nullptr) {
-    footprint.load_extra_bytes = known->build_bytes;
-    footprint.first_call_bytes = known->first_call_bytes;
+  auto [arena, first_call] = known != nullptr ? std::pair{known->arena_bytes, known->first_call_bytes}
+                                              : role_working_memory(*model.role);
+  auto io_bytes = model.role->io_bytes;
+  // The detector's figures are at 640x640; activations grow with the input's pixels. Smaller
+  // inputs keep the 640 figure (fixed costs do not shrink).
+  if (model.role == &kDetector && detector_size > kDefaultDetectorSize) {
+    const double area = static_cast<double>(detector_size) * detector_size / (kDefaultDetectorSize * kDefaultDetectorSize);
+    const auto grow = [area](std::uint64_t bytes) {
+      return static_cast<std::uint64_t>(std::ceil(static_cast<double>(bytes) * area));
+    };
+    arena = grow(arena);
+    first_call = grow(first_call);
+    io_bytes = grow(io_bytes);
   }
+  const auto formula = memory::estimate_model(model.file_bytes, io_bytes);
+  std::optional<std::uint64_t> working;
+  // The measured figure, else the larger of the formula and the role's known figure.
+  if (known != nullptr && known->arena_bytes > 0) {
+    working = arena;
+  } else if (arena > 0) {
+    working = std::max(arena, formula.arena_bytes);
+  }
+  auto footprint = memory::estimate_model(model.file_bytes, io_bytes, working);
+  if (known != nullptr && known->build_bytes > 0) footprint.load_extra_bytes = known->build_bytes;
+  footprint.first_call_bytes = first_call;
   return footprint;
 }
 
 std::optional<double> known_gmacs(const JobModel& model) {
-  if (const auto* known = known_architecture(model)) return known->gmacs;
+  if (const auto* known = known_architecture(model); known != nullptr && known->gmacs > 0) return known->gmacs;
   return std::nullopt;
 }
 

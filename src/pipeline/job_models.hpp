@@ -84,9 +84,15 @@ std::vector<const ModelRole*> roles_for(const std::vector<std::string>& frame_pr
 std::vector<JobModel> locate_models(const std::vector<const ModelRole*>& roles,
                                     const std::vector<std::filesystem::path>& search_path);
 
+// SCRFD's input side the detector's figures were measured at (--face-detector-size's default).
+inline constexpr int kDefaultDetectorSize = 640;
+
 // What a model file will cost in RAM: its weights, and its activations as measured for the real
-// architecture when the file is one of them (by name and size), otherwise estimated.
-memory::ModelFootprint footprint_of(const JobModel& model);
+// architecture when the file is one of them (by name and size; GPEN, without a stand-in, scaled
+// from GFPGAN's by output pixels), otherwise the largest figure known for the role's files
+// or the size-based estimate, whichever is larger. The detector's working memory grows with
+// detector_size² above 640.
+memory::ModelFootprint footprint_of(const JobModel& model, int detector_size = kDefaultDetectorSize);
 // Multiply-adds of one call when the file is one of the real architectures (by name and size).
 std::optional<double> known_gmacs(const JobModel& model);
 

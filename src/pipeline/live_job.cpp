@@ -216,7 +216,7 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
       spdlog::info("no display ({}): running headless", why);
     } else if (const auto* live = media::load_opencv_live(why); live == nullptr) {
       spdlog::warn("the preview needs OpenCV's highgui, but {}; running headless", why);
-    } else if (window = live->open_window(options.window_title, why); !window) {
+    } else if (window = live->open_window(options.window_title, options.resizable_window, why); !window) {
       spdlog::warn("the preview window cannot be opened ({}); running headless", why);
     }
     report.preview = window != nullptr;

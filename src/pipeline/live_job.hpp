@@ -46,6 +46,7 @@ struct LiveOptions {
   // Called about once a second on run_live's calling thread (e.g. for the [DLC.MEMORY] lines).
   std::function<void(const LiveProgress&)> on_tick;
   std::string window_title = "dlc live";
+  bool resizable_window = false;  // --live-resizable: the user can resize it, the image scales
 };
 
 struct LatencyStats {

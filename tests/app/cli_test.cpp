@@ -2,10 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/exit_codes.hpp"
+#include "runtime/providers.hpp"
+#include "support/paths.hpp"
 
 namespace dlc::app {
 namespace {
@@ -45,7 +51,113 @@ INSTANTIATE_TEST_SUITE_P(
         OutOfRange{{"run", "--video-encoder", "mpeg2"}, "--video-encoder: 'mpeg2' is not one of: libx264, libx265, libvpx-vp9"},
         OutOfRange{{"run", "--execution-provider", "quantum"}, "--execution-provider: 'quantum' is not one of:"},
         OutOfRange{{"run", "--frame-processor", "face_painter"}, "--frame-processor: 'face_painter' is not one of:"},
-        OutOfRange{{"run", "--no-such-flag"}, "--no-such-flag"}));
+        OutOfRange{{"run", "--no-such-flag"}, "--no-such-flag"},
+        OutOfRange{{"run", "--detect-every", "0"}, "--detect-every: 0 is out of range (allowed: 1 to 1000)"},
+        OutOfRange{{"live", "--detect-every", "1001"}, "--detect-every: 1001 is out of range (allowed: 1 to 1000)"},
+        OutOfRange{{"run", "--memory-strategy", "fastest"}, "--memory-strategy: 'fastest' is not one of: auto, resident, lru, stage"},
+        OutOfRange{{"run", "--face-detector-score", "0.01"}, "--face-detector-score: 0.01 is out of range (allowed: 0.05 to 0.95)"},
+        OutOfRange{{"run", "--face-detector-score", "0.96"}, "--face-detector-score: 0.96 is out of range (allowed: 0.05 to 0.95)"},
+        OutOfRange{{"run", "--opacity", "1.5"}, "--opacity: 1.5 is out of range (allowed: 0 to 1)"},
+        OutOfRange{{"run", "--opacity", "-0.1"}, "--opacity: -0.1 is out of range (allowed: 0 to 1)"},
+        // SCRFD's anchor grid needs a multiple of its coarsest stride.
+        OutOfRange{{"run", "--face-detector-size", "500"}, "--face-detector-size: 500 is not allowed (allowed: multiples of 32 from 160 to 1280)"},
+        OutOfRange{{"run", "--face-detector-size", "128"}, "--face-detector-size: 128 is not allowed (allowed: multiples of 32 from 160 to 1280)"},
+        OutOfRange{{"run", "--face-detector-size", "1312"}, "--face-detector-size: 1312 is not allowed (allowed: multiples of 32 from 160 to 1280)"},
+        OutOfRange{{"run", "--gpu-vendor", "intel"}, "--gpu-vendor: 'intel' is not one of: apple, nvidia, amd"},
+        OutOfRange{{"run", "--cpu-cores", "0"}, "--cpu-cores: 0 is out of range (allowed: 1 to 256)"}));
+
+TEST(Cli, RangeEdgesAreAccepted) {
+  const auto outcome = parse({"run", "--detect-every", "1000", "--face-detector-score", "0.05", "--face-detector-size",
+                              "1280", "--opacity", "0", "--memory-strategy", "stage"});
+  ASSERT_TRUE(outcome.options) << outcome.err;
+  const auto& job = outcome.options->job;
+  EXPECT_EQ(job.detect_every.value(), 1000);
+  EXPECT_DOUBLE_EQ(job.face_detector_score, 0.05);
+  EXPECT_EQ(job.face_detector_size, 1280);
+  EXPECT_DOUBLE_EQ(job.opacity, 0.0);
+  EXPECT_EQ(job.memory_strategy, "stage");
+  for (const char* size : {"160", "608", "640", "1024"}) {
+    EXPECT_TRUE(parse({"run", "--face-detector-size", size}).options) << size;
+  }
+}
+
+// Deep-Live-Cam's hidden aliases (modules/core.py, "deprecated args") mean what they meant there.
+TEST(Cli, DeepLiveCamsAliasesTakeTheirMeaning) {
+  const auto outcome = parse({"run", "-f", "face.jpg", "-t", "b.mp4", "--cpu-cores", "3"});
+  ASSERT_TRUE(outcome.options) << outcome.err;
+  EXPECT_EQ(outcome.options->job.source, "face.jpg");
+  EXPECT_EQ(outcome.options->job.execution_threads.value(), 3);
+  ASSERT_EQ(outcome.options->warnings.size(), 2u);
+  EXPECT_EQ(outcome.options->warnings[0], "-f/--face is Deep-Live-Cam's old name of -s/--source");
+  EXPECT_EQ(outcome.options->warnings[1], "--cpu-cores is Deep-Live-Cam's old name of --execution-threads");
+  const auto gpu_threads = parse({"live", "--face", "a.jpg", "--gpu-threads", "5"});
+  ASSERT_TRUE(gpu_threads.options) << gpu_threads.err;
+  EXPECT_EQ(gpu_threads.options->job.source, "a.jpg");
+  EXPECT_EQ(gpu_threads.options->job.execution_threads.value(), 5);
+  // The new names win over the old ones.
+  const auto both = parse({"run", "-s", "new.jpg", "-f", "old.jpg", "--execution-threads", "2", "--cpu-cores", "7"});
+  ASSERT_TRUE(both.options) << both.err;
+  EXPECT_EQ(both.options->job.source, "new.jpg");
+  EXPECT_EQ(both.options->job.execution_threads.value(), 2);
+  // Hidden, as in Deep-Live-Cam.
+  const auto help = parse({"--help"}).out;
+  for (const char* hidden : {"--face ", "-f,", "--cpu-cores", "--gpu-threads", "--gpu-vendor"}) {
+    EXPECT_EQ(help.find(hidden), std::string::npos) << hidden << " is listed in --help";
+  }
+}
+
+// --gpu-vendor nvidia is --execution-provider cuda (apple: coreml, amd: rocm) when this ONNX
+// Runtime has it; otherwise one warning and the default providers.
+TEST(Cli, GpuVendorIsItsExecutionProvider) {
+  const auto compiled = runtime::compiled_providers();
+  for (const auto& [vendor, provider] : {std::pair{"nvidia", "cuda"}, std::pair{"apple", "coreml"}, std::pair{"amd", "rocm"}}) {
+    const auto outcome = parse({"run", "--gpu-vendor", vendor});
+    ASSERT_TRUE(outcome.options) << outcome.err;
+    ASSERT_EQ(outcome.options->warnings.size(), 1u) << vendor;
+    const auto& warning = outcome.options->warnings[0];
+    if (std::ranges::find(compiled, provider) != compiled.end()) {
+      EXPECT_EQ(outcome.options->job.execution_providers, std::vector<std::string>{provider}) << vendor;
+      EXPECT_NE(warning.find(std::string("old name of --execution-provider ") + provider), std::string::npos) << warning;
+    } else {
+      EXPECT_TRUE(outcome.options->job.execution_providers.empty()) << vendor;
+      EXPECT_NE(warning.find(std::string("means --execution-provider ") + provider +
+                             ", which this ONNX Runtime does not have"),
+                std::string::npos)
+          << warning;
+    }
+  }
+}
+
+TEST(Cli, LangOtherThanEnglishIsOneWarning) {
+  const auto en = parse({"run", "--lang", "en"});
+  ASSERT_TRUE(en.options);
+  EXPECT_TRUE(en.options->warnings.empty());
+  const auto de = parse({"live", "-l", "de"});
+  ASSERT_TRUE(de.options) << de.err;
+  EXPECT_EQ(de.options->warnings, std::vector<std::string>{"--lang de: dlc's messages are in English only"});
+}
+
+TEST(Cli, LiveResizableIsKept) {
+  EXPECT_FALSE(parse({"live"}).options->job.live_resizable);
+  EXPECT_TRUE(parse({"live", "--live-resizable"}).options->job.live_resizable);
+}
+
+// No NSFW model in any build yet: --nsfw-filter exits 4 naming the file and where it was looked
+// for, before anything runs; with the file there it still cannot run.
+TEST(Cli, NsfwFilterExitsFourNamingTheModel) {
+  const auto dir = test::make_temp_dir();
+  const auto outcome = parse({"run", "--nsfw-filter", "--models-dir", dir.string(), "-s", "a.jpg"});
+  EXPECT_FALSE(outcome.options);
+  EXPECT_EQ(outcome.exit_code, kExitModel);
+  EXPECT_EQ(outcome.err, "dlc: --nsfw-filter needs the NSFW model open_nsfw.onnx (looked in: " + dir.string() +
+                             "), which this build of dlc does not have yet: run without --nsfw-filter\n");
+  std::ofstream(dir / kNsfwModelFile) << "weights";
+  const auto present = parse({"live", "--nsfw-filter", "--models-dir", dir.string()});
+  EXPECT_EQ(present.exit_code, kExitModel);
+  EXPECT_NE(present.err.find((dir / kNsfwModelFile).string() + " is there, but"), std::string::npos) << present.err;
+  std::filesystem::remove_all(dir);
+  EXPECT_TRUE(parse({"--nsfw-filter", "diagnose"}).options) << "only the job commands need the model";
+}
 
 TEST(Cli, DefaultsFollowDeepLiveCam) {
   const auto outcome = parse({"-s", "face.jpg", "-t", "video.mp4", "-o", "out.mp4"});

@@ -3,6 +3,11 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "face/nms.hpp"
 #include "support/paths.hpp"
 
 namespace dlc::face {
@@ -59,8 +64,9 @@ TEST(ScrfdDetector, FixtureModelEndToEnd) {
   cv::rectangle(frame, cv::Rect(640, 320, 64, 64), cv::Scalar(255, 255, 255), cv::FILLED);
   const auto faces = detector.detect(frame);
   ASSERT_FALSE(faces.empty());
-  // White is (255 − 127.5)/128 ≈ 0.996 in the input: score sigmoid(4·0.996) ≈ 0.98.
-  EXPECT_NEAR(faces.front().score, 1.0f / (1.0f + std::exp(-4.0f * 127.5f / 128.0f)), 1e-3);
+  // White is (255 − 127.5)/128 = 0.99609375 in the input: score sigmoid(3.984375) = 0.981727
+  // (/127.5 would give sigmoid(4) = 0.982014).
+  EXPECT_NEAR(faces.front().score, 1.0f / (1.0f + std::exp(-4.0f * 127.5f / 128.0f)), 1e-6);
   const auto find = [&](cv::Rect2f expected) -> const Face* {
     for (const auto& f : faces) {
       if (std::abs(f.box.x - expected.x) < 1e-2f && std::abs(f.box.y - expected.y) < 1e-2f &&
@@ -91,6 +97,83 @@ TEST(ScrfdDetector, DarkFrameHasNoFace) {
 
 TEST(ScrfdDetector, RefusesAModelWithTheWrongOutputs) {
   EXPECT_THROW(ScrfdDetector(test::fixture_model("w600k_r50.onnx"), runtime::SessionPolicy{}), runtime::ModelError);
+}
+
+// broken/det_10g.onnx declares 9 outputs, but its stride-32 keypoints have 5 values per anchor:
+// reading 10 would run past the tensor's end.
+TEST(ScrfdDetector, RefusesOutputsThatDoNotFitTheAnchorGrid) {
+  const auto model = test::fixture_model("broken/det_10g.onnx");
+  ScrfdDetector detector(model, runtime::SessionPolicy{});
+  const cv::Mat frame(480, 640, CV_8UC3, cv::Scalar(0, 0, 0));
+  try {
+    detector.detect(frame);
+    FAIL() << "a keypoint output of 5 values per anchor was read";
+  } catch (const runtime::ModelError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(model.string()), std::string::npos) << what;
+    // stride 32 at 640: 20 x 20 cells x 2 anchors = 800 anchors, 4000 values instead of 8000.
+    EXPECT_NE(what.find("'500' (stride 32) has 4000 values at input size 640, expected 8000"), std::string::npos)
+        << what;
+  }
+}
+
+// Only multiples of 32 give every level a whole grid (500 / 32 = 15.6 cells: the model's
+// stride-32 map has 16, the decoding would assume 15).
+TEST(ScrfdDetector, RefusesSizesOffTheGrid) {
+  for (const int size : {500, 650, 128, 1312}) {
+    EXPECT_FALSE(scrfd_size_allowed(size)) << size;
+    EXPECT_THROW(ScrfdDetector(test::fixture_model("det_10g.onnx"), runtime::SessionPolicy{}, size),
+                 std::invalid_argument)
+        << size;
+  }
+  for (const int size : {160, 320, 608, 640, 1280}) EXPECT_TRUE(scrfd_size_allowed(size)) << size;
+}
+
+// probe/det_10g.onnx (tools/make_fixture_models.py): at stride 32 the score is
+// sigmoid(256·R − 254) and the box distances are (1, 1, 1 + G, 1 + B), with R, G, B the cell's
+// mean of input channels 0, 1, 2; strides 8 and 16 never score. A 640×480 frame goes in
+// unscaled, so a 32×32 block on a cell is that cell's exact input.
+class ScrfdProbe : public testing::Test {
+ protected:
+  static std::vector<Face> detect(int r, int g, int b, cv::Rect block) {
+    ScrfdDetector detector(test::fixture_model("probe/det_10g.onnx"), runtime::SessionPolicy{});
+    cv::Mat frame(480, 640, CV_8UC3, cv::Scalar(0, 0, 0));
+    cv::rectangle(frame, block, cv::Scalar(b, g, r), cv::FILLED);  // OpenCV frames are BGR
+    return detector.detect(frame);
+  }
+};
+
+// Channel 0 is red and (v − 127.5)/128 its value: R = 255 gives 255/256 and the logit exactly 1.
+// /127.5 would give 1.0 and the logit 2 (score 0.881); BGR would put B = 64 in channel 0 and find
+// nothing. G and B come back through the box's right and bottom edges.
+TEST_F(ScrfdProbe, NormalisesBy128FromRgb) {
+  const auto faces = detect(255, 170, 64, cv::Rect(320, 160, 32, 32));  // the cell (10, 5)
+  ASSERT_EQ(faces.size(), 1u) << "the cell's two anchors are one face after NMS";
+  const auto& f = faces[0];
+  EXPECT_NEAR(f.score, 1.0f / (1.0f + std::exp(-1.0f)), 1e-6);
+  // Centre (320, 160), stride 32: left 320 − 32, top 160 − 32, right 320 + 32·(1 + 42.5/128),
+  // bottom 160 + 32·(1 − 63.5/128).
+  EXPECT_NEAR(f.box.x, 288.0f, 1e-3);
+  EXPECT_NEAR(f.box.y, 128.0f, 1e-3);
+  EXPECT_NEAR(f.box.br().x, 362.625f, 1e-3);
+  EXPECT_NEAR(f.box.br().y, 176.125f, 1e-3);
+}
+
+TEST_F(ScrfdProbe, OneBelowWhiteIsNoFace) {
+  EXPECT_TRUE(detect(254, 170, 64, cv::Rect(320, 160, 32, 32)).empty()) << "sigmoid(−1) is under 0.5";
+}
+
+// Two neighbouring cells of one row give boxes of width 32·(2 + G') (G' = (G − 127.5)/128) one
+// stride apart: IoU (1 + G')/(3 + G'). G = 170: 42.625/106.625 = 0.3998, under SCRFD's 0.4, both
+// kept; G = 171: 42.875/106.875 = 0.4012, over it, one suppressed.
+TEST_F(ScrfdProbe, NmsSuppressesAboveIou04Only) {
+  const cv::Rect two_cells(320, 160, 64, 32);
+  const auto below = detect(255, 170, 64, two_cells);
+  ASSERT_EQ(below.size(), 2u);
+  EXPECT_NEAR(std::abs(below[0].box.x - below[1].box.x), 32.0f, 1e-3);
+  EXPECT_NEAR(iou(below[0].box, below[1].box), 42.625f / 106.625f, 1e-5);
+  const auto above = detect(255, 171, 64, two_cells);
+  ASSERT_EQ(above.size(), 1u);
 }
 
 }  // namespace

@@ -30,25 +30,33 @@ JobShape swap_and_enhance() {
   return job;
 }
 
+// The README's figures: the process (100 MiB here), 64 MiB for running any job, the weights, 2
+// calls of the enhancer's 1143 MiB and 4 frames of 1280x720x3 = 2,764,800 B:
+// 100 + 64 + 17 + 555 + 341 + 2286 = 3363 MiB = 3,526,361,088 B, + 11,059,200 B.
 TEST(StrategyPlan, ResidentCountsEveryModelAndEachWorkersCall) {
   const auto plan = plan_strategy(MemoryStrategy::kResident, swap_and_enhance(), 64ULL << 30);
-  // process + weights + 2 x the enhancer's working memory + 4 frames.
-  const std::uint64_t expected = (100 + 64 + 17 + 555 + 341 + 2 * 1143) * kMiB + 4ULL * 1280 * 720 * 3;
-  EXPECT_EQ(plan.plan.peak_bytes(), expected);
+  EXPECT_EQ(plan.plan.peak_bytes(), 3'537'420'288u);
+  EXPECT_EQ(plan.workers, 2);
   EXPECT_TRUE(plan.fits);
+  EXPECT_FALSE(plan_strategy(MemoryStrategy::kResident, swap_and_enhance(), 3'537'420'287u).fits);
 }
 
+// The enhancer's stage is the costliest: its weights and one call, 341 + 1143 MiB, beside the
+// process and running overhead (100 + 64): 1648 MiB. Under 2048 MiB the other 400 MiB hold 151
+// frames of 2,764,800 B, so the chunk is capped at 64: 1648 MiB + 64 frames = 1,905,000,448 B.
+// Under 1648 MiB + 20.5 frames the chunk is 20 frames: 1,783,349,248 B.
 TEST(StrategyPlan, StageHoldsTheCostliestStageAndAChunkSizedToTheBudget) {
   const auto job = swap_and_enhance();
-  const std::uint64_t budget = 2048 * kMiB;
-  const auto plan = plan_strategy(MemoryStrategy::kStage, job, budget);
-  // The enhancer's stage: its weights and one call (341 + 1143), and the chunk that fits the rest
-  // (100 MiB the process, 64 MiB running it).
-  const std::uint64_t fixed = (100 + 64 + 341 + 1143) * kMiB;
-  EXPECT_EQ(plan.chunk_frames, std::min<std::size_t>(kMaxChunkFrames, (budget - fixed) / job.frame_bytes));
-  EXPECT_EQ(plan.plan.peak_bytes(), fixed + plan.chunk_frames * job.frame_bytes);
-  EXPECT_TRUE(plan.fits);
-  EXPECT_LE(plan.plan.peak_bytes(), budget);
+  const auto roomy = plan_strategy(MemoryStrategy::kStage, job, 2048 * kMiB);
+  EXPECT_EQ(roomy.chunk_frames, 64u);
+  EXPECT_FALSE(roomy.spill);
+  EXPECT_EQ(roomy.workers, 1);
+  EXPECT_EQ(roomy.plan.peak_bytes(), 1'905'000'448u);
+  EXPECT_TRUE(roomy.fits);
+  const auto tight = plan_strategy(MemoryStrategy::kStage, job, 1'728'053'248u + 20 * 2'764'800u + 1'382'400u);
+  EXPECT_EQ(tight.chunk_frames, 20u);
+  EXPECT_EQ(tight.plan.peak_bytes(), 1'783'349'248u);
+  EXPECT_TRUE(tight.fits);
 }
 
 // When fewer than kMinChunkFrames frames fit beside the costliest stage, the chunk goes to disk and

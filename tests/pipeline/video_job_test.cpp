@@ -98,13 +98,23 @@ TEST_F(VideoJob, SilentTargetGivesASilentVideo) {
   EXPECT_EQ(report.frames, 12);
 }
 
+// A stop in the middle of the run (after 3 of 12 frames were encoded into the temporary file):
+// the temporary goes, no output appears.
 TEST_F(VideoJob, StopLeavesNoOutputAndNoTemporary) {
   const auto target = clip(false);
-  std::atomic<bool> stop{true};
+  std::atomic<bool> stop{false};
   auto o = options(target, "stopped.mp4");
   o.stop = &stop;
+  std::size_t files_while_running = 0;
+  o.on_frame = [&](std::int64_t written) {
+    if (written != 3) return;
+    files_while_running = files_in_dir();
+    stop = true;
+  };
   const auto report = run_video_job(o);
   EXPECT_TRUE(report.stopped);
+  EXPECT_EQ(report.frames, 3);
+  EXPECT_EQ(files_while_running, 2u) << "the clip and the temporary output being written";
   EXPECT_FALSE(std::filesystem::exists(dir_ / "stopped.mp4"));
   EXPECT_EQ(files_in_dir(), 1u) << "only the clip";
 }

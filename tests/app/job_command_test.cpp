@@ -1,0 +1,269 @@
+// `dlc run` through the binary: the memory strategies as a user picks them (or auto picks them
+// under --max-memory), the peak measured by the kernel (wait4's ru_maxrss, what /usr/bin/time -v
+// prints), and the flags that only a job uses.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "app/exit_codes.hpp"
+#include "media/subprocess.hpp"
+#include "media/video_probe.hpp"
+#include "support/paths.hpp"
+
+extern char** environ;
+
+namespace dlc::app {
+namespace {
+
+struct DlcRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+  std::uint64_t max_rss_bytes = 0;  // the kernel's peak RSS of dlc (and of any child it waited for)
+};
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+constexpr double kMiB = 1024.0 * 1024.0;
+
+class JobCommand : public testing::Test {
+ protected:
+  void SetUp() override {
+    grace_ = test::source_tree_file(".cache/media/grace_hopper.jpg");
+    astronaut_ = test::source_tree_file(".cache/media/astronaut.png");
+    if (!std::filesystem::exists(grace_) || !std::filesystem::exists(astronaut_)) {
+      GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+    }
+    if (!std::filesystem::exists("/usr/share/dlib/shape_predictor_68_face_landmarks.dat")) {
+      GTEST_SKIP() << "dlib's 68-point model is missing (Debian libdlib-data): run scripts/setup.sh";
+    }
+    dir_ = test::make_temp_dir();
+    // Swapper and GFPGAN from the fixtures; BlazeFace and dlib's 68 points find the face.
+    models_ = dir_ / "models";
+    std::filesystem::create_directory(models_);
+    for (const char* name : {"w600k_r50.onnx", "inswapper_128.onnx", "GFPGANv1.4.onnx"}) {
+      std::filesystem::copy_file(test::fixture_model(name), models_ / name);
+    }
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  // dlc with stdout and stderr in files, reaped with wait4 for its peak RSS.
+  DlcRun dlc(std::vector<std::string> args) const {
+    args.insert(args.begin(), test::dlc_binary().string());
+    const auto out = dir_ / ".stdout";
+    const auto err = dir_ / ".stderr";
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    DlcRun run;
+    pid_t pid = -1;
+    const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (spawned != 0) return run;
+    int status = 0;
+    rusage usage{};
+    while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+    }
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    run.max_rss_bytes = static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux: KiB
+    run.out = read_file(out);
+    run.err = read_file(err);
+    std::filesystem::remove(out);
+    std::filesystem::remove(err);
+    return run;
+  }
+
+  // Grace Hopper's photo in a 1280x720 frame (a frame is 2,764,800 bytes), 6 frames at 25 fps.
+  std::filesystem::path clip() const {
+    const auto path = dir_ / "grace720.mp4";
+    const auto r = media::run_process({"ffmpeg", "-v", "error", "-loop", "1", "-i", grace_.string(), "-vf",
+                                       "scale=-2:720,pad=1280:720:(ow-iw)/2:0", "-frames:v", "6", "-r", "25", "-c:v",
+                                       "libx264", "-pix_fmt", "yuv420p", path.string()});
+    if (r.exit_code != 0) throw std::runtime_error("ffmpeg could not make the clip: " + r.err);
+    return path;
+  }
+
+  std::vector<std::string> job(const std::filesystem::path& target, const std::filesystem::path& output) const {
+    return {"run",          "-s", astronaut_.string(), "-t", target.string(), "-o", output.string(),
+            "--models-dir", models_.string(), "--frame-processor", "face_swapper", "face_enhancer",
+            "--execution-threads", "2", "--memory-monitor-interval", "0"};
+  }
+
+  std::filesystem::path grace_;
+  std::filesystem::path astronaut_;
+  std::filesystem::path dir_;
+  std::filesystem::path models_;
+};
+
+std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+// The planned peak of each strategy (MB = 2^20 bytes) from the lines exit 5 prints.
+struct PrintedPlans {
+  double resident_mb = 0;
+  double stage_mb = 0;
+  double call_mb = 0;  // one call of the largest working memory, from resident's plan
+  int calls = 0;
+};
+
+PrintedPlans printed_plans(const std::string& err) {
+  PrintedPlans p;
+  std::smatch m;
+  if (std::regex_search(err, m, std::regex("([0-9]+\\.[0-9]) MB  resident +(fits|does NOT fit)"))) {
+    p.resident_mb = std::stod(m[1]);
+  }
+  if (std::regex_search(err, m, std::regex("([0-9]+\\.[0-9]) MB  stage +(fits|does NOT fit)"))) {
+    p.stage_mb = std::stod(m[1]);
+  }
+  if (std::regex_search(err, m, std::regex("([0-9]+\\.[0-9]) MB  running: ([0-9]+) calls? at once of"))) {
+    p.calls = std::stoi(m[2]);
+    p.call_mb = std::stod(m[1]) / p.calls;
+  }
+  return p;
+}
+
+std::string gb(double mb) { return fmt::format("{:.6f}", mb / 1024.0); }
+
+// A budget between stage's plan and resident's: auto takes stage (and says so), the kernel's peak
+// stays under the budget, and the output is resident's, byte for byte. lru between resident's
+// plan less one call and resident's plan keeps every model with one worker: the same bytes.
+TEST_F(JobCommand, AutoStagesUnderATightBudgetAndEveryStrategyWritesTheSameVideo) {
+  const auto target = clip();
+  const auto probe = dlc(with(job(target, dir_ / "never.mp4"), {"--max-memory", "0.1"}));
+  ASSERT_EQ(probe.exit_code, kExitMemoryBudget) << probe.err;
+  const auto plans = printed_plans(probe.err);
+  ASSERT_GT(plans.stage_mb, 0) << probe.err;
+  ASSERT_EQ(plans.calls, 2) << probe.err;
+  ASSERT_LT(plans.stage_mb + 200, plans.resident_mb) << probe.err;
+
+  const double budget_mb = (plans.stage_mb + plans.resident_mb) / 2;
+  const auto staged = dlc(with(job(target, dir_ / "auto.mp4"), {"--max-memory", gb(budget_mb)}));
+  ASSERT_EQ(staged.exit_code, kExitOk) << staged.err;
+  EXPECT_NE(staged.err.find("running with --memory-strategy stage"), std::string::npos) << staged.err;
+  EXPECT_NE(staged.out.find("memory strategy stage"), std::string::npos) << staged.out;
+  EXPECT_GT(staged.max_rss_bytes, 0u);
+  EXPECT_LE(static_cast<double>(staged.max_rss_bytes), budget_mb * kMiB)
+      << "peak " << staged.max_rss_bytes / kMiB << " MB over the budget of " << budget_mb << " MB";
+  // The figures, for the record: the plan counts each fixture at its role's measured working
+  // memory (the catalog cannot tell a fixture from another export), so it is far above the peak.
+  std::printf("budget %.1f MB: stage planned %.1f MB, resident %.1f MB; peak %.1f MB\n", budget_mb, plans.stage_mb,
+              plans.resident_mb, static_cast<double>(staged.max_rss_bytes) / kMiB);
+
+  const auto roomy = gb(plans.resident_mb + 256);
+  const auto resident = dlc(with(job(target, dir_ / "resident.mp4"), {"--memory-strategy", "resident", "--max-memory", roomy}));
+  ASSERT_EQ(resident.exit_code, kExitOk) << resident.err;
+  const double lru_mb = plans.resident_mb - plans.call_mb / 2;
+  const auto lru = dlc(with(job(target, dir_ / "lru.mp4"),
+                            {"--memory-strategy", "lru", "--max-memory", gb(lru_mb), "--log-level", "debug"}));
+  ASSERT_EQ(lru.exit_code, kExitOk) << lru.err;
+  EXPECT_NE(lru.err.find("running: 1 call at once of enhancer GFPGANv1.4.onnx"), std::string::npos)
+      << "lru with one worker: " << lru.err;
+  EXPECT_LE(static_cast<double>(lru.max_rss_bytes), lru_mb * kMiB);
+  const auto stage = dlc(with(job(target, dir_ / "stage.mp4"), {"--memory-strategy", "stage", "--max-memory", roomy}));
+  ASSERT_EQ(stage.exit_code, kExitOk) << stage.err;
+
+  const auto reference = read_file(dir_ / "resident.mp4");
+  ASSERT_FALSE(reference.empty());
+  EXPECT_EQ(media::probe_video(dir_ / "resident.mp4").frame_count, 6);
+  for (const char* other : {"auto.mp4", "lru.mp4", "stage.mp4"}) {
+    EXPECT_TRUE(read_file(dir_ / other) == reference) << other << " differs from resident.mp4";
+  }
+}
+
+TEST_F(JobCommand, EveryStrategyWritesTheSameImage) {
+  std::optional<std::string> reference;
+  for (const char* strategy : {"resident", "lru", "stage"}) {
+    const auto output = dir_ / fmt::format("{}.png", strategy);
+    const auto r = dlc(with(job(grace_, output), {"--memory-strategy", strategy, "--max-memory", "8"}));
+    ASSERT_EQ(r.exit_code, kExitOk) << strategy << ": " << r.err;
+    EXPECT_NE(r.out.find("1 of 1 target faces"), std::string::npos) << r.out;
+    const auto bytes = read_file(output);
+    ASSERT_FALSE(bytes.empty());
+    if (!reference) reference = bytes;
+    EXPECT_TRUE(bytes == *reference) << strategy << " differs from resident";
+  }
+}
+
+// --output-fps retimes the output: the same 6 frames at 10/1.
+TEST_F(JobCommand, OutputFpsSetsTheRate) {
+  const auto target = clip();
+  const auto r = dlc(with(job(target, dir_ / "fps10.mp4"), {"--output-fps", "10", "--max-memory", "8"}));
+  ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+  const auto info = media::probe_video(dir_ / "fps10.mp4");
+  EXPECT_EQ(info.fps.num, 10);
+  EXPECT_EQ(info.fps.den, 1);
+  EXPECT_EQ(info.frame_count, 6);
+  EXPECT_EQ(media::probe_video(target).fps.num, 25);
+}
+
+// A budget that holds fewer than 8 frames beside the costliest stage spills the chunk to disk
+// beside the output; --keep-frames keeps those frames (raw BGR, one file each), without it the
+// folder goes.
+TEST_F(JobCommand, KeepFramesKeepsTheSpilledChunk) {
+  const auto target = clip();
+  // Under 0.1 GB stage does not fit; its printed plan is then the stage alone with 2 frames.
+  const auto probe = dlc(with(job(target, dir_ / "never.mp4"), {"--max-memory", "0.1"}));
+  ASSERT_EQ(probe.exit_code, kExitMemoryBudget) << probe.err;
+  ASSERT_NE(probe.err.find("stage    does NOT fit, chunks of 64 frames on disk"), std::string::npos) << probe.err;
+  const auto stage_with_two = printed_plans(probe.err).stage_mb;
+  ASSERT_GT(stage_with_two, 0);
+  // 3 more frames of 2,764,800 bytes: 5 fit in memory, under the 8 a chunk in memory needs.
+  const auto budget = gb(stage_with_two + 3 * 2'764'800 / kMiB);
+  const auto spill_folders = [&] {
+    std::vector<std::filesystem::path> found;
+    for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+      if (e.path().filename().string().starts_with(".kept.dlc-frames-") ||
+          e.path().filename().string().starts_with(".gone.dlc-frames-")) {
+        found.push_back(e.path());
+      }
+    }
+    return found;
+  };
+  const auto gone = dlc(with(job(target, dir_ / "gone.mp4"), {"--max-memory", budget}));
+  ASSERT_EQ(gone.exit_code, kExitOk) << gone.err;
+  EXPECT_TRUE(spill_folders().empty());
+  const auto kept = dlc(with(job(target, dir_ / "kept.mp4"), {"--max-memory", budget, "--keep-frames"}));
+  ASSERT_EQ(kept.exit_code, kExitOk) << kept.err;
+  const auto folders = spill_folders();
+  ASSERT_EQ(folders.size(), 1u) << "the spill folder of kept.mp4";
+  EXPECT_TRUE(folders[0].filename().string().starts_with(".kept.dlc-frames-"));
+  std::size_t frames = 0;
+  for (const auto& e : std::filesystem::directory_iterator(folders[0])) {
+    ++frames;
+    EXPECT_EQ(std::filesystem::file_size(e.path()), 2'764'800u) << e.path();
+  }
+  EXPECT_EQ(frames, 6u);
+  EXPECT_TRUE(read_file(dir_ / "kept.mp4") == read_file(dir_ / "gone.mp4"));
+}
+
+}  // namespace
+}  // namespace dlc::app
