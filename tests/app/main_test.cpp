@@ -389,3 +389,73 @@ TEST(Main, VideoProgressFollowsTheLogLevel) {
 
 }  // namespace
 }  // namespace dlc::app
+
+namespace dlc::app {
+namespace {
+
+// A copy of file cut to its first bytes, as an interrupted download leaves it.
+std::filesystem::path cut_copy(const std::filesystem::path& file, const std::filesystem::path& to, std::uintmax_t bytes) {
+  std::filesystem::copy_file(file, to);
+  std::filesystem::resize_file(to, bytes);
+  return to;
+}
+
+// A damaged input image exits 3 naming the file and the damage, with nothing written; libjpeg's
+// own "Premature end of JPEG file" never shows (the file is refused before it is decoded).
+TEST(Main, TruncatedImagesExitThreeNamingTheDamage) {
+  const auto grace = test::source_tree_file(".cache/media/grace_hopper.jpg");
+  const auto astronaut = test::source_tree_file(".cache/media/astronaut.png");
+  if (!std::filesystem::exists(grace) || !std::filesystem::exists(astronaut)) {
+    GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  }
+  const auto dir = test::make_temp_dir();
+  const auto jpeg = cut_copy(grace, dir / "cut.jpg", 3000);
+  const auto png = cut_copy(astronaut, dir / "cut.png", std::filesystem::file_size(astronaut) / 2);
+  struct Case {
+    std::vector<std::string> args;
+    std::string expected;
+  };
+  const std::vector<Case> cases{
+      {{"-s", astronaut.string(), "-t", jpeg.string(), "-o", (dir / "out.jpg").string()},
+       "target '" + jpeg.string() + "' is damaged: truncated JPEG data: the file ends at byte 3000"},
+      {{"-s", png.string(), "-t", grace.string(), "-o", (dir / "out.jpg").string()},
+       "source '" + png.string() + "' is damaged: truncated PNG data"},
+      {{"-s", astronaut.string(), "-t", png.string(), "-o", (dir / "out.png").string()},
+       "target '" + png.string() + "' is damaged: truncated PNG data"},
+  };
+  for (const auto& c : cases) {
+    auto args = c.args;
+    args.insert(args.begin(), "run");
+    args.insert(args.end(), {"--models-dir", (dir / "no-models").string()});
+    const auto r = dlc(args);
+    EXPECT_EQ(r.exit_code, kExitBadInput) << r.err;
+    EXPECT_NE(r.err.find(c.expected), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("Premature end"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "out.jpg"));
+    EXPECT_FALSE(std::filesystem::exists(dir / "out.png"));
+    EXPECT_FALSE(has_partial_file(dir));
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// astronaut.png carries the HP/Microsoft sRGB profile libpng calls "known incorrect": harmless, so
+// the user is not told about it.
+TEST(Main, PngWithAnIncorrectSrgbProfileReadsQuietly) {
+  const auto grace = test::source_tree_file(".cache/media/grace_hopper.jpg");
+  const auto astronaut = test::source_tree_file(".cache/media/astronaut.png");
+  if (!std::filesystem::exists(grace) || !std::filesystem::exists(astronaut)) {
+    GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  }
+  const auto dir = test::make_temp_dir();
+  const auto r = dlc({"run", "-s", astronaut.string(), "-t", grace.string(), "-o", (dir / "out.jpg").string(),
+                      "--models-dir", (dir / "no-models").string()});
+  EXPECT_EQ(r.exit_code, kExitOk) << r.err;
+  EXPECT_EQ(r.err.find("libpng"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("iCCP"), std::string::npos) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir / "out.jpg"));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace dlc::app
