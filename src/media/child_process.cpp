@@ -8,19 +8,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 
 extern char** environ;
 
 namespace dlc::media {
 namespace {
 
-// ffmpeg's last lines name the failure; 8 KiB holds them with room for the warnings before.
-constexpr std::size_t kStderrTailBytes = 8 * 1024;
 // Long enough for ffmpeg to react to SIGTERM and close its files, short enough that an abort
 // still feels immediate.
 constexpr auto kTerminateGrace = std::chrono::seconds(2);
@@ -89,7 +89,9 @@ class SpawnAttributes {
     sigemptyset(&defaults);
     sigaddset(&defaults, SIGPIPE);
     posix_spawnattr_setsigdefault(&attr_, &defaults);
-    posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    // A group of its own (its pid): the terminal's SIGINT goes to dlc's group, not to ffmpeg.
+    posix_spawnattr_setpgroup(&attr_, 0);
+    posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
   }
   ~SpawnAttributes() { posix_spawnattr_destroy(&attr_); }
   SpawnAttributes(const SpawnAttributes&) = delete;
@@ -101,6 +103,51 @@ class SpawnAttributes {
 };
 
 int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+
+// dlc's environment with extra's "NAME=VALUE" entries replacing those of the same name. The
+// pointers are into environ and extra, which outlive the spawn.
+std::vector<char*> environment_with(const std::vector<std::string>& extra) {
+  const auto overridden = [&](std::string_view entry) {
+    const auto name = entry.substr(0, entry.find('=') + 1);
+    return std::ranges::any_of(extra, [&](const std::string& e) { return e.starts_with(name); });
+  };
+  std::vector<char*> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (extra.empty() || !overridden(*e)) env.push_back(*e);
+  }
+  for (const auto& e : extra) env.push_back(const_cast<char*>(e.c_str()));
+  env.push_back(nullptr);
+  return env;
+}
+
+// Blocks every signal in this thread while it lives, so a thread started meanwhile inherits the
+// full mask: a process-directed signal (SIGINT, a test's SIGUSR1) is then handled by a thread
+// of dlc's own, and never interrupts the stderr reader instead of the call it was meant for.
+class AllSignalsBlocked {
+ public:
+  AllSignalsBlocked() {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old_);
+  }
+  ~AllSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  AllSignalsBlocked(const AllSignalsBlocked&) = delete;
+  AllSignalsBlocked& operator=(const AllSignalsBlocked&) = delete;
+
+ private:
+  sigset_t old_;
+};
+
+void reap_blocking(pid_t pid, int& status) {
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+// The child leads its own group; one that moved itself elsewhere still gets the signal directly.
+void signal_child(pid_t pid, int signal) {
+  kill(-pid, signal);
+  kill(pid, signal);
+}
 
 }  // namespace
 
@@ -123,7 +170,9 @@ void ChildProcess::Fd::reset() {
   fd_ = -1;
 }
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv, ChildPipes pipes) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, ChildPipes pipes,
+                           const std::vector<std::string>& extra_env)
+    : stderr_bytes_(pipes.stderr_bytes) {
   if (argv.empty()) throw SpawnError("no program to start");
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
@@ -159,19 +208,21 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, ChildPipes pipe
   if (wake_.get() < 0) throw SpawnError(std::string("eventfd failed: ") + std::strerror(errno));
 
   SpawnAttributes attributes;
-  const int rc = posix_spawnp(&pid_, args[0], actions.get(), attributes.get(), args.data(), environ);
+  auto env = environment_with(extra_env);
+  const int rc = posix_spawnp(&pid_, args[0], actions.get(), attributes.get(), args.data(), env.data());
   if (rc != 0) {
     pid_ = -1;
     throw SpawnError(argv[0] + ": " + std::strerror(rc));
   }
   try {
+    const AllSignalsBlocked blocked;
     stderr_thread_ = std::thread([this] { collect_stderr(); });
-  } catch (...) {
-    kill(pid_, SIGKILL);
+  } catch (const std::exception& e) {
+    signal_child(pid_, SIGKILL);
     int status = 0;
-    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    throw;
+    reap_blocking(pid_, status);
+    pid_ = -1;
+    throw SpawnError(argv[0] + ": cannot start the thread that reads its messages: " + e.what());
   }
 }
 
@@ -206,6 +257,15 @@ bool ChildProcess::read_exact(std::span<std::byte> buffer) {
   return true;
 }
 
+std::size_t ChildProcess::read_some(std::span<std::byte> buffer) {
+  if (stdout_.get() < 0 || buffer.empty()) return 0;
+  for (;;) {
+    const auto n = read(stdout_.get(), buffer.data(), buffer.size());
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) return 0;
+  }
+}
+
 void ChildProcess::close_stdin() { stdin_.reset(); }
 
 int ChildProcess::wait() {
@@ -213,8 +273,7 @@ int ChildProcess::wait() {
   stdin_.reset();
   stdout_.reset();
   int status = 0;
-  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
+  reap_blocking(pid_, status);
   return reap(status);
 }
 
@@ -222,7 +281,7 @@ int ChildProcess::terminate() {
   if (exit_code_) return *exit_code_;
   stdin_.reset();
   stdout_.reset();
-  kill(pid_, SIGTERM);
+  signal_child(pid_, SIGTERM);
   int status = 0;
   const auto deadline = std::chrono::steady_clock::now() + kTerminateGrace;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -231,9 +290,8 @@ int ChildProcess::terminate() {
     if (done < 0 && errno != EINTR) return reap(status);
     std::this_thread::sleep_for(kReapPollInterval);
   }
-  kill(pid_, SIGKILL);
-  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-  }
+  signal_child(pid_, SIGKILL);
+  reap_blocking(pid_, status);
   return reap(status);
 }
 
@@ -261,7 +319,7 @@ void ChildProcess::collect_stderr() {
   const auto append = [&](std::size_t n) {
     std::lock_guard lock(tail_mutex_);
     tail_.append(buffer.data(), n);
-    if (tail_.size() > kStderrTailBytes) tail_.erase(0, tail_.size() - kStderrTailBytes);
+    if (tail_.size() > stderr_bytes_) tail_.erase(0, tail_.size() - stderr_bytes_);
   };
   bool open = true;
   while (open) {

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -19,22 +20,34 @@ class SpawnError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// ffmpeg's last lines name the failure; 8 KiB holds them with room for the warnings before.
+inline constexpr std::size_t kStderrTailBytes = 8 * 1024;
+// For a short-lived program whose every word is wanted (ffprobe's answer, a test's dlc).
+inline constexpr std::size_t kWholeStderr = std::numeric_limits<std::size_t>::max();
+
 // Which of the child's standard streams dlc talks to; the others are /dev/null, so a child never
-// reads dlc's terminal or writes into dlc's own output. stderr is always captured.
+// reads dlc's terminal or writes into dlc's own output. stderr is always captured, its last
+// stderr_bytes kept.
 struct ChildPipes {
   bool to_stdin = false;
   bool from_stdout = false;
+  std::size_t stderr_bytes = kStderrTailBytes;
 };
 
 // Owns one running program, started from an argv vector (posix_spawnp, never a shell), for
-// long-lived streaming through its stdin and stdout. stderr is drained by a small thread into a
-// bounded tail, so a chatty child never blocks on a full stderr pipe and memory stays flat.
-// The destructor terminates and reaps a child still running. Neither copied nor moved: the
-// stderr thread works on this object.
+// long-lived streaming through its stdin and stdout. stderr is drained by a small thread (which
+// blocks every signal, so dlc's handlers run on dlc's own threads) into a bounded tail, so a
+// chatty child never blocks on a full stderr pipe and memory stays flat.
+// The child leads a process group of its own: a terminal's Ctrl-C, sent to the whole foreground
+// group, reaches dlc alone, and dlc decides how its children end (a recording finished, a
+// temporary removed). It never outlives dlc: the destructor terminates and reaps a child still
+// running, and if dlc is killed outright the closed pipes end ffmpeg (EOF on its stdin, SIGPIPE
+// on its stdout). Neither copied nor moved: the stderr thread works on this object.
 class ChildProcess {
  public:
-  // Throws SpawnError naming argv[0] when the program cannot be started.
-  ChildProcess(const std::vector<std::string>& argv, ChildPipes pipes);
+  // extra_env: "NAME=VALUE" entries added to dlc's environment, replacing inherited ones of the
+  // same name. Throws SpawnError naming argv[0] when the program cannot be started.
+  ChildProcess(const std::vector<std::string>& argv, ChildPipes pipes, const std::vector<std::string>& extra_env = {});
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -46,16 +59,19 @@ class ChildProcess {
   bool write_all(std::span<const std::byte> data);
   // Fills all of buffer; false at EOF (a short last read included) or when stdout is not piped.
   bool read_exact(std::span<std::byte> buffer);
+  // Reads what stdout has, up to buffer's size, waiting for at least one byte; 0 at EOF or when
+  // stdout is not piped.
+  std::size_t read_some(std::span<std::byte> buffer);
   // The child sees EOF on its stdin.
   void close_stdin();
   // Closes both pipes first, so a child blocked on either sees EOF or EPIPE instead of waiting
   // on dlc forever, then reaps it. Returns the exit code, 128 + signal when killed by one.
   // Further calls return the same code.
   int wait();
-  // SIGTERM, then SIGKILL when the child is still there after kTerminateGrace; reaps it and
-  // returns the exit code like wait().
+  // SIGTERM to the child's process group, then SIGKILL when the child is still there after
+  // kTerminateGrace; reaps it and returns the exit code like wait().
   int terminate();
-  // The last kStderrTailBytes the child wrote to stderr.
+  // The last pipes.stderr_bytes the child wrote to stderr.
   std::string stderr_tail() const;
   pid_t pid() const { return pid_; }
 
@@ -84,6 +100,7 @@ class ChildProcess {
 
   pid_t pid_ = -1;
   std::optional<int> exit_code_;
+  std::size_t stderr_bytes_ = kStderrTailBytes;
   Fd stdin_;
   Fd stdout_;
   Fd stderr_;

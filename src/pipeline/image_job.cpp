@@ -9,6 +9,7 @@
 #include <memory>
 #include <system_error>
 
+#include "media/image_file.hpp"
 #include "pipeline/face_map.hpp"
 #include "pipeline/frame_swapper.hpp"
 #include "processors/mouth_mask.hpp"
@@ -52,9 +53,14 @@ cv::Mat read_image(const std::filesystem::path& path, const char* role) {
   if (!std::filesystem::is_regular_file(path, ec)) {
     throw InputError(fmt::format("{} '{}' does not exist or is not a file", role, path.string()));
   }
-  const auto image = cv::imread(path.string(), cv::IMREAD_COLOR);
-  if (image.empty()) throw InputError(fmt::format("{} '{}' is not an image dlc can read", role, path.string()));
-  return image;
+  auto file = media::read_image_file(path);
+  if (file.damaged) {
+    throw InputError(fmt::format("{} '{}' is damaged: {}; use a complete copy of the file", role, path.string(),
+                                 file.problem));
+  }
+  if (!file.problem.empty()) throw InputError(fmt::format("{} '{}' {}", role, path.string(), file.problem));
+  if (file.image.empty()) throw InputError(fmt::format("{} '{}' is not an image dlc can read", role, path.string()));
+  return std::move(file.image);
 }
 
 std::vector<std::size_t> faces_to_process(const std::vector<face::Face>& faces, const FaceJobOptions& options) {

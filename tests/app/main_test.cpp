@@ -3,6 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <thread>
@@ -10,6 +13,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <sstream>
 
@@ -17,6 +21,7 @@
 #include "support/paths.hpp"
 #include "media/child_process.hpp"
 #include "media/subprocess.hpp"
+#include "media/video_probe.hpp"
 
 namespace dlc::app {
 namespace {
@@ -160,6 +165,12 @@ TEST(Main, BenchWithoutModelsExitsFourNamingTheFile) {
   EXPECT_NE(r.err.find("det_10g.onnx: not found"), std::string::npos) << r.err;
 }
 
+// Counts that load can only loosen, never tighten: rounds come one interval apart on the steady
+// clock (the first one interval after the start), so a process that lived W seconds prints at most
+// W / 0.1 of them however slow the machine; a busy machine makes W longer, not the count larger.
+// The run lasts far more than one interval, so at least one round comes. How close the count comes
+// to W / 0.1 depends on the load, so it is not asserted (the monitor's own test pins the cadence
+// with an injected clock).
 TEST(Main, MonitorLinesComeAtTheIntervalAskedFor) {
   const auto start = std::chrono::steady_clock::now();
   const auto r = dlc({"bench", "--models-dir", fixtures(), "--frames", "1500", "--memory-monitor-interval", "0.1",
@@ -171,12 +182,12 @@ TEST(Main, MonitorLinesComeAtTheIntervalAskedFor) {
       R"(\[DLC\.MEMORY\] dlc: RSS \d+\.\dGB \(peak \d+\.\dGB\), model arenas \d+\.\dGB \(peak \d+\.\dGB\)\n)");
   const auto rounds = count_matches(r.err, system_line);
   EXPECT_EQ(count_matches(r.err, own_line), rounds) << r.err;
-  // The monitor lives at least through the timed frames and at most as long as the process:
-  // one round per 0.1 s of that, give or take the round in progress.
-  const double timed = nlohmann::json::parse(r.out)["seconds"].get<double>();
-  EXPECT_GE(static_cast<double>(rounds), std::floor(timed / 0.1) - 1) << "timed " << timed << " s";
-  EXPECT_LE(static_cast<double>(rounds), wall / 0.1 + 1) << "wall " << wall << " s";
-  EXPECT_GE(rounds, 1u) << "1500 frames took " << timed << " s";
+  EXPECT_GE(rounds, 1u) << r.err;
+  EXPECT_LE(static_cast<double>(rounds), wall / 0.1) << "wall " << wall << " s";
+  const auto quiet = dlc({"bench", "--models-dir", fixtures(), "--frames", "50", "--memory-monitor-interval", "0",
+                          "--json"});
+  ASSERT_EQ(quiet.exit_code, kExitOk) << quiet.err;
+  EXPECT_EQ(quiet.err.find("[DLC.MEMORY]"), std::string::npos) << quiet.err;
 }
 
 TEST(Main, DiagnoseShowsMemoryInDeepLiveCamFormat) {
@@ -192,7 +203,73 @@ TEST(Main, DiagnoseShowsMemoryInDeepLiveCamFormat) {
 namespace dlc::app {
 namespace {
 
+// The processes left running whose parent is this test process: with this process a subreaper,
+// they are what a dlc that exited left behind (an orphan is re-parented here when dlc exits, before
+// waitpid on dlc returns). Zombies are reaped on the way.
+std::vector<pid_t> orphans_left_running() {
+  std::vector<pid_t> running;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const auto name = entry.path().filename().string();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const auto close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(text.substr(close + 2));
+    char state = 0;
+    pid_t parent = 0;
+    rest >> state >> parent;
+    if (parent != getpid()) continue;
+    const pid_t pid = std::stoi(name);
+    if (state == 'Z') {
+      waitpid(pid, nullptr, 0);
+    } else {
+      running.push_back(pid);
+    }
+  }
+  return running;
+}
+
+// Makes this process the subreaper of everything started in its scope, and ends what is left.
+class Subreaper {
+ public:
+  Subreaper() { prctl(PR_SET_CHILD_SUBREAPER, 1); }
+  ~Subreaper() {
+    for (const pid_t pid : orphans_left_running()) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+    prctl(PR_SET_CHILD_SUBREAPER, 0);
+  }
+  Subreaper(const Subreaper&) = delete;
+  Subreaper& operator=(const Subreaper&) = delete;
+};
+
+bool has_partial_file(const std::filesystem::path& dir) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().filename().string().find("dlc-partial") != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Waits (polling, up to a generous bound, so a loaded machine only makes it slower) until the
+// job has started writing: its temporary output exists.
+bool wait_for_partial_file(const std::filesystem::path& dir, const media::ChildProcess& dlc) {
+  for (int i = 0; i < 1200; ++i) {
+    if (has_partial_file(dir)) return true;
+    siginfo_t ended{};
+    // dlc ended on its own; WNOWAIT leaves it for dlc.wait() to reap.
+    if (waitid(P_PID, static_cast<id_t>(dlc.pid()), &ended, WEXITED | WNOHANG | WNOWAIT) == 0 && ended.si_pid != 0) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
 // A video run stopped by SIGINT / SIGTERM exits 130 / 143 and leaves neither output nor temporary.
+// The signal goes to dlc's whole process group, as a terminal's Ctrl-C does (dlc leads its own
+// group here: ChildProcess starts every child so); dlc's ffmpeg children are not in it.
 class StopSignal : public testing::TestWithParam<int> {};
 
 TEST_P(StopSignal, LeavesNothingBehind) {
@@ -205,28 +282,56 @@ TEST_P(StopSignal, LeavesNothingBehind) {
                                 "25", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", clip.string()})
                 .exit_code,
             0);
+  const Subreaper subreaper;
   media::ChildProcess dlc({test::dlc_binary().string(), "run", "-s",
                            test::source_tree_file(".cache/media/astronaut.png").string(), "-t", clip.string(), "-o",
                            (dir / "out.mp4").string(), "--memory-monitor-interval", "0", "--models-dir",
                            (dir / "no-models").string()},
                           media::ChildPipes{});
-  // Wait until the job is under way: its temporary output exists.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  auto temporary_exists = [&] {
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-      if (entry.path().filename().string().find("dlc-partial") != std::string::npos) return true;
-    }
-    return false;
-  };
-  while (!temporary_exists() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_TRUE(temporary_exists()) << "the run never started writing";
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ::kill(dlc.pid(), GetParam());
+  ASSERT_EQ(getpgid(dlc.pid()), dlc.pid());
+  ASSERT_TRUE(wait_for_partial_file(dir, dlc)) << "the run never started writing: " << dlc.stderr_tail();
+  ASSERT_EQ(::kill(-dlc.pid(), GetParam()), 0);
   EXPECT_EQ(dlc.wait(), 128 + GetParam()) << dlc.stderr_tail();
+  EXPECT_NE(dlc.stderr_tail().find("no output written"), std::string::npos) << dlc.stderr_tail();
+  EXPECT_TRUE(orphans_left_running().empty()) << "dlc left children running";
   EXPECT_FALSE(std::filesystem::exists(dir / "out.mp4"));
-  EXPECT_FALSE(temporary_exists());
+  EXPECT_FALSE(has_partial_file(dir));
+  std::filesystem::remove_all(dir);
+}
+
+// Ctrl-C ends `dlc live` normally: exit 0, the recording finished and kept. The recording's
+// ffmpeg must not get the terminal's SIGINT, or the file is lost.
+TEST(Main, CtrlCToTheProcessGroupKeepsALiveRecording) {
+  const auto photo = test::source_tree_file(".cache/media/astronaut.png");
+  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  const auto dir = test::make_temp_dir();
+  // 60 s of camera at 25 fps: the session is still running when the signal comes. Plain grey
+  // with ultrafast encodes in a moment even on a loaded machine.
+  const auto clip = dir / "camera.mp4";
+  const auto made = media::run_process({"ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i",
+                                        "color=c=gray:s=320x240:r=25:d=60", "-c:v", "libx264", "-preset", "ultrafast",
+                                        "-pix_fmt", "yuv420p", clip.string()});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const auto record = dir / "r.mp4";
+  const Subreaper subreaper;
+  media::ChildProcess dlc({test::dlc_binary().string(), "live", "-s", photo.string(), "--camera", clip.string(),
+                           "--headless", "--record", record.string(), "--memory-monitor-interval", "0",
+                           "--models-dir", (dir / "no-models").string()},
+                          media::ChildPipes{.stderr_bytes = media::kWholeStderr});
+  ASSERT_TRUE(wait_for_partial_file(dir, dlc)) << "the recording never started: " << dlc.stderr_tail();
+  ASSERT_EQ(::kill(-dlc.pid(), SIGINT), 0);
+  EXPECT_EQ(dlc.wait(), kExitOk) << dlc.stderr_tail();
+  EXPECT_TRUE(orphans_left_running().empty()) << "dlc left children running";
+  ASSERT_TRUE(std::filesystem::exists(record)) << dlc.stderr_tail();
+  EXPECT_FALSE(has_partial_file(dir));
+  const auto info = media::probe_video(record);
+  EXPECT_GE(info.frame_count, 1);
+  EXPECT_EQ(info.width, 320);
+  EXPECT_EQ(info.height, 240);
+  // Every frame decodes: ffmpeg finished the file rather than dying mid-write.
+  const auto decoded = media::run_process({"ffmpeg", "-v", "error", "-nostdin", "-i", record.string(), "-f", "null", "-"});
+  EXPECT_EQ(decoded.exit_code, 0) << decoded.err;
+  EXPECT_TRUE(decoded.err.empty()) << decoded.err;
   std::filesystem::remove_all(dir);
 }
 
@@ -279,6 +384,76 @@ TEST(Main, VideoProgressFollowsTheLogLevel) {
   const auto quiet = dlc(args);
   ASSERT_EQ(quiet.exit_code, kExitOk) << quiet.err;
   EXPECT_EQ(quiet.err.find("dlc: frame"), std::string::npos) << quiet.err;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace dlc::app
+
+namespace dlc::app {
+namespace {
+
+// A copy of file cut to its first bytes, as an interrupted download leaves it.
+std::filesystem::path cut_copy(const std::filesystem::path& file, const std::filesystem::path& to, std::uintmax_t bytes) {
+  std::filesystem::copy_file(file, to);
+  std::filesystem::resize_file(to, bytes);
+  return to;
+}
+
+// A damaged input image exits 3 naming the file and the damage, with nothing written; libjpeg's
+// own "Premature end of JPEG file" never shows (the file is refused before it is decoded).
+TEST(Main, TruncatedImagesExitThreeNamingTheDamage) {
+  const auto grace = test::source_tree_file(".cache/media/grace_hopper.jpg");
+  const auto astronaut = test::source_tree_file(".cache/media/astronaut.png");
+  if (!std::filesystem::exists(grace) || !std::filesystem::exists(astronaut)) {
+    GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  }
+  const auto dir = test::make_temp_dir();
+  const auto jpeg = cut_copy(grace, dir / "cut.jpg", 3000);
+  const auto png = cut_copy(astronaut, dir / "cut.png", std::filesystem::file_size(astronaut) / 2);
+  struct Case {
+    std::vector<std::string> args;
+    std::string expected;
+  };
+  const std::vector<Case> cases{
+      {{"-s", astronaut.string(), "-t", jpeg.string(), "-o", (dir / "out.jpg").string()},
+       "target '" + jpeg.string() + "' is damaged: truncated JPEG data: the file ends at byte 3000"},
+      {{"-s", png.string(), "-t", grace.string(), "-o", (dir / "out.jpg").string()},
+       "source '" + png.string() + "' is damaged: truncated PNG data"},
+      {{"-s", astronaut.string(), "-t", png.string(), "-o", (dir / "out.png").string()},
+       "target '" + png.string() + "' is damaged: truncated PNG data"},
+  };
+  for (const auto& c : cases) {
+    auto args = c.args;
+    args.insert(args.begin(), "run");
+    args.insert(args.end(), {"--models-dir", (dir / "no-models").string()});
+    const auto r = dlc(args);
+    EXPECT_EQ(r.exit_code, kExitBadInput) << r.err;
+    EXPECT_NE(r.err.find(c.expected), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("Premature end"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "out.jpg"));
+    EXPECT_FALSE(std::filesystem::exists(dir / "out.png"));
+    EXPECT_FALSE(has_partial_file(dir));
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// astronaut.png carries the HP/Microsoft sRGB profile libpng calls "known incorrect": harmless, so
+// the user is not told about it.
+TEST(Main, PngWithAnIncorrectSrgbProfileReadsQuietly) {
+  const auto grace = test::source_tree_file(".cache/media/grace_hopper.jpg");
+  const auto astronaut = test::source_tree_file(".cache/media/astronaut.png");
+  if (!std::filesystem::exists(grace) || !std::filesystem::exists(astronaut)) {
+    GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  }
+  const auto dir = test::make_temp_dir();
+  const auto r = dlc({"run", "-s", astronaut.string(), "-t", grace.string(), "-o", (dir / "out.jpg").string(),
+                      "--models-dir", (dir / "no-models").string()});
+  EXPECT_EQ(r.exit_code, kExitOk) << r.err;
+  EXPECT_EQ(r.err.find("libpng"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("iCCP"), std::string::npos) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir / "out.jpg"));
   std::filesystem::remove_all(dir);
 }
 
