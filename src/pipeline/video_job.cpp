@@ -228,6 +228,12 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
     return report;
   }
   const auto decoded = reader.finish();
+  // ffmpeg exits 0 at a corrupt tail (the frames before it are kept, with a warning); non-zero
+  // means the decoder itself failed or was killed: the frames written may stop anywhere.
+  if (decoded.exit_code != 0) {
+    throw InputError(fmt::format("decoding '{}' failed after {} frames: {}", options.target.string(),
+                                 decoded.frames_read, decoded.problem));
+  }
   if (!decoded.clean) {
     report.truncated_input = true;
     report.decoder_problem = decoded.problem.empty() ? decoded.stderr_tail : decoded.problem;
