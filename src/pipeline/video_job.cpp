@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include "media/video_reader.hpp"
@@ -41,6 +44,48 @@ class FirstError {
  private:
   std::mutex mutex_;
   std::exception_ptr error_;
+};
+
+// The decoder and the workers. A thread that cannot be started (std::system_error at a process
+// or memory limit) stops and joins those already running and becomes an error a user can act on;
+// so does leaving early by an exception: never std::terminate from a joinable std::thread.
+class JobThreads {
+ public:
+  using Starter = std::function<std::thread(std::function<void()>)>;
+  JobThreads(FrameRing& ring, Starter starter, std::size_t count) : ring_(ring), starter_(std::move(starter)) {
+    threads_.reserve(count);  // so adding a started thread never throws
+  }
+  ~JobThreads() {
+    if (std::ranges::any_of(threads_, [](const std::thread& t) { return t.joinable(); })) {
+      ring_.close();
+      join();
+    }
+  }
+  JobThreads(const JobThreads&) = delete;
+  JobThreads& operator=(const JobThreads&) = delete;
+
+  void start(std::function<void()> body) {
+    if (threads_.size() == threads_.capacity()) throw std::logic_error("JobThreads: more threads than reserved");
+    try {
+      threads_.push_back(starter_ ? starter_(std::move(body)) : std::thread(std::move(body)));
+    } catch (const std::system_error& e) {
+      ring_.close();
+      join();
+      throw std::runtime_error(fmt::format("cannot start thread {} of the video job: {}; lower --execution-threads, "
+                                           "or raise the limit on processes (ulimit -u)",
+                                           threads_.size() + 1, e.what()));
+    }
+  }
+  void join() {
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+ private:
+  FrameRing& ring_;
+  Starter starter_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace
@@ -87,7 +132,8 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   std::atomic<std::int64_t> faces_skipped{0};
   const auto stop_requested = [&] { return options.stop != nullptr && options.stop->load(); };
 
-  std::thread decoder([&] {
+  JobThreads threads(ring, options.start_thread, static_cast<std::size_t>(workers) + 1);
+  threads.start([&] {
     try {
       for (std::int64_t index = 0;; ++index) {
         if (options.governor != nullptr) options.governor->wait_for_room();
@@ -117,9 +163,8 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
       ring.close();
     }
   });
-  std::vector<std::thread> pool;
   for (int w = 0; w < workers; ++w) {
-    pool.emplace_back([&] {
+    threads.start([&] {
       try {
         while (auto* slot = ring.take_work()) {
           const auto first = slot->index * static_cast<std::int64_t>(per_slot);
@@ -178,8 +223,7 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
     error.capture();
     ring.close();
   }
-  decoder.join();
-  for (auto& t : pool) t.join();
+  threads.join();
   error.rethrow();
 
   report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -191,6 +235,12 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
     return report;
   }
   const auto decoded = reader.finish();
+  // ffmpeg exits 0 at a corrupt tail (the frames before it are kept, with a warning); non-zero
+  // means the decoder itself failed or was killed: the frames written may stop anywhere.
+  if (decoded.exit_code != 0) {
+    throw InputError(fmt::format("decoding '{}' failed after {} frames: {}", options.target.string(),
+                                 decoded.frames_read, decoded.problem));
+  }
   if (!decoded.clean) {
     report.truncated_input = true;
     report.decoder_problem = decoded.problem.empty() ? decoded.stderr_tail : decoded.problem;

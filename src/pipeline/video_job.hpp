@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "memory/governor.hpp"
@@ -37,6 +38,9 @@ struct VideoJobOptions : FaceJobOptions {
   std::function<void()> on_models_loaded;
   // After each frame reaches the encoder, with the count so far (benchmarks: warm-up, figures).
   std::function<void(std::int64_t frames_written)> on_frame;
+  // Starts each of the job's threads; empty: std::thread. Tests give one that throws, as
+  // std::thread does at a process or memory limit.
+  std::function<std::thread(std::function<void()>)> start_thread;
 };
 
 struct VideoProgress {

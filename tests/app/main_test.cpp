@@ -459,3 +459,95 @@ TEST(Main, PngWithAnIncorrectSrgbProfileReadsQuietly) {
 
 }  // namespace
 }  // namespace dlc::app
+
+namespace dlc::app {
+namespace {
+
+// Plain grey at 25 fps, encoded in a moment even on a loaded machine.
+std::filesystem::path grey_clip(const std::filesystem::path& dir, int seconds) {
+  const auto clip = dir / "grey.mp4";
+  const auto made = media::run_process({"ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i",
+                                        "color=c=gray:s=320x240:r=25:d=" + std::to_string(seconds), "-c:v", "libx264",
+                                        "-preset", "ultrafast", "-pix_fmt", "yuv420p", clip.string()});
+  if (made.exit_code != 0) throw std::runtime_error("ffmpeg could not make the clip: " + made.err);
+  return clip;
+}
+
+// The child of parent whose command line has word among its arguments; 0 when none.
+pid_t child_with_argument(pid_t parent, const std::string& word) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const auto name = entry.path().filename().string();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const auto close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(text.substr(close + 2));
+    char state = 0;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid != parent) continue;
+    std::ifstream cmdline(entry.path() / "cmdline");
+    std::string arg;
+    while (std::getline(cmdline, arg, '\0')) {
+      if (arg == word) return std::stoi(entry.path().filename().string());
+    }
+  }
+  return 0;
+}
+
+// The encoder (ffmpeg reading pipe:0) or the decoder (writing pipe:1) dies in the middle of a
+// video run: a clear error, non-zero exit, neither output nor temporary file.
+class FfmpegDies : public testing::TestWithParam<const char*> {};
+
+TEST_P(FfmpegDies, MidRunLeavesNothingBehind) {
+  const auto photo = test::source_tree_file(".cache/media/astronaut.png");
+  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  const auto dir = test::make_temp_dir();
+  const auto clip = grey_clip(dir, 60);
+  const bool encoder = std::string(GetParam()) == "pipe:0";
+  media::ChildProcess dlc({test::dlc_binary().string(), "run", "-s", photo.string(), "-t", clip.string(), "-o",
+                           (dir / "out.mp4").string(), "--memory-monitor-interval", "0", "--models-dir",
+                           (dir / "no-models").string()},
+                          media::ChildPipes{.stderr_bytes = media::kWholeStderr});
+  ASSERT_TRUE(wait_for_partial_file(dir, dlc)) << "the run never started writing: " << dlc.stderr_tail();
+  const pid_t ffmpeg = child_with_argument(dlc.pid(), GetParam());
+  ASSERT_GT(ffmpeg, 0) << "no ffmpeg with " << GetParam();
+  ASSERT_EQ(::kill(ffmpeg, SIGKILL), 0);
+  EXPECT_EQ(dlc.wait(), kExitBadInput) << dlc.stderr_tail();
+  const auto expected = encoder ? std::string("the encoder stopped taking frames for '") + (dir / "out.mp4").string()
+                                : std::string("decoding '") + clip.string() + "' failed after ";
+  EXPECT_NE(dlc.stderr_tail().find(expected), std::string::npos) << dlc.stderr_tail();
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.mp4"));
+  EXPECT_FALSE(has_partial_file(dir));
+  std::filesystem::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Ffmpeg, FfmpegDies, testing::Values("pipe:0", "pipe:1"),
+                         [](const testing::TestParamInfo<const char*>& param_info) {
+                           return std::string(param_info.param) == "pipe:0" ? std::string("Encoder")
+                                                                            : std::string("Decoder");
+                         });
+
+// The finished video cannot take the output's name (a non-empty folder has it): exit 3 saying so,
+// the folder untouched, no temporary left.
+TEST(Main, AVideoWhoseRenameFailsLeavesNothingBehind) {
+  const auto photo = test::source_tree_file(".cache/media/astronaut.png");
+  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  const auto dir = test::make_temp_dir();
+  const auto clip = grey_clip(dir, 1);
+  const auto taken = dir / "astronaut-grey.mp4";  // the name -o DIR resolves to
+  std::filesystem::create_directory(taken);
+  std::ofstream(taken / "keep.txt") << "mine\n";
+  const auto r = dlc({"run", "-s", photo.string(), "-t", clip.string(), "-o", dir.string(), "--models-dir",
+                      (dir / "no-models").string()});
+  EXPECT_EQ(r.exit_code, kExitBadInput) << r.err;
+  EXPECT_NE(r.err.find("cannot rename"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(taken.string()), std::string::npos) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(taken / "keep.txt"));
+  EXPECT_FALSE(has_partial_file(dir));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace dlc::app

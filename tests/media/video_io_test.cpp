@@ -1,13 +1,18 @@
 #include <gtest/gtest.h>
 
 #include <opencv2/core.hpp>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "media/ffmpeg_info.hpp"
 #include "media/subprocess.hpp"
 #include "media/video_probe.hpp"
 #include "media/video_reader.hpp"
@@ -209,6 +214,38 @@ TEST_F(VideoIo, PreferHardwareFallsBackToSoftwareWithEveryFrame) {
   EXPECT_EQ(info.codec, "h264");
   EXPECT_EQ(info.frame_count, 50);
   EXPECT_TRUE(info.has_audio);
+}
+
+// Where h264_nvenc is in ffmpeg but does not open (no NVIDIA GPU, as on this machine), a writer that
+// prefers hardware says so in one warning and keeps every frame, whatever the number of frames
+// and writers.
+TEST_F(VideoIo, NvencFallbackWarnsOnceAndKeepsEveryFrame) {
+  if (!probe_ffmpeg().encoders.contains("h264_nvenc")) GTEST_SKIP() << "this ffmpeg has no h264_nvenc";
+  if (check_encoder_opens("h264_nvenc", 320, 240, 18).opens) GTEST_SKIP() << "NVENC opens here: no fallback";
+  const auto frames = read_all(sources_ / "in.mp4");
+  ASSERT_EQ(frames.size(), 50u);
+  std::ostringstream said;
+  const auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(said)));
+  VideoWriter writer({.output = out_ / "out.mp4", .width = 320, .height = 240, .encoder = "libx264", .quality = 18,
+                      .prefer_hardware = true});
+  bool all_written = true;
+  for (const auto& frame : frames) all_written = writer.write(frame) && all_written;
+  const auto result = writer.finish();
+  spdlog::set_default_logger(previous);
+  EXPECT_TRUE(all_written);
+  ASSERT_TRUE(result.ok) << result.problem;
+  EXPECT_EQ(writer.encoder(), "libx264");
+  const auto log = said.str();
+  std::size_t warnings = 0;
+  for (auto at = log.find("h264_nvenc cannot encode on this machine"); at != std::string::npos;
+       at = log.find("h264_nvenc cannot encode on this machine", at + 1)) {
+    ++warnings;
+  }
+  EXPECT_EQ(warnings, 1u) << log;
+  EXPECT_NE(log.find("encoding with libx264 instead"), std::string::npos) << log;
+  EXPECT_EQ(result.frames_written, 50);
+  EXPECT_EQ(probe_video(out_ / "out.mp4").frame_count, 50);
 }
 
 TEST_F(VideoIo, NvencCheckSaysWhyWithoutAGpu) {

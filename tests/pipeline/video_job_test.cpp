@@ -4,6 +4,8 @@
 #include <opencv2/core.hpp>
 
 #include <fstream>
+#include <system_error>
+#include <thread>
 
 #include "media/subprocess.hpp"
 #include "media/video_probe.hpp"
@@ -117,6 +119,30 @@ TEST_F(VideoJob, StopLeavesNoOutputAndNoTemporary) {
   EXPECT_EQ(files_while_running, 2u) << "the clip and the temporary output being written";
   EXPECT_FALSE(std::filesystem::exists(dir_ / "stopped.mp4"));
   EXPECT_EQ(files_in_dir(), 1u) << "only the clip";
+}
+
+// std::thread throws std::system_error when the process cannot have another thread: the job ends
+// the threads it started and says so, instead of std::terminate, and leaves no output.
+TEST_F(VideoJob, AThreadThatCannotStartIsAnErrorAndLeavesNothing) {
+  const auto target = clip(false);
+  for (const int failing : {1, 2, 3}) {  // the decoder, the first worker, the second
+    SCOPED_TRACE(failing);
+    auto o = options(target, "out.mp4");
+    int started = 0;
+    o.start_thread = [&](std::function<void()> body) {
+      if (++started == failing) throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
+      return std::thread(std::move(body));
+    };
+    try {
+      run_video_job(o);
+      ADD_FAILURE() << "the job ran without its threads";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("cannot start thread " + std::to_string(failing) + " of the video job"),
+                std::string::npos)
+          << e.what();
+    }
+    EXPECT_EQ(files_in_dir(), 1u) << "only the clip";
+  }
 }
 
 // 10 frames of Grace Hopper, then 15 of an empty grey picture: the grey frames pass through
