@@ -204,8 +204,8 @@ TEST(FaceAnalyser, AWorkerIsNotHeldUpWhileAnotherBuildsASession) {
   EXPECT_NE(std::find(loaded.begin(), loaded.end(), "recognizer"), loaded.end());
 }
 
-// The job's own release of the recognizer: when the video job's first frame is done, the
-// recognizer's session (which read the source face) is gone, while the swapper's is loaded.
+// The job's own release of the recognizer: when the video job builds the swapper for its frames,
+// the recognizer's session (which read the source face) is gone; the detector stays for the frames.
 TEST(FaceAnalyser, TheJobHoldsNoRecognizerWhenItsFirstFrameIsProcessed) {
   const auto grace = test::source_tree_file(".cache/media/grace_hopper.jpg");
   if (!std::filesystem::exists(grace)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
@@ -226,18 +226,23 @@ TEST(FaceAnalyser, TheJobHoldsNoRecognizerWhenItsFirstFrameIsProcessed) {
   o.analyser.search_path = {models};
   o.analyser.detector = "blazeface";
   o.workers = 1;
+  // Resident: the swapper's session is built once the source face is read, before the first
+  // frame; what is alive at that moment is what the frames run with.
+  o.analyser.policy.providers = {"cuda", "cpu"};  // the observer sees accelerators; cpu is the fallback
   std::vector<std::string> at_first_frame;
-  const auto report = run_video_job(o, [&](const VideoProgress& p) {
-    if (p.frames_done != 1 || !at_first_frame.empty()) return;
+  runtime::set_provider_observer([&](const runtime::ProviderRequest& request) {
+    if (request.model.filename() != "inswapper_128.onnx" || !at_first_frame.empty()) return;
     for (const auto& model : runtime::OrtRuntime::instance().session_models()) {
       at_first_frame.push_back(model.filename().string());
     }
   });
+  const auto report = run_video_job(o);
+  runtime::set_provider_observer({});
   std::filesystem::remove_all(dir);
   ASSERT_EQ(report.frames, 3);
-  ASSERT_FALSE(at_first_frame.empty()) << "no progress after the first frame";
+  ASSERT_FALSE(at_first_frame.empty()) << "the swapper's session was never built";
   EXPECT_EQ(std::count(at_first_frame.begin(), at_first_frame.end(), "w600k_r50.onnx"), 0);
-  EXPECT_EQ(std::count(at_first_frame.begin(), at_first_frame.end(), "inswapper_128.onnx"), 1);
+  EXPECT_EQ(std::count(at_first_frame.begin(), at_first_frame.end(), "face_detection_back_256x256_barracuda.onnx"), 1);
 }
 
 }  // namespace
