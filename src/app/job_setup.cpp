@@ -29,7 +29,7 @@ std::vector<JobSession> job_sessions(const JobOptions& job) {
     }
   };
   const auto usable = [&](std::string_view role) {
-    return pipeline::find_role_files(pipeline::role_named(role), search_path).usable;
+    return pipeline::find_role_file(pipeline::role_named(role), search_path);
   };
   pipeline::AnalyserOptions detector_options;
   detector_options.detector = job.face_detector;

@@ -10,12 +10,12 @@
 namespace dlc::pipeline {
 
 ChainStep::ChainStep(std::string description, std::optional<std::filesystem::path> model, bool needs_landmarks,
-                     Factory make, FootprintOf footprint)
+                     Factory make, FootprintOf where_it_paints)
     : description_(std::move(description)),
       model_(std::move(model)),
       needs_landmarks_(needs_landmarks),
       make_(std::move(make)),
-      footprint_(footprint) {}
+      footprint_(std::move(where_it_paints)) {}
 
 std::shared_ptr<processors::FaceProcessor> ChainStep::processor() {
   std::lock_guard lock(mutex_);
