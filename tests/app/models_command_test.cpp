@@ -57,7 +57,12 @@ class ModelsCommand : public testing::Test {
 };
 
 TEST_F(ModelsCommand, ListNamesEachRolesFileOrItsFallback) {
-  const auto fixtures = test::fixture_model("").parent_path();
+  // A folder with some of the roles' files, so that the others are missing.
+  const auto fixtures = dir_ / "models";
+  std::filesystem::create_directory(fixtures);
+  for (const char* name : {"det_10g.onnx", "inswapper_128.onnx", "inswapper_128_fp16.onnx"}) {
+    std::filesystem::copy_file(test::fixture_model(name), fixtures / name);
+  }
   const auto r = dlc({"models", "list", "--models-dir", fixtures.string()});
   EXPECT_EQ(r.exit_code, kExitOk) << r.err;
   const auto lines = lines_of(r.out);
