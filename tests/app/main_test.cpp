@@ -121,9 +121,9 @@ TEST(Main, DiagnoseSeesGpusThroughNvml) {
   EXPECT_EQ(doc["recommendation"]["tier"], "high-vram");
   const auto bottlenecks = doc["bottlenecks"].dump();
   EXPECT_NE(bottlenecks.find("GPU 0: low free VRAM 1.5GB"), std::string::npos) << bottlenecks;
-  if (doc["frameworks"]["onnxruntime"]["provider_status"]["cuda"] != "loads") {
-    EXPECT_NE(bottlenecks.find("CUDA provider cannot be used"), std::string::npos) << bottlenecks;
-  }
+  // A GPU without a usable CUDA provider is a bottleneck; with one it is not.
+  const bool cuda_loads = doc["frameworks"]["onnxruntime"]["provider_status"]["cuda"] == "loads";
+  EXPECT_EQ(bottlenecks.find("CUDA provider cannot be used") != std::string::npos, !cuda_loads) << bottlenecks;
 }
 
 TEST(Main, DiagnoseSaysWhenNoGpuIsFound) {
@@ -144,7 +144,8 @@ TEST(Main, BenchRunsTheFixturePipelineUnderItsBudget) {
   const auto& memory = doc["memory"];
   EXPECT_EQ(memory["budget_bytes"].get<std::uint64_t>(), 1ULL << 30);
   EXPECT_LE(memory["peak_rss_bytes"].get<std::uint64_t>(), memory["budget_bytes"].get<std::uint64_t>());
-  EXPECT_LE(memory["planned_peak_bytes"].get<std::uint64_t>(), memory["budget_bytes"].get<std::uint64_t>());
+  // The plan is an upper bound of what the run measured.
+  EXPECT_GE(memory["planned_peak_bytes"].get<std::uint64_t>(), memory["peak_rss_bytes"].get<std::uint64_t>());
 }
 
 TEST(Main, BenchWithTooSmallABudgetExitsFiveWithThePlan) {
