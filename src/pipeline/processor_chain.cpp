@@ -17,23 +17,15 @@ ChainStep::ChainStep(std::string description, std::optional<std::filesystem::pat
       make_(std::move(make)),
       footprint_(std::move(where_it_paints)) {}
 
-std::shared_ptr<processors::FaceProcessor> ChainStep::processor() {
-  std::lock_guard lock(mutex_);
-  if (!loaded_) loaded_ = make_();
-  return loaded_;
-}
+std::shared_ptr<processors::FaceProcessor> ChainStep::processor() { return loaded_.get(make_); }
 
 void ChainStep::release() {
   // A step without a model holds nothing worth freeing (and may be costly to rebuild).
   if (!model_) return;
-  std::lock_guard lock(mutex_);
   loaded_.reset();
 }
 
-bool ChainStep::loaded() const {
-  std::lock_guard lock(mutex_);
-  return loaded_ != nullptr;
-}
+bool ChainStep::loaded() const { return loaded_.loaded(); }
 
 face::Face ProcessorChain::source_face(const cv::Mat& source_bgr, const std::string& source_name,
                                        FaceAnalyser& analyser) const {

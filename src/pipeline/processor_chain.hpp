@@ -3,13 +3,13 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "face/selection.hpp"
 #include "pipeline/face_analyser.hpp"
+#include "pipeline/lazy_model.hpp"
 #include "processors/classic_swapper.hpp"
 #include "processors/face_processor.hpp"
 #include "processors/inswapper.hpp"
@@ -59,8 +59,7 @@ class ChainStep {
   bool needs_landmarks_;
   Factory make_;
   FootprintOf footprint_;
-  mutable std::mutex mutex_;
-  std::shared_ptr<processors::FaceProcessor> loaded_;
+  LazyModel<processors::FaceProcessor> loaded_;  // built outside its lock, as the analyser's models
 };
 
 // The frame processors of a job, in --frame-processor order, from the source face: inswapper when
