@@ -19,32 +19,42 @@
 #include "pipeline/job_models.hpp"
 
 namespace dlc::app {
+namespace {
+
+// The detector --face-detector chooses among the files of the search path.
+pipeline::DetectorChoice job_detector(const JobOptions& job, const std::vector<std::filesystem::path>& search_path) {
+  pipeline::AnalyserOptions detector_options;
+  detector_options.detector = job.face_detector;
+  detector_options.search_path = search_path;
+  return pipeline::choose_detector(detector_options);
+}
+
+// A BlazeFace model's footprint: its 256 input as floats in and its 896 anchors × 17 values out.
+memory::ModelFootprint blazeface_footprint(const std::filesystem::path& model) {
+  std::error_code ec;
+  return memory::estimate_model(std::filesystem::file_size(model, ec), sizeof(float) * (256 * 256 * 3 + 896 * 17));
+}
+
+}  // namespace
 
 std::vector<JobSession> job_sessions(const JobOptions& job) {
   const auto search_path = models_search_path(job);
   std::vector<JobSession> sessions;
   const auto add = [&](const pipeline::JobModel& m) {
     if (std::ranges::none_of(sessions, [&](const JobSession& s) { return s.model == m.path; })) {
-      sessions.push_back({m.path, pipeline::footprint_of(m).resident_bytes});
+      sessions.push_back({m.path, pipeline::footprint_of(m, job.face_detector_size).resident_bytes});
     }
   };
   const auto usable = [&](std::string_view role) {
     return pipeline::find_role_file(pipeline::role_named(role), search_path);
   };
-  pipeline::AnalyserOptions detector_options;
-  detector_options.detector = job.face_detector;
-  detector_options.search_path = search_path;
-  const auto choice = pipeline::choose_detector(detector_options);
+  const auto choice = job_detector(job, search_path);
   if (choice.kind == "scrfd") {
     if (const auto m = usable("detector")) add(*m);
   } else if (choice.kind == "blazeface") {
     std::error_code ec;
     for (const auto& model : {choice.model, pipeline::blazeface_second_pass(choice.model)}) {
-      if (!std::filesystem::is_regular_file(model, ec)) continue;
-      // BlazeFace's 256 input as floats in and its 896 anchors × 17 values out (as job_shape).
-      sessions.push_back({model, memory::estimate_model(std::filesystem::file_size(model, ec),
-                                                        sizeof(float) * (256 * 256 * 3 + 896 * 17))
-                                     .resident_bytes});
+      if (std::filesystem::is_regular_file(model, ec)) sessions.push_back({model, blazeface_footprint(model).resident_bytes});
     }
   }
   for (const char* role : {"landmarks", "recognizer"}) {
@@ -139,17 +149,11 @@ pipeline::JobShape job_shape(const JobOptions& job, std::uint64_t frame_bytes, i
     return pipeline::find_role_file(pipeline::role_named(role), search_path);
   };
   std::error_code ec;
-  pipeline::AnalyserOptions detector_options;
-  detector_options.detector = job.face_detector;
-  detector_options.search_path = search_path;
-  const auto choice = pipeline::choose_detector(detector_options);
+  const auto choice = job_detector(job, search_path);
   if (choice.kind == "scrfd") {
     if (const auto m = usable("detector")) shape.analysis.push_back(planned(*m));
   } else if (choice.kind == "blazeface") {
-    // BlazeFace's 256 input as floats in and its 896 anchors × 17 values out.
-    shape.analysis.push_back({"detector " + choice.model.filename().string(),
-                              memory::estimate_model(std::filesystem::file_size(choice.model, ec),
-                                                     sizeof(float) * (256 * 256 * 3 + 896 * 17)),
+    shape.analysis.push_back({"detector " + choice.model.filename().string(), blazeface_footprint(choice.model),
                               "weights: file size x 1.05"});
   }
   const auto swapper = usable("swapper");
