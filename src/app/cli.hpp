@@ -17,7 +17,12 @@ struct CliOptions {
   std::string log_level = "info";
   bool json = false;                  // diagnose, bench
   bool compare_memory_optimization = false;  // bench
-  std::string models_action = "list";  // models: list | verify
+  std::string models_action = "list";  // models: list | verify | download
+  std::vector<std::string> models_names;  // models download: files, roles or sets
+  bool models_all = false;                // models download --all
+  std::optional<std::string> models_from;      // models download --from DIR
+  std::optional<std::string> models_mirror;    // models download --mirror URL
+  std::optional<std::string> models_manifest;  // models --manifest FILE instead of the built-in one
   // Deep-Live-Cam's flags that have no effect here, or a hidden alias: one warning line each,
   // logged once the log level is set.
   std::vector<std::string> warnings;

@@ -33,7 +33,8 @@ runtime::SessionPolicy session_policy(const JobOptions& job, int threads) {
 }
 
 std::vector<std::filesystem::path> models_search_path(const JobOptions& job) {
-  return pipeline::models_search_path(job.models_dir, std::getenv("DLC_MODELS_DIR"));
+  return pipeline::models_search_path(job.models_dir, std::getenv("DLC_MODELS_DIR"), std::getenv("XDG_DATA_HOME"),
+                                      std::getenv("HOME"));
 }
 
 pipeline::AnalyserOptions analyser_options(const JobOptions& job, const runtime::SessionPolicy& policy) {

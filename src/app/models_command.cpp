@@ -1,10 +1,15 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 
 #include "app/commands.hpp"
 #include "app/exit_codes.hpp"
+#include "app/model_download.hpp"
+#include "app/model_manifest.hpp"
 #include "memory/units.hpp"
 #include "pipeline/face_analyser.hpp"
 #include "pipeline/job_models.hpp"
@@ -35,10 +40,45 @@ std::string fallback_in_use(const pipeline::ModelRole& role, const std::vector<s
   return std::string(role.fallback);
 }
 
-}  // namespace
+Manifest manifest_of(const CliOptions& options) {
+  return options.models_manifest ? read_manifest(*options.models_manifest) : builtin_manifest();
+}
 
-int models_command(const CliOptions& options) {
+std::string entry_label(const ManifestEntry& e) {
+  return e.variant.empty() ? e.file : fmt::format("{} ({})", e.file, e.variant);
+}
+
+// What the manifest knows of a file by its content (its sha256).
+struct Identity {
+  std::string sha256;
+  std::string what;
+  const KnownBadFile* bad = nullptr;
+};
+
+Identity identify(const Manifest& manifest, const std::filesystem::path& file, std::uint64_t size) {
+  Identity id{runtime::file_sha256(file), {}, nullptr};
+  id.bad = manifest.known_bad_file(id.sha256);
+  if (id.bad != nullptr) {
+    id.what = fmt::format("KNOWN BAD: {}; delete it and run `dlc models download {}`", id.bad->why, file.filename().string());
+    return id;
+  }
+  const auto* known = manifest.by_content(id.sha256, size);
+  if (known == nullptr) {
+    const auto* named = manifest.by_file(file.filename().string());
+    const bool published = named != nullptr && (named->sha256 || named->sha256_partial);
+    id.what = published ? fmt::format("not the published {} (another export, or damaged)", named->file)
+                        : std::string("a file the manifest has no hash of");
+    return id;
+  }
+  const auto how = known->sha256 ? "the published sha256" : "the published digits of its sha256";
+  id.what = fmt::format("is {} by content ({}){}", entry_label(*known), how,
+                        known->file == file.filename() ? "" : ", under another name");
+  return id;
+}
+
+int list_or_verify(const CliOptions& options) {
   const bool verify = options.models_action == "verify";
+  const auto manifest = manifest_of(options);
   const auto search_path = models_search_path(options.job);
   std::vector<std::string> dirs;
   for (const auto& d : search_path) dirs.push_back(d.string());
@@ -56,6 +96,7 @@ int models_command(const CliOptions& options) {
         fmt::print("    in use instead: {}\n", fallback_in_use(*role, search_path));
       }
       fmt::print("    the file would add: {}\n", role->adds);
+      fmt::print("    `{}` fetches it\n", pipeline::download_command(*role, search_path));
       continue;
     }
     // The first file present is the one a job uses (pipeline::find_role_file).
@@ -68,7 +109,13 @@ int models_command(const CliOptions& options) {
         } else {
           fmt::print("    also present, not used: {} ({})\n", file.path.string(), size);
         }
-        if (verify) fmt::print("    signature ok; sha256 {}\n", runtime::file_sha256(file.path));
+        const auto id = identify(manifest, file.path, file.file_bytes);
+        if (verify) {
+          fmt::print("    signature ok; sha256 {}\n    {}\n", id.sha256, id.what);
+        } else {
+          fmt::print("    sha256 {}: {}\n", id.sha256, id.what);
+        }
+        any_invalid = any_invalid || id.bad != nullptr;
         continue;
       }
       any_invalid = true;
@@ -79,9 +126,92 @@ int models_command(const CliOptions& options) {
         fmt::print("    INVALID, not used: {} ({}): {}\n", file.path.string(), size, file.problem);
       }
       fmt::print("      expected signature of {}: {}\n", role->files.front(), pipeline::expected_signature(*role));
+      if (const auto id = identify(manifest, file.path, file.file_bytes); id.bad != nullptr) fmt::print("    {}\n", id.what);
     }
   }
   return verify && any_invalid ? kExitModel : kExitOk;
+}
+
+int exit_code_of(InstallStatus status) {
+  switch (status) {
+    case InstallStatus::kInstalled:
+    case InstallStatus::kPresent: return kExitOk;
+    case InstallStatus::kNetwork:
+    case InstallStatus::kHttp: return kExitDownload;
+    case InstallStatus::kWrongContent: return kExitModel;
+    case InstallStatus::kLocal: return kExitFailure;
+  }
+  return kExitFailure;
+}
+
+int download(const CliOptions& options) {
+  if (options.models_names.empty() && !options.models_all) {
+    std::fputs("dlc: models download: name the files, roles or sets to fetch (deep-live-cam for all Deep-Live-Cam "
+               "uses), or --all\n",
+               stderr);
+    return kExitUsage;
+  }
+  const auto manifest = manifest_of(options);
+  std::vector<const ManifestEntry*> entries;
+  try {
+    entries = entries_to_download(manifest, options.models_names, options.models_all);
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "dlc: models download: {}\n", e.what());
+    return kExitUsage;
+  }
+  const auto search_path = models_search_path(options.job);
+  InstallOptions install;
+  install.dir = search_path.back();
+  if (options.models_from) install.from = *options.models_from;
+  install.mirror = options.models_mirror;
+  install.terminal = isatty(STDOUT_FILENO) == 1;
+  fmt::print("models go to: {}\n", install.dir.string());
+
+  int code = kExitOk;
+  bool unreachable = false;
+  for (const auto* entry : entries) {
+    fmt::print("{}: {}; licence: {}\n", entry_label(*entry),
+               entry->size ? memory::format_size(*entry->size) : std::string("size not published"), entry->licence);
+    const auto result = install_entry(manifest, *entry, install);
+    if (result.status == InstallStatus::kPresent) {
+      fmt::print("{}: already there, verified\n", entry->file);
+    } else if (result.status == InstallStatus::kInstalled) {
+      for (const auto& f : result.files) fmt::print("{}: verified, in place\n", f.string());
+      if (!entry->sha256) {
+        fmt::print("{}: no full sha256 is published for it; its sha256 is {} (pin it: checked by size and "
+                   "signature only)\n",
+                   entry->file, result.sha256);
+      }
+    } else {
+      fmt::print(stderr, "dlc: {}: {}\n", entry->file, result.message);
+      unreachable = unreachable || result.status == InstallStatus::kNetwork;
+      if (code == kExitOk) code = exit_code_of(result.status);
+    }
+  }
+  if (unreachable && !options.models_from) {
+    std::string names;
+    for (const auto& n : options.models_names) names += " " + n;
+    if (options.models_all) names += " --all";
+    fmt::print(stderr,
+               "dlc: no connection to the model servers. Behind a proxy: set https_proxy=http://HOST:PORT (and "
+               "no_proxy) and run again. Offline: fetch the files from the URLs above on a machine that can (or "
+               "run dlc models download there), copy them into a folder DIR here, and run "
+               "`dlc models download{} --from DIR`; or use a mirror: --mirror URL\n",
+               names);
+  }
+  return code;
+}
+
+}  // namespace
+
+int models_command(const CliOptions& options) {
+  try {
+    if (options.models_action == "download") return download(options);
+    return list_or_verify(options);
+  } catch (const std::runtime_error& e) {
+    fmt::print(stderr, "dlc: {}\n", e.what());
+    return kExitFailure;
+  }
 }
 
 }  // namespace dlc::app

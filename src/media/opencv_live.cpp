@@ -1,5 +1,7 @@
 #include "media/opencv_live.hpp"
 
+#include "media/install_layout.hpp"
+
 #include <dlfcn.h>
 
 #include <fmt/format.h>
@@ -31,9 +33,11 @@ std::filesystem::path opencv_live_path() {
   if (const char* override_path = std::getenv("DLC_LIVE_MODULE"); override_path != nullptr && *override_path != '\0') {
     return override_path;
   }
+  // Beside the binary in the build tree; in PREFIX/lib/dlc once installed.
+  const auto beside = executable_dir() / DLC_LIVE_MODULE_NAME;
+  const auto installed = installed_lib_dir() / DLC_LIVE_MODULE_NAME;
   std::error_code ec;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return (ec ? std::filesystem::path(".") : exe.parent_path()) / DLC_LIVE_MODULE_NAME;
+  return !std::filesystem::exists(beside, ec) && std::filesystem::exists(installed, ec) ? installed : beside;
 }
 
 const OpenCvLiveApi* load_opencv_live(std::string& error) {

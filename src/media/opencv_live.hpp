@@ -61,7 +61,8 @@ struct OpenCvLiveApi {
 inline constexpr const char* kOpenCvLiveEntry = "dlc_opencv_live_api";
 using OpenCvLiveEntry = const OpenCvLiveApi* (*)();
 
-// Where the module is looked for: $DLC_LIVE_MODULE when set, else next to the running executable.
+// Where the module is looked for: $DLC_LIVE_MODULE when set, else next to the running executable,
+// else in an installed dlc's PREFIX/lib/dlc.
 std::filesystem::path opencv_live_path();
 
 // The module's table, loaded (RTLD_NOW | RTLD_LOCAL) on the first call and kept for the rest of

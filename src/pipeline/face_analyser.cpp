@@ -5,6 +5,7 @@
 
 #include "face/blazeface_detector.hpp"
 #include "face/scrfd_detector.hpp"
+#include "media/install_layout.hpp"
 #include "pipeline/job_models.hpp"
 #include "runtime/stage_times.hpp"
 
@@ -28,6 +29,8 @@ std::optional<std::filesystem::path> usable_file(std::string_view role, const st
 
 std::optional<std::filesystem::path> find_blazeface(const std::vector<std::filesystem::path>& search_path) {
   auto dirs = search_path;
+  // An installed dlc's own copy first (absent in the build tree), then set-up's.
+  dirs.push_back(media::installed_data_dir() / "blazeface");
   dirs.emplace_back(DLC_BLAZEFACE_DIR);
   for (const auto& dir : dirs) {
     std::error_code ec;
@@ -54,7 +57,9 @@ DetectorChoice choose_detector(const AnalyserOptions& options) {
       return {"blazeface", *blaze, kind == "auto" ? "no det_10g.onnx; BlazeFace needs no download" : "asked for"};
     }
     if (kind == "blazeface") {
-      throw runtime::ModelError(kBlazeFacePrimary, "not found in the models folders or " + std::string(DLC_BLAZEFACE_DIR) +
+      throw runtime::ModelError(kBlazeFacePrimary, "not found in the models folders, " +
+                                                     (media::installed_data_dir() / "blazeface").string() + " or " +
+                                                     std::string(DLC_BLAZEFACE_DIR) +
                                                      "; run scripts/setup.sh");
     }
   }

@@ -142,11 +142,21 @@ std::string join(const std::vector<std::filesystem::path>& paths) {
 
 }  // namespace
 
+std::optional<std::filesystem::path> user_models_dir(const char* xdg_data_home, const char* home) {
+  const auto set = [](const char* v) { return v != nullptr && *v != '\0'; };
+  // The spec ignores a relative $XDG_DATA_HOME.
+  if (set(xdg_data_home) && *xdg_data_home == '/') return std::filesystem::path(xdg_data_home) / "dlc" / "models";
+  if (set(home)) return std::filesystem::path(home) / ".local" / "share" / "dlc" / "models";
+  return std::nullopt;
+}
+
 std::vector<std::filesystem::path> models_search_path(const std::optional<std::string>& models_dir,
-                                                      const char* models_dir_env) {
+                                                      const char* models_dir_env, const char* xdg_data_home,
+                                                      const char* home) {
   if (models_dir) return {*models_dir};
   std::vector<std::filesystem::path> path{"models"};
   if (models_dir_env != nullptr && *models_dir_env != '\0') path.emplace_back(models_dir_env);
+  if (const auto user = user_models_dir(xdg_data_home, home)) path.push_back(*user);
   return path;
 }
 
@@ -200,6 +210,18 @@ std::string file_problem(const ModelRole& role, const std::filesystem::path& fil
     return text.starts_with(prefix) ? text.substr(prefix.size()) : text;
   }
 }
+
+}  // namespace
+
+std::string role_file_problem(const ModelRole& role, const std::filesystem::path& file) { return file_problem(role, file); }
+
+std::string download_command(const ModelRole& role, const std::vector<std::filesystem::path>& search_path) {
+  const std::string key(role.role == "enhancer" ? role.serves : role.role);
+  if (search_path.size() == 1) return fmt::format("dlc models download {} --models-dir {}", key, search_path.front().string());
+  return fmt::format("dlc models download {}", key);
+}
+
+namespace {
 
 template <typename Visit>
 void for_each_present(const ModelRole& role, const std::vector<std::filesystem::path>& search_path, Visit&& visit) {
@@ -269,9 +291,9 @@ std::vector<JobModel> locate_models(const std::vector<const ModelRole*>& roles,
     }
     const auto where = search_path.empty() ? std::filesystem::path(role->files.front())
                                            : search_path.front() / role->files.front();
-    throw runtime::ModelError(where, fmt::format("not found (looked in: {}); it is needed for {}: put the file "
-                                                 "there or pass --models-dir",
-                                                 join(search_path), role->serves));
+    throw runtime::ModelError(where, fmt::format("not found (looked in: {}); it is needed for {}: `{}` fetches it "
+                                                 "(verified), or put the file there or pass --models-dir",
+                                                 join(search_path), role->serves, download_command(*role, search_path)));
   }
   return models;
 }

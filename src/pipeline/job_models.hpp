@@ -69,12 +69,26 @@ std::vector<RoleFile> role_files_present(const ModelRole& role, const std::vecto
 // do. A fallback stands in only for a file that is absent.
 std::optional<JobModel> find_role_file(const ModelRole& role, const std::vector<std::filesystem::path>& search_path);
 
+// What is wrong with a file (of any name) as the role's model: not ONNX, damaged, the wrong
+// signature; "" when it is a valid model of the role.
+std::string role_file_problem(const ModelRole& role, const std::filesystem::path& file);
+
+// The command that downloads the role's file into the search path: "dlc models download swapper"
+// (with --models-dir when the search path is that one folder).
+std::string download_command(const ModelRole& role, const std::vector<std::filesystem::path>& search_path);
+
 // What to tell a user about an invalid file of the role: "delete it or download it again ...".
 std::string invalid_file_advice(const ModelRole& role);
 
-// --models-dir alone when given; otherwise ./models, then $DLC_MODELS_DIR (PRODUCT.md §2).
+// --models-dir alone when given; otherwise ./models, then $DLC_MODELS_DIR (PRODUCT.md §2), then
+// the user's data folder $XDG_DATA_HOME/dlc/models ($HOME/.local/share/dlc/models), where
+// `dlc models download` puts files. The last folder is the download folder.
 std::vector<std::filesystem::path> models_search_path(const std::optional<std::string>& models_dir,
-                                                      const char* models_dir_env);
+                                                      const char* models_dir_env, const char* xdg_data_home,
+                                                      const char* home);
+// $XDG_DATA_HOME/dlc/models, else $HOME/.local/share/dlc/models (XDG Base Directory spec); nothing
+// when neither is set.
+std::optional<std::filesystem::path> user_models_dir(const char* xdg_data_home, const char* home);
 
 // The ONNX models a job runs, in pipeline order, for its frame processors.
 std::vector<const ModelRole*> roles_for(const std::vector<std::string>& frame_processors);

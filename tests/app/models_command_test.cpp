@@ -83,7 +83,38 @@ TEST_F(ModelsCommand, ListNamesEachRolesFileOrItsFallback) {
       << r.out;
   EXPECT_EQ(line_after(lines, "enhancer (face_enhancer_gpen256): missing GPEN-BFR-256.onnx"),
             "    no fallback: face_enhancer_gpen256 refuses to run without it");
-  EXPECT_EQ(r.out.find("sha256"), std::string::npos) << "list does not hash";
+  // Each file named by its content: the fixtures are none of the published files.
+  EXPECT_EQ(line_after(lines, "swapper: " + swapper.string() + " (" + size_of(swapper) + ")"),
+            "    sha256 " + sha256sum(swapper) + ": not the published inswapper_128.onnx (another export, or damaged)");
+  EXPECT_NE(r.out.find("    `dlc models download face_enhancer_gpen256 --models-dir " + fixtures.string() + "` fetches it\n"),
+            std::string::npos)
+      << r.out;
+}
+
+// A manifest that knows the fixture fp16 swapper by its sha256: found by content under the fp32's name.
+TEST_F(ModelsCommand, ListNamesAFileByItsContentWhateverItsName) {
+  const auto models = dir_ / "models";
+  std::filesystem::create_directory(models);
+  std::filesystem::copy_file(test::fixture_model("inswapper_128_fp16.onnx"), models / "inswapper_128.onnx");
+  const auto manifest = dir_ / "manifest.json";
+  write_file(manifest, R"({"format": 1, "files": [{"file": "inswapper_128_fp16.onnx", "role": "swapper",
+      "variant": "fp16", "sha256": ")" + sha256sum(models / "inswapper_128.onnx") + R"("}]})");
+  const auto r = dlc({"models", "list", "--models-dir", models.string(), "--manifest", manifest.string()});
+  EXPECT_EQ(r.exit_code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find(": is inswapper_128_fp16.onnx (fp16) by content (the published sha256), under another name\n"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST_F(ModelsCommand, VerifyFlagsAKnownBadFile) {
+  // The manifest's known-bad list has the empty file (a failed download kept under the name).
+  write_file(dir_ / "inswapper_128.onnx", "");
+  const auto r = dlc({"models", "verify", "--models-dir", dir_.string()});
+  EXPECT_EQ(r.exit_code, kExitModel) << r.out << r.err;
+  EXPECT_NE(r.out.find("    KNOWN BAD: an empty file: a download that failed and was kept under the model's name; "
+                       "delete it and run `dlc models download inswapper_128.onnx`\n"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST_F(ModelsCommand, VerifyPrintsEachFilesSha256) {
@@ -97,10 +128,11 @@ TEST_F(ModelsCommand, VerifyPrintsEachFilesSha256) {
     if (expected.empty()) GTEST_SKIP() << "no sha256sum here";
     const auto listed = file.string() + " (";
     bool seen = false;
-    for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
+    for (std::size_t i = 0; i + 2 < lines.size(); ++i) {
       if (lines[i].find(listed) == std::string::npos) continue;
       seen = true;
       EXPECT_EQ(lines[i + 1], "    signature ok; sha256 " + expected) << name;
+      EXPECT_EQ(lines[i + 2].rfind("    ", 0), 0u) << "what the manifest knows of it: " << lines[i + 2];
     }
     EXPECT_TRUE(seen) << name << " not listed:\n" << r.out;
   }

@@ -23,11 +23,23 @@ TEST(JobModels, RolesFollowTheFrameProcessors) {
   EXPECT_EQ(role_names(roles_for({"face_enhancer_gpen512"})), (std::vector<std::string>{"detector", "enhancer"}));
 }
 
-TEST(JobModels, SearchPathIsTheFlagOrModelsThenEnvironment) {
-  EXPECT_EQ(models_search_path(std::string("/m"), "/env"), (std::vector<std::filesystem::path>{"/m"}));
-  EXPECT_EQ(models_search_path(std::nullopt, "/env"), (std::vector<std::filesystem::path>{"models", "/env"}));
-  EXPECT_EQ(models_search_path(std::nullopt, nullptr), (std::vector<std::filesystem::path>{"models"}));
-  EXPECT_EQ(models_search_path(std::nullopt, ""), (std::vector<std::filesystem::path>{"models"}));
+TEST(JobModels, SearchPathIsTheFlagOrModelsThenEnvironmentThenUserData) {
+  using Path = std::vector<std::filesystem::path>;
+  EXPECT_EQ(models_search_path(std::string("/m"), "/env", "/xdg", "/home/u"), (Path{"/m"}));
+  EXPECT_EQ(models_search_path(std::nullopt, "/env", "/xdg", "/home/u"), (Path{"models", "/env", "/xdg/dlc/models"}));
+  EXPECT_EQ(models_search_path(std::nullopt, nullptr, nullptr, "/home/u"),
+            (Path{"models", "/home/u/.local/share/dlc/models"}));
+  // An empty or relative $XDG_DATA_HOME is ignored, as the XDG Base Directory spec says.
+  EXPECT_EQ(models_search_path(std::nullopt, "", "", "/home/u"), (Path{"models", "/home/u/.local/share/dlc/models"}));
+  EXPECT_EQ(models_search_path(std::nullopt, "", "rel", "/home/u"), (Path{"models", "/home/u/.local/share/dlc/models"}));
+  EXPECT_EQ(models_search_path(std::nullopt, nullptr, nullptr, nullptr), (Path{"models"}));
+}
+
+TEST(JobModels, DownloadCommandNamesTheRoleAndTheFolderFlag) {
+  EXPECT_EQ(download_command(role_named("swapper"), {"models", "/home/u/.local/share/dlc/models"}),
+            "dlc models download swapper");
+  EXPECT_EQ(download_command(role_named("face_enhancer_gpen256"), {"/m"}),
+            "dlc models download face_enhancer_gpen256 --models-dir /m");
 }
 
 TEST(JobModels, LocatesFilesWithTheirSizes) {
@@ -49,6 +61,8 @@ TEST(JobModels, MissingModelNamesFileFolderAndPurpose) {
               std::string::npos)
         << text;
     EXPECT_NE(text.find("face detection"), std::string::npos) << text;
+    EXPECT_NE(text.find("`dlc models download detector --models-dir /nonexistent-models` fetches it"), std::string::npos)
+        << text;
   }
 }
 

@@ -1,0 +1,62 @@
+// cmake/Packaging.cmake: the .deb cpack makes from this build, inspected (dpkg-deb -I / -c) and
+// unpacked into a temporary folder (never installed: that needs root), where its dlc must start
+// with its own ONNX Runtime and find its module, from a prefix that is not the build tree.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+
+#include "media/subprocess.hpp"
+#include "support/paths.hpp"
+
+namespace dlc::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One test: CTest runs each test in a process of its own, and cpack takes a while.
+TEST(DebPackage, DependsOnDebianHoldsDlcAndStartsFromItsOwnPrefix) {
+  const auto dir = make_temp_dir();
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() { fs::remove_all(dir); }
+  } cleanup{dir};
+  const auto made = media::run_process({DLC_CPACK, "-G", "DEB", "--config", DLC_CPACK_CONFIG, "-B", dir.string()});
+  ASSERT_EQ(made.exit_code, 0) << made.out << made.err;
+  fs::path deb;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".deb") deb = e.path();
+  }
+  ASSERT_FALSE(deb.empty()) << made.out;
+
+  const auto info = media::run_process({"dpkg-deb", "-I", deb.string()});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  std::smatch depends;
+  ASSERT_TRUE(std::regex_search(info.out, depends, std::regex(" Depends: ([^\n]*)"))) << info.out;
+  for (const char* package : {"libopencv-core", "libdlib19", "libcurl4", "ffmpeg", "libdlib-data"}) {
+    EXPECT_NE(depends[1].str().find(package), std::string::npos) << package << " not in " << depends[1];
+  }
+  // ONNX Runtime is dlc's own copy, never a dependency.
+  EXPECT_EQ(depends[1].str().find("onnxruntime"), std::string::npos) << depends[1];
+
+  const auto list = media::run_process({"dpkg-deb", "-c", deb.string()});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  for (const char* file : {"./usr/bin/dlc", "./usr/lib/dlc/dlc_opencv_live.so", "./usr/lib/dlc/libonnxruntime.so.1",
+                           "./usr/share/dlc/blazeface/face_detection_front_128x128_barracuda.onnx",
+                           "./usr/share/dlc/manifest.json"}) {
+    EXPECT_NE(list.out.find(std::string(file) + "\n"), std::string::npos) << file << " not in\n" << list.out;
+  }
+  EXPECT_EQ(list.out.find("inswapper"), std::string::npos) << "models are never packaged";
+
+  const auto root = dir / "root";
+  ASSERT_EQ(media::run_process({"dpkg-deb", "-x", deb.string(), root.string()}).exit_code, 0);
+  const auto dynamic = media::run_process({"readelf", "-d", (root / "usr/bin/dlc").string()});
+  EXPECT_NE(dynamic.out.find("[$ORIGIN/../lib/dlc]"), std::string::npos) << dynamic.out;
+  const auto version = media::run_process({(root / "usr/bin/dlc").string(), "--version"});
+  EXPECT_EQ(version.exit_code, 0) << version.err;
+  // The ONNX Runtime it loaded is the packaged one, not the build tree's.
+  EXPECT_NE(version.out.find((root / "usr/lib/dlc").string()), std::string::npos) << version.out;
+}
+
+}  // namespace
+}  // namespace dlc::test
