@@ -4,7 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <iterator>
 #include <stdexcept>
 
 #include "media/subprocess.hpp"
@@ -15,11 +15,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_text(const fs::path& file) {
+std::string contents(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 class ZipArchive : public testing::Test {
@@ -51,12 +49,12 @@ TEST_F(ZipArchive, ExtractsOnlyTheWantedMembersByFileName) {
   fs::create_directories(out);
   const auto files = extract_zip_members(zip, {"big.onnx", "small.onnx"}, out);
   ASSERT_EQ(files, (std::vector<fs::path>{out / "big.onnx", out / "small.onnx"}));
-  const auto big = read_text(out / "big.onnx");
+  const auto big = contents(out / "big.onnx");
   ASSERT_EQ(big.size(), 3u << 19);
   bool same = true;
   for (std::size_t i = 0; i < big.size() && same; ++i) same = static_cast<unsigned char>(big[i]) == (i * 7 + i / 4096) % 251;
   EXPECT_TRUE(same);
-  EXPECT_EQ(read_text(out / "small.onnx"), "stored bytes");
+  EXPECT_EQ(contents(out / "small.onnx"), "stored bytes");
   EXPECT_FALSE(fs::exists(out / "other.onnx"));
   EXPECT_FALSE(fs::exists(out / "big.onnx.part"));
 }
