@@ -48,9 +48,9 @@ const OpenCvLiveApi* load_opencv_live(std::string& error) {
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = dlerror();
-    error = fmt::format("{} cannot be loaded ({}): it is built with dlc and belongs next to the dlc binary, or "
-                        "DLC_LIVE_MODULE names it",
-                        path.string(), why != nullptr ? why : "dlopen failed");
+    error = fmt::format("{} cannot be loaded ({}): it is built with dlc and belongs next to the dlc binary (installed: "
+                        "in {}), or DLC_LIVE_MODULE names it",
+                        path.string(), why != nullptr ? why : "dlopen failed", installed_lib_dir().string());
     return nullptr;
   }
   const auto entry = reinterpret_cast<OpenCvLiveEntry>(dlsym(handle, kOpenCvLiveEntry));

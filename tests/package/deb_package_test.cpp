@@ -55,7 +55,9 @@ TEST(DebPackage, DependsOnDebianHoldsDlcAndStartsFromItsOwnPrefix) {
   const auto version = media::run_process({(root / "usr/bin/dlc").string(), "--version"});
   EXPECT_EQ(version.exit_code, 0) << version.err;
   // The ONNX Runtime it loaded is the packaged one, not the build tree's.
-  EXPECT_NE(version.out.find((root / "usr/lib/dlc").string()), std::string::npos) << version.out;
+  std::smatch ort;
+  ASSERT_TRUE(std::regex_search(version.out, ort, std::regex("ONNX Runtime [0-9.]+ \\(([^)]*)\\)"))) << version.out;
+  EXPECT_EQ(fs::canonical(ort[1].str()), fs::canonical(root / "usr/lib/dlc")) << version.out;
 }
 
 }  // namespace
