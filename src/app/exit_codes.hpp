@@ -10,6 +10,7 @@ enum ExitCode : int {
   kExitBadInput = 3,      // an input file is missing, unreadable or not what it must be
   kExitModel = 4,         // a model file is missing or invalid
   kExitMemoryBudget = 5,  // the memory budget cannot be met
+  kExitRefused = 6,       // --nsfw-filter refused the target
 };
 
 }  // namespace dlc::app
