@@ -92,6 +92,35 @@ inswapper_128_fp16.onnx  (the fp16 file's signature)
     As inswapper_128.onnx with float16 target, source, output and emap; the
     formula runs in float32 between Cast nodes.
 
+hyperswap_1a_256.onnx, hyperswap_1b_256.onnx, hyperswap_1c_256.onnx  (256-pixel swappers)
+    inputs "source" [1,512], "target" [1,3,256,256]   (in this order)
+    outputs "output" [1,3,256,256], "mask" [1,1,256,256]
+        output[0, c] = shift[c] - target[0, c], shift[c] = sum_k source[0, k] *
+        W[k, c] with inswapper_128.onnx's W (signed, no Abs); with hyperswap's
+        (x/255 - 0.5)/0.5 in and y*0.5 + 0.5 out a pixel value x becomes
+        1 - x/255 + shift[c]/2.  mask = ReduceMean(target) over the channels
+        (dlc does not use it).  The three files differ only in graph name.
+simswap_256.onnx  (256-pixel swapper)
+    inputs "target" [1,3,256,256], "source" [1,512]   (in this order)
+    output "output" [1,3,256,256]
+        output[0, c] = 1 - (target[0, c] * STD[c] + MEAN[c]) + shift[c], with
+        ImageNet's MEAN (0.485, 0.456, 0.406) and STD (0.229, 0.224, 0.225)
+        (RGB): with simswap's per-channel normalisation in, and no
+        denormalisation out, a pixel value x becomes 1 - x/255 + shift[c]; a
+        normalisation with the wrong channel order is off by up to 0.08.
+crossface_simswap.onnx  (simswap's embedding converter)
+    input "input" [1,512], output "output" [1,512]
+        output = input . C + b, C[i][j] = (((i + 2*j) % 7) - 3) / 16,
+        b[j] = ((j % 5) - 2) / 4: the bias makes the result depend on the
+        raw embedding's length, not only its direction.
+open_nsfw.onnx  (Yahoo open_nsfw as ONNX: FaceFusion 2.x content analyser)
+    input "input" [1,224,224,3] (NHWC, BGR minus (104, 117, 123))
+    output "output" [1,2]
+        m = the mean of every input value; output = Softmax([0, m/4 - 5]), so
+        output[0, 1] = sigmoid(m/4 - 5): above Deep-Live-Cam's 0.85 exactly
+        when m > 26.94, i.e. a mean pixel value above 141.6 (a uniform grey
+        200 scores 0.99999994, grey 100 scores 0.0001).
+
 nan/inswapper_128.onnx  (inswapper_128.onnx whose output is NaN)
     As inswapper_128.onnx, the clipped output multiplied by a NaN constant.
 
@@ -417,6 +446,93 @@ def make_inswapper_128(fp16=False, nan=False):
     return model
 
 
+# Signature source: facefusion-labs hyperswap/src/exporting.py (inputs "source" [1,512] and
+# "target" [1,3,256,256], outputs "output" and "mask"; float32 at the boundary).
+def make_hyperswap(graph_name):
+    inits = [
+        f32_init("shift_w", inswapper_weights()),
+        i64_init("shift_shape", [1, 3, 1, 1]),
+    ]
+    nodes = [
+        node("MatMul", ["source", "shift_w"], ["shift_flat"], "shift_matmul"),
+        node("Reshape", ["shift_flat", "shift_shape"], ["shift4"], "shift_reshape"),
+        node("Sub", ["shift4", "target"], ["output"], "shift_minus_target"),
+        node("ReduceMean", ["target"], ["mask"], "mask_mean", axes=[1], keepdims=1),
+    ]
+    inputs = [f32_value("source", [1, 512]), f32_value("target", [1, 3, 256, 256])]
+    outputs = [f32_value("output", [1, 3, 256, 256]), f32_value("mask", [1, 1, 256, 256])]
+    return build_model(graph_name, nodes, inputs, outputs, inits,
+                       "fixture with the %s.onnx signature" % graph_name)
+
+
+SIMSWAP_MEAN = [0.485, 0.456, 0.406]
+SIMSWAP_STD = [0.229, 0.224, 0.225]
+
+
+# Signature source: FaceFusion's face_swapper (simswap_256: "target" [1,3,256,256] and "source"
+# [1,512] fed by name, one output [1,3,256,256]).
+def make_simswap_256():
+    inits = [
+        f32_init("one", 1.0, shape=[]),
+        f32_init("shift_w", inswapper_weights()),
+        i64_init("shift_shape", [1, 3, 1, 1]),
+        f32_init("std", SIMSWAP_STD, shape=[1, 3, 1, 1]),
+        f32_init("mean", SIMSWAP_MEAN, shape=[1, 3, 1, 1]),
+    ]
+    nodes = [
+        node("Mul", ["target", "std"], ["scaled"], "unstd"),
+        node("Add", ["scaled", "mean"], ["pixels"], "unmean"),
+        node("Sub", ["one", "pixels"], ["inverted"], "invert"),
+        node("MatMul", ["source", "shift_w"], ["shift_flat"], "shift_matmul"),
+        node("Reshape", ["shift_flat", "shift_shape"], ["shift4"], "shift_reshape"),
+        node("Add", ["inverted", "shift4"], ["output"], "shift"),
+    ]
+    inputs = [f32_value("target", [1, 3, 256, 256]), f32_value("source", [1, 512])]
+    outputs = [f32_value("output", [1, 3, 256, 256])]
+    return build_model("simswap_256_fixture", nodes, inputs, outputs, inits,
+                       "fixture with the simswap_256.onnx signature")
+
+
+def converter_weights():
+    i = np.arange(512, dtype=np.int64).reshape(512, 1)
+    j = np.arange(512, dtype=np.int64).reshape(1, 512)
+    matrix = (((i + 2 * j) % 7) - 3).astype(np.float32) / np.float32(16.0)
+    bias = ((np.arange(512) % 5) - 2).astype(np.float32) / np.float32(4.0)
+    return matrix, bias
+
+
+# Signature source: FaceFusion's forward_convert_embedding (input "input" [1,512] -> [1,512]).
+def make_crossface_simswap():
+    matrix, bias = converter_weights()
+    inits = [f32_init("convert_w", matrix), f32_init("convert_b", bias)]
+    nodes = [
+        node("MatMul", ["input", "convert_w"], ["converted"], "convert_matmul"),
+        node("Add", ["converted", "convert_b"], ["output"], "convert_bias"),
+    ]
+    return build_model("crossface_simswap_fixture", nodes, [f32_value("input", [1, 512])],
+                       [f32_value("output", [1, 512])], inits,
+                       "fixture with the crossface_simswap.onnx signature")
+
+
+# Signature source: FaceFusion 2.x content_analyser.py (open_nsfw.onnx: one input, a
+# [1,224,224,3] BGR frame minus (104, 117, 123); output [.][0][1] the NSFW probability).
+def make_open_nsfw():
+    inits = [
+        i64_init("flat_shape", [1, 1]),
+        f32_init("score_w", [[0.0, 0.25]]),
+        f32_init("score_b", [0.0, -5.0]),
+    ]
+    nodes = [
+        node("ReduceMean", ["input"], ["mean4"], "mean", axes=[1, 2, 3], keepdims=1),
+        node("Reshape", ["mean4", "flat_shape"], ["mean2"], "mean_flat"),
+        node("MatMul", ["mean2", "score_w"], ["scaled"], "score_matmul"),
+        node("Add", ["scaled", "score_b"], ["logits"], "score_bias"),
+        node("Softmax", ["logits"], ["output"], "softmax", axis=1),
+    ]
+    return build_model("open_nsfw_fixture", nodes, [f32_value("input", [1, 224, 224, 3])],
+                       [f32_value("output", [1, 2])], inits, "fixture with the open_nsfw.onnx signature")
+
+
 # Signature source: GFPGANv1.4.onnx I/O as used by Deep-Live-Cam's face
 # enhancer (input "input" [1,3,512,512], output "output" [1,3,512,512]);
 # GPEN-BFR-256/512.onnx [1,3,N,N] -> [1,3,N,N]; gfpgan-1024.onnx
@@ -462,6 +578,12 @@ MODELS = (
     ("gfpgan-1024.onnx", lambda: make_enhancer("gfpgan-1024", 512, upscale=True)),
     ("GPEN-BFR-256.onnx", lambda: make_enhancer("GPEN-BFR-256", 256)),
     ("GPEN-BFR-512.onnx", lambda: make_enhancer("GPEN-BFR-512", 512)),
+    ("hyperswap_1a_256.onnx", lambda: make_hyperswap("hyperswap_1a_256")),
+    ("hyperswap_1b_256.onnx", lambda: make_hyperswap("hyperswap_1b_256")),
+    ("hyperswap_1c_256.onnx", lambda: make_hyperswap("hyperswap_1c_256")),
+    ("simswap_256.onnx", make_simswap_256),
+    ("crossface_simswap.onnx", make_crossface_simswap),
+    ("open_nsfw.onnx", make_open_nsfw),
 )
 
 

@@ -181,7 +181,11 @@ json pipeline_report(const JobOptions& job, int threads, const std::filesystem::
   json models = json::array();
   const auto search_path = models_search_path(run);
   for (const auto& [stage, role] : kStageRoles) {
-    const auto found = pipeline::find_role_file(pipeline::role_named(role), search_path);
+    auto found = pipeline::find_role_file(pipeline::role_named(role), search_path);
+    if (stage == runtime::Stage::kSwapInference) {
+      const auto swapper = pipeline::choose_swapper(run.face_swapper_model, search_path);
+      found = swapper ? std::optional(swapper->file) : std::nullopt;
+    }
     const auto summary = times.summary(stage);
     if (!found || summary.count == 0) continue;
     json model{{"stage", runtime::kStageNames[static_cast<std::size_t>(stage)]},
@@ -337,7 +341,8 @@ int bench_command(const CliOptions& options, int threads) {
   const auto& job = options.job;
   const auto facts = read_machine_facts();
   const auto budget = ram_budget_bytes(job, facts);
-  const auto models = pipeline::locate_models(pipeline::roles_for(job.frame_processors),
+  const auto swapper_model = job.face_swapper_model == "auto" ? std::string() : job.face_swapper_model;
+  const auto models = pipeline::locate_models(pipeline::roles_for(job.frame_processors, swapper_model),
                                               models_search_path(job));
   const auto plan = pipeline::plan_job(models, memory::current_rss_bytes(), kFrameBytes, threads + 2);
   if (!plan.fits(budget)) {

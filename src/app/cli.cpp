@@ -15,6 +15,7 @@
 
 #include "app/exit_codes.hpp"
 #include "face/scrfd_detector.hpp"
+#include "processors/swapper_models.hpp"
 #include "runtime/providers.hpp"
 
 namespace dlc::app {
@@ -68,7 +69,6 @@ struct CompatFlags {
   std::string gpu_threads;                // --gpu-threads N: --execution-threads
   std::string gpu_vendor;                 // apple | nvidia | amd: --execution-provider coreml | cuda | rocm
   std::string lang = "en";                // -l/--lang: the UI's language
-  bool nsfw_filter = false;
 };
 
 // The flags of PRODUCT.md §2, shared by plain `dlc`, `dlc run` and `dlc live`.
@@ -109,6 +109,10 @@ void add_job_flags(CLI::App& app, JobOptions& job, CompatFlags& compat) {
   app.add_option("--face-detector", job.face_detector,
                  "auto (det_10g.onnx, else BlazeFace, else dlib), scrfd, blazeface or dlib")
       ->check(one_of({"auto", "scrfd", "blazeface", "dlib"}));
+  app.add_option("--face-swapper-model", job.face_swapper_model,
+                 fmt::format("auto (inswapper_128 when present, else the first swapper present, else the classic "
+                             "swapper) or one of {}", processors::swapper_model_names()))
+      ->check(one_of({"auto", "inswapper_128", "hyperswap_1a_256", "hyperswap_1b_256", "hyperswap_1c_256", "simswap_256"}));
   app.add_option("--face-detector-size", job.face_detector_size, "SCRFD's input size (default 640)")
       ->check(detector_size());
   app.add_option("--face-detector-score", job.face_detector_score, "lowest detector score kept (default 0.5)")
@@ -134,8 +138,8 @@ void add_job_flags(CLI::App& app, JobOptions& job, CompatFlags& compat) {
                  "auto (from the --max-memory plan), resident, lru or stage (one model at a time)")
       ->check(one_of({"auto", "resident", "lru", "stage"}));
   app.add_option("-l,--lang", compat.lang, "Deep-Live-Cam's UI language; dlc speaks English only (default en)");
-  app.add_flag("--nsfw-filter", compat.nsfw_filter,
-               fmt::format("refuse NSFW targets (needs {}, which this build has not got yet: exit 4)", kNsfwModelFile));
+  app.add_flag("--nsfw-filter", job.nsfw_filter,
+               "refuse a target open_nsfw.onnx scores over 0.85 (images whole, videos every 100th frame): exit 7");
   app.add_flag("--live-resizable", job.live_resizable, "live: a preview window the user can resize (the image scales)");
 }
 
@@ -204,29 +208,11 @@ int apply_compat_flags(CompatFlags compat, CliOptions& options, std::string& err
           fmt::format("--gpu-vendor {} is Deep-Live-Cam's old name of --execution-provider {}", compat.gpu_vendor, provider));
     }
   }
+  if (job.nsfw_filter && options.command == Command::Live) {
+    options.warnings.push_back("--nsfw-filter: dlc live does not check the camera (nor does Deep-Live-Cam's live mode)");
+  }
   if (compat.lang != "en") {
     options.warnings.push_back(fmt::format("--lang {}: dlc's messages are in English only", compat.lang));
-  }
-  const bool job_command = options.command == Command::Run || options.command == Command::Live ||
-                           options.command == Command::Bench;
-  if (compat.nsfw_filter && job_command) {
-    const auto search_path = models_search_path(job);
-    std::vector<std::string> where;
-    std::optional<std::filesystem::path> present;
-    for (const auto& dir : search_path) {
-      where.push_back(dir.string());
-      std::error_code ec;
-      if (!present && std::filesystem::is_regular_file(dir / kNsfwModelFile, ec)) present = dir / kNsfwModelFile;
-    }
-    if (present) {
-      err = fmt::format("dlc: --nsfw-filter: {} is there, but this build of dlc cannot run an NSFW model yet\n",
-                        present->string());
-    } else {
-      err = fmt::format("dlc: --nsfw-filter needs the NSFW model {} (looked in: {}), which this build of dlc does "
-                        "not have yet: run without --nsfw-filter\n",
-                        kNsfwModelFile, fmt::join(where, ", "));
-    }
-    return kExitModel;
   }
   return kExitOk;
 }

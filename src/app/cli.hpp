@@ -28,10 +28,6 @@ struct CliOptions {
   std::vector<std::string> warnings;
 };
 
-// The file --nsfw-filter will need: opennsfw2's weights (Deep-Live-Cam's open_nsfw_weights.h5)
-// as ONNX. No build runs it yet, so the flag exits 4 naming it.
-inline constexpr const char* kNsfwModelFile = "open_nsfw.onnx";
-
 // What parsing produced: options to act on, or an exit code with text to print (help, or the
 // one-line error of a bad command line).
 struct ParseOutcome {

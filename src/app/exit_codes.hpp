@@ -11,6 +11,7 @@ enum ExitCode : int {
   kExitModel = 4,         // a model file is missing or invalid
   kExitMemoryBudget = 5,  // the memory budget cannot be met
   kExitDownload = 6,      // dlc models download: the network or the server failed (a resumable .part is kept)
+  kExitRefused = 7,       // --nsfw-filter refused the target
 };
 
 }  // namespace dlc::app

@@ -36,6 +36,7 @@ struct JobOptions {
   std::optional<std::string> models_dir;
   double memory_monitor_interval_s = 10;  // 0 = off
   std::string face_detector = "auto";     // auto | scrfd | blazeface | dlib
+  std::string face_swapper_model = "auto";  // auto | inswapper_128 | hyperswap_1a/1b/1c_256 | simswap_256
   int face_detector_size = 640;
   double face_detector_score = 0.5;
   std::string face_selector = "leftmost";  // leftmost | largest | best
@@ -43,6 +44,7 @@ struct JobOptions {
   double opacity = 1.0;
   double sharpness = 0.0;
   bool poisson_blend = false;
+  bool nsfw_filter = false;               // refuse NSFW targets (open_nsfw.onnx; exit 7)
   int frames = 20;                        // bench: frames to time after one warm-up frame
   std::optional<int> detect_every;        // detect faces every N frames; empty: 1 for run, camera-paced for live
   std::string memory_strategy = "auto";   // auto | resident | lru | stage

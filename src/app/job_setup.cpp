@@ -61,7 +61,11 @@ std::vector<JobSession> job_sessions(const JobOptions& job) {
     if (const auto m = usable(role)) add(*m);
   }
   for (const auto& processor : job.frame_processors) {
-    if (const auto m = usable(processor == "face_swapper" ? "swapper" : processor)) add(*m);
+    if (processor == "face_swapper") {
+      if (const auto swapper = pipeline::choose_swapper(job.face_swapper_model, search_path)) add(swapper->file);
+    } else if (const auto m = usable(processor)) {
+      add(*m);
+    }
   }
   return sessions;
 }
@@ -101,6 +105,11 @@ pipeline::FaceJobOptions face_job_options(const JobOptions& job, int threads, co
   options.map_faces = job.map_faces;
   options.target_selector = *face::parse_selector(job.face_selector);
   options.chain.frame_processors = job.frame_processors;
+  options.chain.swapper_model = job.face_swapper_model;
+  if (job.nsfw_filter) {
+    // Missing or invalid: exit 4 naming the file and where it was looked for.
+    options.nsfw_model = pipeline::locate_models({&pipeline::role_named("nsfw")}, models_search_path(job)).front().path;
+  }
   options.chain.paste_mode = job.paste_back == "legacy" ? processors::PasteMode::kLegacy : processors::PasteMode::kSoftMask;
   options.chain.paste = {.opacity = job.opacity, .sharpness = job.sharpness, .poisson = job.poisson_blend};
   options.analyser = analyser_options(job, job_session_policy(job, threads));
@@ -156,7 +165,8 @@ pipeline::JobShape job_shape(const JobOptions& job, std::uint64_t frame_bytes, i
     shape.analysis.push_back({"detector " + choice.model.filename().string(), blazeface_footprint(choice.model),
                               "weights: file size x 1.05"});
   }
-  const auto swapper = usable("swapper");
+  const auto choice_of_swapper = pipeline::choose_swapper(job.face_swapper_model, search_path);
+  const auto swapper = choice_of_swapper ? std::optional(choice_of_swapper->file) : std::nullopt;
   const bool swaps = std::ranges::find(job.frame_processors, "face_swapper") != job.frame_processors.end();
   if (const auto landmarks = usable("landmarks")) {
     shape.analysis.push_back(planned(*landmarks));

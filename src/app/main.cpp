@@ -13,6 +13,7 @@
 #include "app/exit_codes.hpp"
 #include "media/video_probe.hpp"
 #include "pipeline/processor_chain.hpp"
+#include "processors/nsfw_filter.hpp"
 #include "runtime/model_session.hpp"
 #include "runtime/ort_runtime.hpp"
 
@@ -58,6 +59,9 @@ int main(int argc, char** argv) {
   for (const auto& warning : outcome.options->warnings) spdlog::warn("{}", warning);
   try {
     return dispatch(*outcome.options);
+  } catch (const dlc::processors::NsfwRefused& e) {
+    spdlog::error("{}", e.what());
+    return dlc::app::kExitRefused;
   } catch (const dlc::pipeline::InputError& e) {
     spdlog::error("{}", e.what());
     return dlc::app::kExitBadInput;

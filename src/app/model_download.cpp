@@ -249,14 +249,11 @@ std::string content_problem(const ManifestEntry& entry, const std::filesystem::p
   if (!entry.sha256 && entry.sha256_partial && !matches_partial(sha256, *entry.sha256_partial)) {
     return fmt::format("has sha256 {}, the published digits are {}", sha256, *entry.sha256_partial);
   }
-  // A model of one of dlc's roles must have the role's signature, whatever the manifest knows.
-  try {
-    const auto& role = pipeline::role_named(entry.role);
-    if (std::ranges::find(role.files, entry.file) != role.files.end()) {
-      if (auto problem = pipeline::role_file_problem(role, file); !problem.empty()) return problem;
-    }
-  } catch (const std::invalid_argument&) {
-    // A file no pipeline role runs yet (an archive, a role another stage owns): no signature to check.
+  // A model of one of dlc's roles must have the role's signature, whatever the manifest knows. The
+  // role is found by the file's name: several roles share a manifest role (the swappers).
+  for (const auto* role : pipeline::all_roles()) {
+    if (std::ranges::find(role->files, entry.file) == role->files.end()) continue;
+    if (auto problem = pipeline::role_file_problem(*role, file); !problem.empty()) return problem;
   }
   return {};
 }

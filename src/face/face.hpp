@@ -20,6 +20,7 @@ struct Face {
   bool has_kps = false;
   std::vector<cv::Point2f> landmarks;  // 68 (dlib) or 106 (2d106det) points; empty if not computed
   std::vector<float> embedding;        // 512 values of unit length; empty if not computed
+  float embedding_norm = 0;            // the recognizer's raw output's length (simswap's converter takes it raw)
 };
 
 }  // namespace dlc::face

@@ -17,7 +17,7 @@ Recognizer::Recognizer(const std::filesystem::path& model, const runtime::Sessio
   }
 }
 
-std::vector<float> Recognizer::embed(const cv::Mat& bgr, const Face& face) {
+std::vector<float> Recognizer::embed(const cv::Mat& bgr, const Face& face, float* raw_norm) {
   if (!face.has_kps) throw std::invalid_argument("Recognizer::embed: the face has no keypoints");
   thread_local cv::Mat crop;
   thread_local std::vector<float> blob(3 * kCropSize * kCropSize);
@@ -29,6 +29,7 @@ std::vector<float> Recognizer::embed(const cv::Mat& bgr, const Face& face) {
   const auto out = session_.run(inputs);
   const float* data = out[0].GetTensorData<float>();
   std::vector<float> embedding(data, data + out[0].GetTensorTypeAndShapeInfo().GetElementCount());
+  if (raw_norm != nullptr) *raw_norm = std::sqrt(std::inner_product(embedding.begin(), embedding.end(), embedding.begin(), 0.0f));
   normalize(embedding);
   return embedding;
 }

@@ -17,8 +17,8 @@ class Recognizer {
   static constexpr float kStd = 127.5f;
 
   Recognizer(const std::filesystem::path& model, const runtime::SessionPolicy& policy);
-  // The face must have its five keypoints.
-  std::vector<float> embed(const cv::Mat& bgr, const Face& face);
+  // The face must have its five keypoints. raw_norm, when given, receives the raw output's length.
+  std::vector<float> embed(const cv::Mat& bgr, const Face& face, float* raw_norm = nullptr);
 
  private:
   runtime::ModelSession session_;

@@ -150,7 +150,7 @@ void FaceAnalyser::embed(const cv::Mat& bgr, face::Face& face) {
   }
   const auto recognizer =
       recognizer_.get([this] { return std::make_shared<face::Recognizer>(*recognizer_path_, options_.policy); });
-  face.embedding = recognizer->embed(bgr, face);
+  face.embedding = recognizer->embed(bgr, face, &face.embedding_norm);
 }
 
 void FaceAnalyser::release_recognizer() { recognizer_.reset(); }

@@ -13,6 +13,7 @@
 #include "pipeline/face_map.hpp"
 #include "pipeline/frame_swapper.hpp"
 #include "processors/mouth_mask.hpp"
+#include "processors/nsfw_filter.hpp"
 
 namespace dlc::pipeline {
 
@@ -141,6 +142,11 @@ ImageJobReport run_image_job(const ImageJobOptions& options) {
   ImageJobReport report;
   report.output = resolve_output(options.source, options.target, options.output);
   auto frame = read_image(options.target, "target");
+  if (!options.nsfw_model.empty()) {
+    // Released before the job's models load.
+    processors::NsfwFilter(options.nsfw_model, options.analyser.policy)
+        .check(frame, fmt::format("the target '{}'", options.target.string()));
+  }
   if (!options.map_faces.empty()) {
     map_faces(frame, options, report);
   } else {

@@ -22,6 +22,9 @@ struct FaceJobOptions {
   ChainOptions chain;
   AnalyserOptions analyser;
   SwapperOptions swapper;  // the memory strategy and detection cadence
+  // --nsfw-filter: open_nsfw.onnx; empty = off. Images are scored whole, videos every 100th frame;
+  // a hit throws processors::NsfwRefused before anything is written.
+  std::filesystem::path nsfw_model;
 };
 using ImageJobOptions = FaceJobOptions;
 

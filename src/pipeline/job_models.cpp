@@ -38,6 +38,35 @@ const ModelRole kSwapper{"swapper", {"inswapper_128.onnx", "inswapper_128_fp16.o
                          {{{1, 3, 128, 128}, {1, 512}}, {{{1, 3, 128, 128}}}, true},
                          "the classic swapper (landmark mesh warp, colour transfer, seamless clone)",
                          "inswapper_128, Deep-Live-Cam's swapper: the source identity on the target's pose"};
+// The 256-pixel swappers (FaceFusion's model set; --face-swapper-model). hyperswap: inputs "source"
+// [1,512], "target" [1,3,256,256], outputs "output" and "mask" (facefusion-labs hyperswap/src/
+// exporting.py); simswap_256: "target", "source" → one output, as FaceFusion feeds it.
+constexpr std::string_view kSwapperAlternative = "inswapper_128 when present, else the classic swapper";
+ModelRole hyperswap_role(std::string_view file, std::string_view serves, std::string_view adds) {
+  return {"swapper", {file}, serves, kFloat * (2 * 3 * 256 * 256 + 256 * 256 + 512),
+          {{{1, 512}, {1, 3, 256, 256}}, {{{1, 3, 256, 256}, {1, 1, 256, 256}}}, true, {"source", "target"}},
+          kSwapperAlternative, adds};
+}
+const ModelRole kHyperswap1a = hyperswap_role("hyperswap_1a_256.onnx", "face_swapper --face-swapper-model hyperswap_1a_256",
+                                              "hyperswap_1a_256, FaceFusion's default swapper: a 256-pixel face");
+const ModelRole kHyperswap1b = hyperswap_role("hyperswap_1b_256.onnx", "face_swapper --face-swapper-model hyperswap_1b_256",
+                                              "hyperswap_1b_256: a 256-pixel face");
+const ModelRole kHyperswap1c = hyperswap_role("hyperswap_1c_256.onnx", "face_swapper --face-swapper-model hyperswap_1c_256",
+                                              "hyperswap_1c_256: a 256-pixel face");
+const ModelRole kSimswap{"swapper", {"simswap_256.onnx"}, "face_swapper --face-swapper-model simswap_256",
+                         kFloat * (2 * 3 * 256 * 256 + 512),
+                         {{{1, 3, 256, 256}, {1, 512}}, {{{1, 3, 256, 256}}}, true, {"target", "source"}},
+                         kSwapperAlternative, "simswap_256: a 256-pixel face (with its embedding converter)"};
+// FaceFusion's models-3.4.0 crossface_simswap.onnx, earlier arcface_converter_w600k_r50_simswap.onnx:
+// input "input" [1,512] → one output [1,512] (face_swapper/core.py forward_convert_embedding).
+const ModelRole kSimswapConverter{"converter", {"crossface_simswap.onnx", "arcface_converter_w600k_r50_simswap.onnx"},
+                                  "face_swapper --face-swapper-model simswap_256", kFloat * 2 * 512,
+                                  {{{-1, 512}}, {{{-1, 512}}}}, "",
+                                  "simswap_256's source identity (ArcFace's embedding converted)"};
+// Yahoo open_nsfw as ONNX (FaceFusion 2.x content analyser): NHWC BGR in, two probabilities out.
+const ModelRole kNsfw{"nsfw", {"open_nsfw.onnx"}, "--nsfw-filter", kFloat * (224 * 224 * 3 + 2),
+                      {{{1, 224, 224, 3}}, {{{1, 2}}}}, "",
+                      "Deep-Live-Cam's NSFW filter (--nsfw-filter): refuses NSFW targets"};
 const ModelRole kGfpgan{"enhancer", {"GFPGANv1.4.onnx", "gfpgan-1024.onnx"}, "face_enhancer",
                         kFloat * (3 * 512 * 512 + 3 * 1024 * 1024),
                         {{{1, 3, 512, 512}}, {{{1, 3, 512, 512}}, {{1, 3, 1024, 1024}}}},
@@ -161,8 +190,10 @@ std::vector<std::filesystem::path> models_search_path(const std::optional<std::s
 }
 
 const std::vector<const ModelRole*>& all_roles() {
-  static const std::vector<const ModelRole*> roles{&kDetector, &kLandmarks, &kRecognizer, &kSwapper,
-                                                   &kGfpgan,    &kGpen256,   &kGpen512};
+  static const std::vector<const ModelRole*> roles{&kDetector,   &kLandmarks,  &kRecognizer, &kSwapper,
+                                                   &kHyperswap1a, &kHyperswap1b, &kHyperswap1c, &kSimswap,
+                                                   &kSimswapConverter, &kGfpgan, &kGpen256,    &kGpen512,
+                                                   &kNsfw};
   return roles;
 }
 
@@ -175,7 +206,15 @@ const ModelRole& role_named(std::string_view name) {
 
 std::string signature_problem(const ModelRole& role, const runtime::OnnxFileInfo& info) {
   const auto& rule = role.signature;
-  auto problem = tensors_problem("input", info.inputs, rule.inputs, rule.float16_allowed);
+  auto inputs = info.inputs;
+  if (!rule.input_names.empty() && inputs.size() == rule.input_names.size()) {
+    for (std::size_t i = 0; i < rule.input_names.size(); ++i) {
+      const auto named = std::ranges::find(info.inputs, rule.input_names[i], &runtime::TensorInfo::name);
+      if (named == info.inputs.end()) return fmt::format("has no input '{}'", rule.input_names[i]);
+      inputs[i] = *named;
+    }
+  }
+  auto problem = tensors_problem("input", inputs, rule.inputs, rule.float16_allowed);
   if (!problem.empty()) return problem;
   for (const auto& layout : rule.output_layouts) {
     problem = tensors_problem("output", info.outputs, layout, rule.float16_allowed);
@@ -267,12 +306,51 @@ std::optional<JobModel> find_role_file(const ModelRole& role, const std::vector<
   return found;
 }
 
-std::vector<const ModelRole*> roles_for(const std::vector<std::string>& frame_processors) {
+const ModelRole& swapper_role(std::string_view swapper_model) {
+  static const std::array<std::pair<std::string_view, const ModelRole*>, 5> kRoles{{{"inswapper_128", &kSwapper},
+                                                                                   {"hyperswap_1a_256", &kHyperswap1a},
+                                                                                   {"hyperswap_1b_256", &kHyperswap1b},
+                                                                                   {"hyperswap_1c_256", &kHyperswap1c},
+                                                                                   {"simswap_256", &kSimswap}}};
+  for (const auto& [name, role] : kRoles) {
+    if (name == swapper_model) return *role;
+  }
+  throw std::invalid_argument("no swapper model named " + std::string(swapper_model));
+}
+
+const ModelRole& converter_role() { return kSimswapConverter; }
+
+std::optional<SwapperChoice> choose_swapper(std::string_view swapper_model,
+                                            const std::vector<std::filesystem::path>& search_path) {
+  const bool automatic = swapper_model.empty() || swapper_model == "auto";
+  for (const auto& model : processors::swapper_models()) {
+    if (!automatic && model.name != swapper_model) continue;
+    std::vector<const ModelRole*> roles{&swapper_role(model.name)};
+    if (model.source == processors::SourceInput::kConvertedEmbedding) roles.push_back(&kSimswapConverter);
+    if (automatic) {
+      // auto: a model whose files are not all there is skipped; a file there but invalid is an error.
+      bool complete = true;
+      for (const auto* role : roles) complete = find_role_file(*role, search_path).has_value() && complete;
+      if (!complete) continue;
+    }
+    const auto files = locate_models(roles, search_path);
+    SwapperChoice choice{&model, files.front(), std::nullopt};
+    if (files.size() > 1) choice.converter = files[1];
+    return choice;
+  }
+  if (!automatic) throw std::invalid_argument("no swapper model named " + std::string(swapper_model));
+  return std::nullopt;
+}
+
+std::vector<const ModelRole*> roles_for(const std::vector<std::string>& frame_processors,
+                                        std::string_view swapper_model) {
   std::vector<const ModelRole*> roles{&kDetector};
   const auto wants = [&](std::string_view name) {
     return std::ranges::find(frame_processors, name) != frame_processors.end();
   };
-  if (wants("face_swapper")) roles.insert(roles.end(), {&kRecognizer, &kSwapper});
+  if (wants("face_swapper")) {
+    roles.insert(roles.end(), {&kRecognizer, swapper_model.empty() ? &kSwapper : &swapper_role(swapper_model)});
+  }
   for (const auto& processor : frame_processors) {
     if (processor == "face_enhancer") roles.push_back(&kGfpgan);
     if (processor == "face_enhancer_gpen256") roles.push_back(&kGpen256);

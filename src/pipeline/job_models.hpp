@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "memory/plan.hpp"
+#include "processors/swapper_models.hpp"
 #include "runtime/onnx_file.hpp"
 
 namespace dlc::pipeline {
@@ -19,6 +20,9 @@ struct SignatureRule {
   std::vector<ShapeRule> inputs;
   std::vector<std::vector<ShapeRule>> output_layouts;  // any one of these
   bool float16_allowed = false;
+  // When given, the inputs are matched to `inputs` by these names, in whatever order the file
+  // declares them (FaceFusion feeds its swappers by name).
+  std::vector<std::string_view> input_names = {};
 };
 
 // A model a job may need, by the file names Deep-Live-Cam and insightface use.
@@ -90,8 +94,28 @@ std::vector<std::filesystem::path> models_search_path(const std::optional<std::s
 // when neither is set.
 std::optional<std::filesystem::path> user_models_dir(const char* xdg_data_home, const char* home);
 
-// The ONNX models a job runs, in pipeline order, for its frame processors.
-std::vector<const ModelRole*> roles_for(const std::vector<std::string>& frame_processors);
+// The ONNX models a job runs, in pipeline order, for its frame processors; the swapper's role is
+// swapper_model's (--face-swapper-model; "" = inswapper_128's).
+std::vector<const ModelRole*> roles_for(const std::vector<std::string>& frame_processors,
+                                        std::string_view swapper_model = "");
+
+// The role of a --face-swapper-model's file, and of simswap's embedding converter. Throws
+// std::invalid_argument for a name that is no swapper.
+const ModelRole& swapper_role(std::string_view swapper_model);
+const ModelRole& converter_role();
+
+// The swapper a job runs, its file and (simswap) its converter's file.
+struct SwapperChoice {
+  const processors::SwapperModel* model = nullptr;
+  JobModel file;
+  std::optional<JobModel> converter;
+};
+// swapper_model named (--face-swapper-model): its files must be there (runtime::ModelError naming
+// the missing one otherwise). "" or "auto": the first of processors::swapper_models() whose files are
+// all present, inswapper_128 first; nothing when there is none (the classic swapper's turn). A file
+// present but invalid is runtime::ModelError either way (find_role_file).
+std::optional<SwapperChoice> choose_swapper(std::string_view swapper_model,
+                                            const std::vector<std::filesystem::path>& search_path);
 
 // Finds each role's file in the search path; throws runtime::ModelError naming the file, where
 // it was looked for and what needs it, for the first one that is missing or invalid.

@@ -35,21 +35,30 @@ face::Face ProcessorChain::source_face(const cv::Mat& source_bgr, const std::str
   return std::move(faces[*chosen]);
 }
 
+std::vector<float> ProcessorChain::identity_of(const face::Face& source, const FaceAnalyser& analyser) const {
+  std::optional<std::filesystem::path> converter;
+  if (swapper_->converter) converter = swapper_->converter->path;
+  return processors::source_identity(*swapper_->model, swapper_->file.path, converter, analyser.policy(), source);
+}
+
 std::shared_ptr<ChainStep> ProcessorChain::make_swapper(const cv::Mat& source_bgr, const std::string& source_name,
                                                         FaceAnalyser& analyser) {
   auto source = source_face(source_bgr, source_name, analyser);
-  if (const auto swapper = find_role_file(role_named("swapper"), analyser.search_path())) {
-    inswapper_ = swapper->path;
+  if (auto swapper = choose_swapper(options_.swapper_model, analyser.search_path())) {
+    swapper_ = std::move(swapper);
     analyser.embed(source_bgr, source);
     // The embedding is all the run needs from the recognizer.
     analyser.release_recognizer();
+    const auto& model = *swapper_->model;
     return std::make_shared<ChainStep>(
-        fmt::format("face_swapper ({})", swapper->path.filename().string()), swapper->path, false,
-        [path = swapper->path, policy = analyser.policy(), embedding = source.embedding,
+        fmt::format("face_swapper ({})", swapper_->file.path.filename().string()), swapper_->file.path, false,
+        [&model, path = swapper_->file.path, policy = analyser.policy(), identity = identity_of(source, analyser),
          mode = options_.paste_mode] {
-          return std::make_shared<processors::InswapperSwapper>(path, policy, embedding, mode);
+          return std::make_shared<processors::FaceSwapper>(model, path, policy, identity, mode);
         },
-        &processors::InswapperSwapper::footprint);
+        [&model](const cv::Size& frame, const face::Face& target, bool with_mask) {
+          return processors::FaceSwapper::footprint(model, frame, target, with_mask);
+        });
   }
   analyser.add_landmarks(source_bgr, source);
   auto classic = std::make_shared<processors::ClassicSwapper>(source_bgr, source);
@@ -79,9 +88,9 @@ std::size_t ProcessorChain::add_source(const cv::Mat& source_bgr, const std::str
   Source added;
   if (swapper_step_) {
     auto source = source_face(source_bgr, source_name, analyser);
-    if (inswapper_) {
+    if (swapper_) {
       analyser.embed(source_bgr, source);
-      added.latent = processors::inswapper_latent(source.embedding, processors::read_emap(*inswapper_));
+      added.identity = identity_of(source, analyser);
     } else {
       analyser.add_landmarks(source_bgr, source);
       added.classic = std::make_shared<processors::ClassicSwapper>(source_bgr, source);
@@ -127,7 +136,7 @@ void ProcessorChain::apply(std::size_t step, processors::FaceProcessor& processo
   } else if (other.classic) {
     other.classic->process(frame, target);
   } else {
-    static_cast<processors::InswapperSwapper&>(processor).process(frame, target, other.latent);
+    static_cast<processors::FaceSwapper&>(processor).process(frame, target, other.identity);
   }
 }
 

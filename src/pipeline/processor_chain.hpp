@@ -9,10 +9,11 @@
 
 #include "face/selection.hpp"
 #include "pipeline/face_analyser.hpp"
+#include "pipeline/job_models.hpp"
 #include "pipeline/lazy_model.hpp"
 #include "processors/classic_swapper.hpp"
 #include "processors/face_processor.hpp"
-#include "processors/inswapper.hpp"
+#include "processors/face_swapper.hpp"
 #include "processors/paste_back.hpp"
 
 namespace dlc::pipeline {
@@ -28,6 +29,7 @@ struct ChainOptions {
   processors::PasteMode paste_mode = processors::PasteMode::kSoftMask;
   processors::PasteOptions paste;  // applied once per face, after every step (processors::compose)
   face::Selector source_selector = face::Selector::kLeftmost;
+  std::string swapper_model = "auto";  // --face-swapper-model (pipeline::choose_swapper)
 };
 
 // One processor of a chain, built on first use; release() frees it (the memory strategies) and
@@ -36,7 +38,7 @@ class ChainStep {
  public:
   using Factory = std::function<std::shared_ptr<processors::FaceProcessor>()>;
   // Where the processor paints a face; geometry only, so it needs no model loaded.
-  using FootprintOf = processors::Footprint (*)(const cv::Size&, const face::Face&, bool);
+  using FootprintOf = std::function<processors::Footprint(const cv::Size&, const face::Face&, bool)>;
   // model: the ONNX file the processor holds; empty when it has none (the classic swapper).
   ChainStep(std::string description, std::optional<std::filesystem::path> model, bool needs_landmarks, Factory make,
             FootprintOf footprint);
@@ -62,9 +64,10 @@ class ChainStep {
   LazyModel<processors::FaceProcessor> loaded_;  // built outside its lock, as the analyser's models
 };
 
-// The frame processors of a job, in --frame-processor order, from the source face: inswapper when
-// inswapper_128.onnx is usable (the recognizer reads the source face, then is released), the
-// classic swapper otherwise; GFPGAN/GPEN for the enhancers (exit 4 when their file is missing).
+// The frame processors of a job, in --frame-processor order, from the source face: the swapper
+// --face-swapper-model chooses (pipeline::choose_swapper: inswapper_128 when its file is there,
+// by default; the recognizer reads the source face, then is released), the classic swapper when
+// there is none; GFPGAN/GPEN for the enhancers (exit 4 when their file is missing).
 // Model files are checked here; sessions are built on first use (load_all() builds them now).
 // Each face is composed once (STYLE.md): the steps paint it, then --opacity, --sharpness and
 // --poisson-blend shape the made face (begin_face / apply each step / end_face, or process()).
@@ -74,8 +77,8 @@ class ProcessorChain {
   ProcessorChain(const cv::Mat& source_bgr, const std::string& source_name, FaceAnalyser& analyser,
                  const ChainOptions& options);
 
-  // --map-faces: another source face for the same swapper step. inswapper keeps one session for
-  // every source (only the latent differs); the classic swapper keeps each source's pixels. The
+  // --map-faces: another source face for the same swapper step. The model swapper keeps one
+  // session for every source (only its source identity differs); the classic swapper keeps each source's pixels. The
   // recognizer is left loaded for the caller to release. Returns the index process() takes.
   std::size_t add_source(const cv::Mat& source_bgr, const std::string& source_name, FaceAnalyser& analyser);
 
@@ -100,20 +103,22 @@ class ProcessorChain {
   bool process(cv::Mat& frame, const face::Face& target, std::size_t source = 0) const;
 
  private:
-  // Another source for the swapper: its latent (inswapper) or its own classic swapper.
+  // Another source for the swapper: its source identity (a model swapper) or its own classic swapper.
   struct Source {
-    std::vector<float> latent;
+    std::vector<float> identity;
     std::shared_ptr<processors::ClassicSwapper> classic;
   };
   // The swapper step for the -s source face.
   std::shared_ptr<ChainStep> make_swapper(const cv::Mat& source_bgr, const std::string& source_name,
                                           FaceAnalyser& analyser);
   face::Face source_face(const cv::Mat& source_bgr, const std::string& source_name, FaceAnalyser& analyser) const;
+  // The swapper's source input for a face with its embedding (processors::source_identity).
+  std::vector<float> identity_of(const face::Face& source, const FaceAnalyser& analyser) const;
 
   ChainOptions options_;
   std::vector<std::shared_ptr<ChainStep>> steps_;
   std::optional<std::size_t> swapper_step_;
-  std::optional<std::filesystem::path> inswapper_;  // the swapper's model; empty: the classic swapper
+  std::optional<SwapperChoice> swapper_;  // the swapper's model and files; empty: the classic swapper
   std::vector<Source> sources_{1};                   // [0]: the -s face, held by the swapper step itself
 };
 

@@ -17,6 +17,7 @@
 #include "pipeline/frame_chunk.hpp"
 #include "pipeline/frame_ring.hpp"
 #include "pipeline/image_job.hpp"
+#include "processors/nsfw_filter.hpp"
 #include "runtime/stage_times.hpp"
 
 namespace dlc::pipeline {
@@ -127,6 +128,9 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
     spilled.emplace(options.spill_folder, cv::Size(info.width, info.height), options.keep_frames);
   }
 
+  std::optional<processors::NsfwFilter> nsfw;
+  if (!options.nsfw_model.empty()) nsfw.emplace(options.nsfw_model, options.analyser.policy);
+
   FirstError error;
   std::atomic<std::int64_t> without_face{0};
   std::atomic<std::int64_t> faces_skipped{0};
@@ -147,6 +151,12 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
           {
             const runtime::ScopedStage timed(runtime::Stage::kDecode);
             if (!reader.read(buffer)) break;
+          }
+          // Deep-Live-Cam's predict_video: every 100th frame, from the first. A hit stops the job
+          // and the writer's destructor removes the temporary output.
+          const auto number = index * static_cast<std::int64_t>(per_slot) + static_cast<std::int64_t>(filled);
+          if (nsfw && number % processors::kNsfwFrameInterval == 0) {
+            nsfw->check(buffer, fmt::format("frame {} of '{}'", number, options.target.string()));
           }
           if (spilled) spilled->append(buffer);
           ++filled;

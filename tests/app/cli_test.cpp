@@ -142,21 +142,21 @@ TEST(Cli, LiveResizableIsKept) {
   EXPECT_TRUE(parse({"live", "--live-resizable"}).options->job.live_resizable);
 }
 
-// No NSFW model in any build yet: --nsfw-filter exits 4 naming the file and where it was looked
-// for, before anything runs; with the file there it still cannot run.
-TEST(Cli, NsfwFilterExitsFourNamingTheModel) {
-  const auto dir = test::make_temp_dir();
-  const auto outcome = parse({"run", "--nsfw-filter", "--models-dir", dir.string(), "-s", "a.jpg"});
-  EXPECT_FALSE(outcome.options);
-  EXPECT_EQ(outcome.exit_code, kExitModel);
-  EXPECT_EQ(outcome.err, "dlc: --nsfw-filter needs the NSFW model open_nsfw.onnx (looked in: " + dir.string() +
-                             "), which this build of dlc does not have yet: run without --nsfw-filter\n");
-  std::ofstream(dir / kNsfwModelFile) << "weights";
-  const auto present = parse({"live", "--nsfw-filter", "--models-dir", dir.string()});
-  EXPECT_EQ(present.exit_code, kExitModel);
-  EXPECT_NE(present.err.find((dir / kNsfwModelFile).string() + " is there, but"), std::string::npos) << present.err;
-  std::filesystem::remove_all(dir);
-  EXPECT_TRUE(parse({"--nsfw-filter", "diagnose"}).options) << "only the job commands need the model";
+// --nsfw-filter is the job's (pipeline: the file is looked up when the job starts, exit 4 when it
+// is missing, exit 7 when the target is refused); --face-swapper-model takes the five names.
+TEST(Cli, NsfwFilterAndSwapperModelReachTheJob) {
+  EXPECT_FALSE(parse({"run"}).options->job.nsfw_filter);
+  EXPECT_TRUE(parse({"run", "--nsfw-filter", "-s", "a.jpg"}).options->job.nsfw_filter);
+  EXPECT_EQ(parse({"run"}).options->job.face_swapper_model, "auto");
+  for (const char* name : {"inswapper_128", "hyperswap_1a_256", "hyperswap_1b_256", "hyperswap_1c_256", "simswap_256"}) {
+    const auto outcome = parse({"run", "--face-swapper-model", name});
+    ASSERT_TRUE(outcome.options) << name;
+    EXPECT_EQ(outcome.options->job.face_swapper_model, name);
+  }
+  const auto bad = parse({"run", "--face-swapper-model", "ghost_1_256"});
+  EXPECT_FALSE(bad.options);
+  EXPECT_EQ(bad.exit_code, kExitUsage);
+  EXPECT_NE(bad.err.find("--face-swapper-model"), std::string::npos) << bad.err;
 }
 
 TEST(Cli, DefaultsFollowDeepLiveCam) {

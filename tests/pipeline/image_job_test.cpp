@@ -14,7 +14,9 @@
 
 #include "face/alignment.hpp"
 #include "processors/face_enhancer.hpp"
+#include "processors/face_swapper.hpp"
 #include "processors/inswapper.hpp"
+#include "processors/nsfw_filter.hpp"
 #include "support/paths.hpp"
 
 namespace dlc::pipeline {
@@ -325,9 +327,9 @@ TEST_F(ImageJob, MapFacesBuildsOneSwapperSessionForEveryMapping) {
   mapped.target = target;
   mapped.map_faces = write_map(dir_, index_mapping("astronaut.png", 0) + ", " + index_mapping("grace_hopper.jpg", 1) +
                                          ", " + index_mapping("astronaut.png", 1));
-  const auto built = processors::InswapperSwapper::sessions_built();
+  const auto built = processors::FaceSwapper::sessions_built();
   const auto report = run_image_job(mapped);
-  EXPECT_EQ(processors::InswapperSwapper::sessions_built() - built, 1u);
+  EXPECT_EQ(processors::FaceSwapper::sessions_built() - built, 1u);
   EXPECT_EQ(report.processed_faces, 3u);
 
   auto plain = options("astronaut.png", "astronaut.png", "plain.png", {models});
@@ -416,7 +418,7 @@ TEST_F(ImageJob, SharpnessSharpensTheSwappedFace) {
   FaceAnalyser analyser(plain.analyser);
   const auto faces = analyser.detect(original);
   ASSERT_EQ(faces.size(), 1u);
-  const auto footprint = processors::InswapperSwapper::footprint(original.size(), faces[0], true);
+  const auto footprint = processors::FaceSwapper::footprint(*processors::swapper_model_named("inswapper_128"), original.size(), faces[0], true);
   const auto contrast = [&](const cv::Mat& m) {
     cv::Mat lap;
     cv::Laplacian(m(cv::Rect(faces[0].box) & footprint.region), lap, CV_32F);
@@ -588,6 +590,28 @@ TEST_F(ImageJob, UnplaceableFacesAreSkipped) {
       auto work = frame.clone();
       EXPECT_TRUE(chain.process(work, faces[0]));
       EXPECT_GT(changed_pixels(frame, work, cv::Rect(0, 0, frame.cols, frame.rows)), 1000);
+    }
+  }
+}
+
+// --nsfw-filter on an image: the fixture open_nsfw.onnx scores a mean pixel value above 141.6 over
+// Deep-Live-Cam's 0.85. A grey 200 target is refused before anything is written (no output, no
+// temporary); a grey 100 target passes and is written.
+TEST_F(ImageJob, NsfwFilterRefusesOrPassesTheWholeImage) {
+  for (const int grey : {200, 100}) {
+    const auto target = dir_ / ("grey" + std::to_string(grey) + ".png");
+    cv::imwrite(target.string(), cv::Mat(240, 320, CV_8UC3, cv::Scalar::all(grey)));
+    auto o = options("astronaut.png", "grace_hopper.jpg", grey == 200 ? "refused.png" : "passed.png");
+    o.target = target;
+    o.nsfw_model = test::fixture_model("open_nsfw.onnx");
+    const auto before = files_in_dir();
+    if (grey == 200) {
+      EXPECT_THROW(run_image_job(o), processors::NsfwRefused);
+      EXPECT_FALSE(std::filesystem::exists(o.output));
+      EXPECT_EQ(files_in_dir(), before) << "nothing written, not even a temporary";
+    } else {
+      run_image_job(o);
+      EXPECT_TRUE(std::filesystem::exists(o.output));
     }
   }
 }

@@ -179,5 +179,46 @@ TEST(JobModels, DetectorWorkingMemoryGrowsWithItsInput) {
   EXPECT_EQ(footprint("swapper", "inswapper_128.onnx", 554'238'733, 1280).arena_bytes, 265 * kMiB);
 }
 
+// --face-swapper-model: auto takes inswapper_128 when it is there, else the first model whose files
+// are all there (simswap_256 needs its converter); a named model must have its files (exit 4).
+TEST(JobModels, ChooseSwapperAutoAndNamed) {
+  const auto fixtures = test::fixture_model("");
+  const auto dir = test::make_temp_dir();
+  const auto name_of = [](const std::optional<SwapperChoice>& c) { return c ? std::string(c->model->name) : "none"; };
+  EXPECT_EQ(name_of(choose_swapper("auto", {fixtures})), "inswapper_128");
+  EXPECT_EQ(name_of(choose_swapper("hyperswap_1c_256", {fixtures})), "hyperswap_1c_256");
+  EXPECT_EQ(choose_swapper("hyperswap_1c_256", {fixtures})->file.path, fixtures / "hyperswap_1c_256.onnx");
+  EXPECT_EQ(name_of(choose_swapper("auto", {dir})), "none");  // the classic swapper's turn
+  std::filesystem::copy_file(fixtures / "simswap_256.onnx", dir / "simswap_256.onnx");
+  EXPECT_EQ(name_of(choose_swapper("auto", {dir})), "none") << "simswap without its converter is skipped";
+  try {
+    choose_swapper("simswap_256", {dir});
+    ADD_FAILURE() << "no error";
+  } catch (const runtime::ModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("crossface_simswap.onnx: not found"), std::string::npos) << e.what();
+  }
+  std::filesystem::copy_file(fixtures / "crossface_simswap.onnx", dir / "crossface_simswap.onnx");
+  const auto simswap = choose_swapper("auto", {dir});
+  ASSERT_EQ(name_of(simswap), "simswap_256");
+  ASSERT_TRUE(simswap->converter);
+  EXPECT_EQ(simswap->converter->path, dir / "crossface_simswap.onnx");
+  std::filesystem::copy_file(fixtures / "hyperswap_1b_256.onnx", dir / "hyperswap_1b_256.onnx");
+  EXPECT_EQ(name_of(choose_swapper("auto", {dir})), "hyperswap_1b_256") << "hyperswap comes before simswap";
+  EXPECT_THROW(choose_swapper("hyperswap_1a_256", {dir}), runtime::ModelError);
+  std::filesystem::remove_all(dir);
+}
+
+// The 256-pixel swappers' inputs are matched by name: the fixtures declare hyperswap's as source,
+// target and simswap's as target, source, and both fit; a file of the wrong swapper does not.
+TEST(JobModels, SwapperSignaturesMatchInputsByName) {
+  const auto fixtures = test::fixture_model("");
+  EXPECT_EQ(signature_problem(swapper_role("hyperswap_1a_256"), runtime::scan_onnx_file(fixtures / "hyperswap_1a_256.onnx")), "");
+  EXPECT_EQ(signature_problem(swapper_role("simswap_256"), runtime::scan_onnx_file(fixtures / "simswap_256.onnx")), "");
+  EXPECT_EQ(signature_problem(swapper_role("hyperswap_1a_256"), runtime::scan_onnx_file(fixtures / "simswap_256.onnx")),
+            "has 1 outputs, expected 2");
+  EXPECT_NE(signature_problem(swapper_role("simswap_256"), runtime::scan_onnx_file(fixtures / "inswapper_128.onnx")), "");
+  EXPECT_EQ(signature_problem(converter_role(), runtime::scan_onnx_file(fixtures / "crossface_simswap.onnx")), "");
+}
+
 }  // namespace
 }  // namespace dlc::pipeline

@@ -10,6 +10,7 @@
 #include "media/subprocess.hpp"
 #include "media/video_probe.hpp"
 #include "media/video_reader.hpp"
+#include "processors/nsfw_filter.hpp"
 #include "runtime/stage_times.hpp"
 #include "support/paths.hpp"
 
@@ -291,6 +292,37 @@ TEST_F(VideoJob, GovernorHoldsTheDecoderOverTheBudgetAndSaysSo) {
   EXPECT_EQ(warnings[0],
             "RSS 1990.0 MB reached 95 % of the 2048.0 MB budget (--max-memory): holding frames back (at most 2000 ms "
             "each) until it falls under 90 % (said once; the counts come at the end)");
+}
+
+// --nsfw-filter on a video: every 100th frame is scored (0, 100, ...), as Deep-Live-Cam's
+// predict_video. A dark clip with one white frame: at frame 100 the job is refused, no output and
+// no temporary left; at frame 50 (never scored) it runs to the end.
+TEST_F(VideoJob, NsfwFilterScoresEveryHundredthFrame) {
+  for (const int white : {100, 50}) {
+    const auto target = dir_ / ("white-at-" + std::to_string(white) + ".mp4");
+    const auto r = media::run_process(
+        {"ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=0x202020:s=64x64:r=25:d=4.8", "-vf",
+         "drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(n," + std::to_string(white) + ")'", "-c:v",
+         "libx264", "-pix_fmt", "yuv420p", target.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto o = options(target, white == 100 ? "refused.mp4" : "passed.mp4");
+    o.nsfw_model = test::fixture_model("open_nsfw.onnx");
+    const auto before = files_in_dir();
+    if (white == 100) {
+      try {
+        run_video_job(o);
+        ADD_FAILURE() << "frame 100 is white: the job must be refused";
+      } catch (const processors::NsfwRefused& e) {
+        EXPECT_NE(std::string(e.what()).find("frame 100 of"), std::string::npos) << e.what();
+      }
+      EXPECT_FALSE(std::filesystem::exists(o.output));
+      EXPECT_EQ(files_in_dir(), before) << "nothing written, not even a temporary";
+    } else {
+      const auto report = run_video_job(o);
+      EXPECT_EQ(report.frames, 120);
+      EXPECT_TRUE(std::filesystem::exists(o.output));
+    }
+  }
 }
 
 }  // namespace
