@@ -173,9 +173,8 @@ cv::Mat InswapperSwapper::swap_crop(const cv::Mat& frame, const face::Face& targ
     for (int x = 0; x < kInswapperSize; ++x) {
       const std::size_t i = static_cast<std::size_t>(y) * kInswapperSize + static_cast<std::size_t>(x);
       for (int c = 0; c < 3; ++c) {
-        // Planar RGB out → interleaved BGR, clipped to 0..1 and scaled to 8 bits.
-        const float v = std::clamp(output[static_cast<std::size_t>(2 - c) * kPlane + i], 0.0f, 1.0f);
-        row[x][c] = static_cast<std::uint8_t>(std::lround(v * 255.0f));
+        // Planar RGB out → interleaved BGR.
+        row[x][c] = inswapper_output_byte(output[static_cast<std::size_t>(2 - c) * kPlane + i]);
       }
     }
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -22,6 +23,12 @@ std::vector<float> read_emap(const std::filesystem::path& model);
 
 // insightface's latent: normalise(embedding · emap) (inswapper.py: np.dot(latent, emap) / norm).
 std::vector<float> inswapper_latent(const std::vector<float>& embedding, const std::vector<float>& emap);
+
+// One output value (0..1 nominal) as an 8-bit pixel: clip(255·v, 0, 255) truncated, as
+// insightface's inswapper.py does with astype(np.uint8) (rounding would add +0.5 LSB on average).
+inline std::uint8_t inswapper_output_byte(float v) {
+  return static_cast<std::uint8_t>(std::clamp(v * 255.0f, 0.0f, 255.0f));
+}
 
 enum class PasteMode { kSoftMask, kLegacy };
 

@@ -46,6 +46,15 @@ std::vector<float> unit_embedding() {
   return e;
 }
 
+// insightface truncates (astype(np.uint8)); lround would give 128 and 1 here.
+TEST(InswapperOutput, TruncatesLikeInsightface) {
+  EXPECT_EQ(inswapper_output_byte(0.5f), 127);          // 127.5
+  EXPECT_EQ(inswapper_output_byte(1.9f / 255.0f), 1);   // 1.9
+  EXPECT_EQ(inswapper_output_byte(1.0f), 255);
+  EXPECT_EQ(inswapper_output_byte(1.5f), 255);           // clipped
+  EXPECT_EQ(inswapper_output_byte(-0.2f), 0);
+}
+
 TEST(Emap, ReadsTheExactMatrix) {
   const auto emap = read_emap(test::fixture_model("inswapper_128.onnx"));
   ASSERT_EQ(emap.size(), 512u * 512u);
