@@ -93,6 +93,10 @@ void add_job_flags(CLI::App& app, JobOptions& job, CompatFlags& compat) {
   app.add_option("--map-faces", job.map_faces, "JSON file mapping source faces to target faces")
       ->check(CLI::ExistingFile);
   app.add_flag("--mouth-mask", job.mouth_mask, "keep the target's original mouth");
+  app.add_option("--mouth-mask-size", job.mouth_mask_size,
+                 "the kept mouth's size, 0 (the lips) to 100 (mouth to chin); above 0 implies --mouth-mask")
+      ->check(in_range(0.0, 100.0))
+      ->each([&job](const std::string& value) { job.mouth_mask = job.mouth_mask || std::stod(value) > 0; });
   app.add_option("--video-encoder", job.video_encoder, "video encoder")
       ->check(one_of({"libx264", "libx265", "libvpx-vp9"}));
   app.add_option("--video-quality", job.video_quality, "CRF/CQ, lower is better (default 18)")->check(in_range(0, 51));

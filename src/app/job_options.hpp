@@ -25,6 +25,7 @@ struct JobOptions {
   bool many_faces = false;
   std::string map_faces;  // mapping file; empty = off
   bool mouth_mask = false;
+  double mouth_mask_size = 0.0;  // 0..100; above 0 turns the mouth mask on, as Deep-Live-Cam's slider
   std::string video_encoder = "libx264";
   int video_quality = 18;
   bool live_mirror = false;

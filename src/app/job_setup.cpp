@@ -102,6 +102,7 @@ pipeline::FaceJobOptions face_job_options(const JobOptions& job, int threads, co
   options.output = job.output;
   options.many_faces = job.many_faces;
   options.mouth_mask = job.mouth_mask;
+  options.mouth_mask_size = job.mouth_mask_size;
   options.map_faces = job.map_faces;
   options.target_selector = *face::parse_selector(job.face_selector);
   options.chain.frame_processors = job.frame_processors;

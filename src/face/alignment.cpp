@@ -1,8 +1,11 @@
 #include "face/alignment.hpp"
 
+#include <opencv2/calib3d.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <limits>
 #include <stdexcept>
+#include <vector>
 
 namespace dlc::face {
 
@@ -67,6 +70,19 @@ std::array<cv::Point2f, 5> ffhq_template(int size) {
 
 cv::Matx23d align_to(const Keypoints& kps, const std::array<cv::Point2f, 5>& dst) {
   return similarity_transform(kps, dst);
+}
+
+cv::Matx23d align_lmeds(const Keypoints& kps, const std::array<cv::Point2f, 5>& dst) {
+  const std::vector<cv::Point2f> from(kps.begin(), kps.end());
+  const std::vector<cv::Point2f> to(dst.begin(), dst.end());
+  cv::Mat fit;
+  try {
+    fit = cv::estimateAffinePartial2D(from, to, cv::noArray(), cv::LMEDS);
+  } catch (const cv::Exception&) {
+    fit.release();  // non-finite points: no fit, the face is not placeable
+  }
+  if (fit.empty()) return cv::Matx23d::all(std::numeric_limits<double>::quiet_NaN());
+  return cv::Matx23d(fit);
 }
 
 void warp_crop(const cv::Mat& frame, const cv::Matx23d& frame_to_crop, int size, cv::Mat& crop) {

@@ -31,6 +31,9 @@ std::array<cv::Point2f, 5> ffhq_template(int size);
 
 // The frame → crop transform for a face's five points onto a template.
 cv::Matx23d align_to(const Keypoints& kps, const std::array<cv::Point2f, 5>& dst);
+// The same by cv::estimateAffinePartial2D with LMEDS (a 4-degree similarity: the least-median
+// pair, then refined), as Deep-Live-Cam's enhancers align; NaNs when OpenCV finds none.
+cv::Matx23d align_lmeds(const Keypoints& kps, const std::array<cv::Point2f, 5>& dst);
 
 // Warps the crop out of the frame: bilinear, constant 0 border (insightface norm_crop).
 void warp_crop(const cv::Mat& frame, const cv::Matx23d& frame_to_crop, int size, cv::Mat& crop);

@@ -2,15 +2,30 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string_view>
 
 #include "face/alignment.hpp"
 #include "face/blob.hpp"
+#include "runtime/onnx_file.hpp"
 #include "runtime/tensor_view.hpp"
 
 namespace dlc::face {
 
+InputNormalisation landmark_normalisation(const std::vector<std::string>& first_node_names) {
+  bool sub = false;
+  bool mul = false;
+  for (std::size_t i = 0; i < first_node_names.size() && i < runtime::OnnxFileInfo::kFirstNodes; ++i) {
+    const std::string_view name = first_node_names[i];
+    sub = sub || name.starts_with("Sub") || name.starts_with("_minus");
+    mul = mul || name.starts_with("Mul") || name.starts_with("_mul");
+    if (i < 3 && name == "bn_data") sub = mul = true;
+  }
+  if (sub && mul) return {0.0f, 1.0f};
+  return {127.5f, 128.0f};
+}
+
 Landmarks106::Landmarks106(const std::filesystem::path& model, const runtime::SessionPolicy& policy)
-    : session_(model, policy) {
+    : session_(model, policy), normalisation_(landmark_normalisation(runtime::scan_onnx_file(model).first_node_names)) {
   if (session_.inputs().size() != 1 || session_.outputs().size() != 1) {
     throw runtime::ModelError(model, "not a 106-point landmark model: expected 1 input and 1 output");
   }
@@ -30,8 +45,7 @@ std::vector<cv::Point2f> Landmarks106::landmarks(const cv::Mat& bgr, const cv::R
   thread_local std::vector<float> blob(3 * kCropSize * kCropSize);
   const auto to_crop = landmark_crop_transform(box, kCropSize);
   warp_crop(bgr, to_crop, kCropSize, crop);
-  // The model's first nodes subtract and scale (MXNet minusscalar0/mulscalar0): raw pixels in.
-  bgr_to_rgb_planar(crop, 0.0f, 1.0f, blob.data());
+  bgr_to_rgb_planar(crop, normalisation_.mean, normalisation_.std, blob.data());
   const std::int64_t shape[] = {1, 3, kCropSize, kCropSize};
   std::vector<Ort::Value> inputs;
   inputs.push_back(runtime::tensor_view(blob, shape));

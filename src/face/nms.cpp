@@ -17,11 +17,18 @@ float iou(const cv::Rect2f& a, const cv::Rect2f& b) {
   return combined > 0 ? overlap / combined : 0.0f;
 }
 
+float iou_inclusive(const cv::Rect2f& a, const cv::Rect2f& b) {
+  const auto area = [](float w, float h) { return std::max(0.0f, w + 1.0f) * std::max(0.0f, h + 1.0f); };
+  const float overlap = area(std::min(a.br().x, b.br().x) - std::max(a.x, b.x), std::min(a.br().y, b.br().y) - std::max(a.y, b.y));
+  const float combined = area(a.width, a.height) + area(b.width, b.height) - overlap;
+  return combined > 0 ? overlap / combined : 0.0f;
+}
+
 std::vector<Face> hard_nms(std::vector<Face> faces, float iou_threshold) {
   sort_by_score(faces);
   std::vector<Face> kept;
   for (auto& face : faces) {
-    const bool overlaps = std::ranges::any_of(kept, [&](const Face& k) { return iou(k.box, face.box) > iou_threshold; });
+    const bool overlaps = std::ranges::any_of(kept, [&](const Face& k) { return iou_inclusive(k.box, face.box) > iou_threshold; });
     if (!overlaps) kept.push_back(std::move(face));
   }
   return kept;

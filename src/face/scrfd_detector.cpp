@@ -64,11 +64,15 @@ ScrfdDetector::ScrfdDetector(const std::filesystem::path& model, const runtime::
   has_kps_ = outputs == 9;
 }
 
+cv::Size scrfd_letterbox(const cv::Size& frame, int size) {
+  const double ratio = static_cast<double>(frame.height) / frame.width;
+  // insightface compares with the model's ratio, 1 for the square input.
+  if (ratio > 1.0) return {std::max(1, static_cast<int>(size / ratio)), size};
+  return {size, std::max(1, static_cast<int>(size * ratio))};
+}
+
 std::vector<Face> ScrfdDetector::detect(const cv::Mat& bgr) {
-  // insightface's letterbox: the longer side scaled to the input size, the image at the top
-  // left, the rest zero.
-  const double scale = std::min(static_cast<double>(size_) / bgr.cols, static_cast<double>(size_) / bgr.rows);
-  const cv::Size scaled(std::max(1, static_cast<int>(bgr.cols * scale)), std::max(1, static_cast<int>(bgr.rows * scale)));
+  const auto scaled = scrfd_letterbox(bgr.size(), size_);
   thread_local cv::Mat canvas;
   thread_local cv::Mat resized;
   thread_local std::vector<float> blob;
@@ -111,9 +115,8 @@ std::vector<Face> ScrfdDetector::detect(const cv::Mat& bgr) {
 
   // insightface divides by det_scale = new_height / height (its sizes are truncated to ints).
   const auto inv = static_cast<float>(bgr.rows) / static_cast<float>(scaled.height);
-  const cv::Rect2f frame(0, 0, static_cast<float>(bgr.cols), static_cast<float>(bgr.rows));
   for (auto& face : faces) {
-    face.box = cv::Rect2f(face.box.tl() * inv, face.box.br() * inv) & frame;
+    face.box = cv::Rect2f(face.box.tl() * inv, face.box.br() * inv);
     for (auto& p : face.kps) p *= inv;
   }
   return faces;

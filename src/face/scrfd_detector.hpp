@@ -39,7 +39,15 @@ struct ScrfdLevel {
 // distance·stride; keypoints = centre + offset·stride; only scores ≥ threshold.
 void decode_scrfd_level(const ScrfdLevel& level, int input_width, float threshold, std::vector<Face>& out);
 
+// The letterboxed image's size for a frame: insightface's (scrfd.py detect) ratio = height/width
+// in double; a tall frame gets height `size` and width int(size / ratio), a wide one width `size`
+// and height int(size · ratio). (Scaling both sides by min(size/w, size/h) loses a pixel on
+// about 1 % of sizes: 3940×1576 gives 255 rows where insightface gives 256.)
+cv::Size scrfd_letterbox(const cv::Size& frame, int size);
+
 // det_10g.onnx (SCRFD-10GF with keypoints): the image letterboxed into size×size at the top left.
+// Boxes and keypoints are scaled back to the frame and not clipped to it, as insightface leaves
+// them (a face at the edge keeps its full box, and so its 2d106 crop).
 // A size that scrfd_size_allowed refuses throws std::invalid_argument; outputs whose sizes do not
 // fit the anchor grid (scores n = (size/stride)²·2, boxes 4n, keypoints 10n) throw ModelError.
 class ScrfdDetector : public FaceDetector {

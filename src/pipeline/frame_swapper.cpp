@@ -113,7 +113,7 @@ FrameSwapper::FrameFaces FrameSwapper::analyse(const cv::Mat& frame, std::int64_
       ++work.skipped;
       continue;
     }
-    if (job_.mouth_mask) work.mouths.push_back(processors::save_mouth(frame, face));
+    if (job_.mouth_mask) composition.mouth = processors::save_mouth(frame, face, job_.mouth_mask_size);
     work.compositions.push_back(std::move(composition));
     work.faces.push_back(std::move(face));
   }
@@ -127,10 +127,9 @@ void FrameSwapper::apply(std::size_t step, cv::Mat& frame, const FrameFaces& wor
   for (const auto& face : work.faces) chain_.apply(step, *processor, frame, face);
 }
 
-// After the last step: each face composed once, then the saved mouths put back (--mouth-mask).
+// After the last step: each face composed once, its saved mouth put back first (--mouth-mask).
 void FrameSwapper::finish(cv::Mat& frame, const FrameFaces& work) const {
   for (const auto& composition : work.compositions) chain_.end_face(frame, composition);
-  for (const auto& mouth : work.mouths) processors::restore_mouth(frame, mouth);
 }
 
 FrameResult FrameSwapper::process(cv::Mat& frame, std::int64_t index) {
@@ -157,7 +156,7 @@ std::vector<FrameResult> FrameSwapper::process_staged(FrameChunk& frames, std::i
       if (work[i].faces.empty()) continue;
       auto& frame = frames.open(i);
       apply(s, frame, work[i]);
-      // The last step composes the faces and puts the saved mouths back while the frame is open.
+      // The last step composes the faces (their saved mouths first) while the frame is open.
       if (s + 1 == chain_.size()) finish(frame, work[i]);
       frames.close(i, true);
     }

@@ -50,8 +50,8 @@ struct FrameResult {
 };
 
 // The swap of a video or camera frame: face analysis, then each --frame-processor step on every
-// chosen face, composed once (--opacity, --sharpness, --poisson-blend after the last step), then
-// the saved mouths put back (--mouth-mask). The steps run in the same order
+// chosen face, composed once after the last step (the saved mouth of --mouth-mask, then
+// --poisson-blend, --opacity and --sharpness). The steps run in the same order
 // whether a frame goes through alone (process) or a chunk of frames goes through stage by stage
 // (process_staged), so both give the same pixels.
 class FrameSwapper {
@@ -82,7 +82,6 @@ class FrameSwapper {
     std::size_t skipped = 0;
     std::vector<face::Face> faces;
     std::vector<processors::FaceComposition> compositions;  // one per face (empty when nothing to compose)
-    std::vector<processors::SavedMouth> mouths;
   };
   FrameFaces analyse(const cv::Mat& frame, std::int64_t index);
   void apply(std::size_t step, cv::Mat& frame, const FrameFaces& work);

@@ -75,13 +75,11 @@ std::vector<std::size_t> faces_to_process(const std::vector<face::Face>& faces, 
 }
 
 bool process_face(cv::Mat& frame, face::Face& target, const ProcessorChain& chain, FaceAnalyser& analyser,
-                  bool mouth_mask, std::size_t source) {
-  if (chain.needs_landmarks() || mouth_mask) analyser.add_landmarks(frame, target);
+                  const FaceJobOptions& options, std::size_t source) {
+  if (chain.needs_landmarks() || options.mouth_mask) analyser.add_landmarks(frame, target);
   processors::SavedMouth mouth;
-  if (mouth_mask) mouth = processors::save_mouth(frame, target);
-  if (!chain.process(frame, target, source)) return false;
-  if (mouth_mask) processors::restore_mouth(frame, mouth);
-  return true;
+  if (options.mouth_mask) mouth = processors::save_mouth(frame, target, options.mouth_mask_size);
+  return chain.process(frame, target, source, std::move(mouth));
 }
 
 namespace {
@@ -128,7 +126,7 @@ void map_faces(cv::Mat& frame, const ImageJobOptions& options, ImageJobReport& r
   // Swapped only once every mapping has found its face: the faces are matched on the target as
   // it was, not on a frame where an earlier mapping has already changed one.
   for (const auto& [i, source_index] : mapped) {
-    if (process_face(frame, faces[i], chain, analyser, options.mouth_mask, source_index)) {
+    if (process_face(frame, faces[i], chain, analyser, options, source_index)) {
       ++report.processed_faces;
     } else {
       ++report.skipped_faces;

@@ -76,10 +76,13 @@ ProcessorChain::ProcessorChain(const cv::Mat& source_bgr, const std::string& sou
       continue;
     }
     const auto path = locate_models({&role_named(name)}, analyser.search_path()).front().path;
+    // face_enhancer is Deep-Live-Cam's GFPGAN path, face_enhancer_gpen256/512 its GPEN path.
+    const bool gpen = name != "face_enhancer";
+    const auto kind = gpen ? processors::EnhancerKind::kGpen : processors::EnhancerKind::kGfpgan;
     steps_.push_back(std::make_shared<ChainStep>(
         fmt::format("{} ({})", name, path.filename().string()), path, false,
-        [path, policy = analyser.policy()] { return std::make_shared<processors::FaceEnhancer>(path, policy); },
-        &processors::FaceEnhancer::footprint));
+        [path, policy = analyser.policy(), kind] { return std::make_shared<processors::FaceEnhancer>(path, policy, kind); },
+        gpen ? &processors::FaceEnhancer::gpen_footprint : &processors::FaceEnhancer::footprint));
   }
 }
 
@@ -125,6 +128,7 @@ bool ProcessorChain::begin_face(const cv::Mat& frame, const face::Face& target,
     if (composing) footprints.push_back(std::move(footprint));
   }
   composition = composing ? processors::begin_composition(frame, footprints) : processors::FaceComposition{};
+  composition.box = processors::face_pixel_box(target.box, frame.size());
   return true;
 }
 
@@ -144,9 +148,11 @@ void ProcessorChain::end_face(cv::Mat& frame, const processors::FaceComposition&
   processors::compose(frame, composition, options_.paste);
 }
 
-bool ProcessorChain::process(cv::Mat& frame, const face::Face& target, std::size_t source) const {
+bool ProcessorChain::process(cv::Mat& frame, const face::Face& target, std::size_t source,
+                             processors::SavedMouth mouth) const {
   processors::FaceComposition composition;
   if (!begin_face(frame, target, composition)) return false;
+  composition.mouth = std::move(mouth);
   for (std::size_t s = 0; s < steps_.size(); ++s) apply(s, *steps_[s]->processor(), frame, target, source);
   end_face(frame, composition);
   return true;

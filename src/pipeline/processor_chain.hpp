@@ -97,10 +97,13 @@ class ProcessorChain {
   // `source` (0: the -s face, else add_source's index) on it.
   void apply(std::size_t step, processors::FaceProcessor& processor, cv::Mat& frame, const face::Face& target,
              std::size_t source = 0) const;
-  // After the last step on a face: --opacity, --sharpness and --poisson-blend, once.
+  // After the last step on a face: the saved mouth (composition.mouth), --poisson-blend,
+  // --opacity and --sharpness, once.
   void end_face(cv::Mat& frame, const processors::FaceComposition& composition) const;
-  // Every step on one face, composed; false when the face was skipped (begin_face).
-  bool process(cv::Mat& frame, const face::Face& target, std::size_t source = 0) const;
+  // Every step on one face, composed (with `mouth` put back); false when the face was skipped
+  // (begin_face).
+  bool process(cv::Mat& frame, const face::Face& target, std::size_t source = 0,
+               processors::SavedMouth mouth = {}) const;
 
  private:
   // Another source for the swapper: its source identity (a model swapper) or its own classic swapper.

@@ -1,11 +1,13 @@
 #include "processors/face_enhancer.hpp"
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <stdexcept>
@@ -38,7 +40,68 @@ bool has_non_finite(std::span<const float> values) {
   return bad;
 }
 
+// Deep-Live-Cam _onnx_enhancer.py _get_face_affine: the 96×112 reference points over (96, 112).
+constexpr std::array<std::array<float, 2>, 5> kGpenTemplateUnit{{{0.31556875f, 0.4615741f},
+                                                                 {0.68262291f, 0.4615741f},
+                                                                 {0.50009375f, 0.6405054f},
+                                                                 {0.34947187f, 0.8246919f},
+                                                                 {0.65343645f, 0.8246919f}}};
+// face_enhancer.py _align_face: borderValue=(135, 133, 132).
+const cv::Scalar kGfpganBorder(135, 133, 132);
+constexpr double kGfpganFeather = 0.05;  // face_enhancer.py _paste_back: int(size·0.05)
+constexpr int kGpenFeatherDivisor = 16;  // _onnx_enhancer.py: max(1, size // 16)
+
+// np.linspace(from, to, n) in float32.
+std::vector<float> linspace(float from, float to, int n) {
+  std::vector<float> out(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) out[static_cast<std::size_t>(i)] = n == 1 ? from : from + (to - from) * i / (n - 1);
+  return out;
+}
+
+cv::Matx23d frame_to_input(EnhancerKind kind, const face::Face& target, int size) {
+  return face::align_lmeds(target.kps, enhancer_template(kind, size));
+}
+
 }  // namespace
+
+std::array<cv::Point2f, 5> enhancer_template(EnhancerKind kind, int size) {
+  if (kind == EnhancerKind::kGfpgan) return face::ffhq_template(size);
+  std::array<cv::Point2f, 5> points;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    points[i] = {kGpenTemplateUnit[i][0] * static_cast<float>(size), kGpenTemplateUnit[i][1] * static_cast<float>(size)};
+  }
+  return points;
+}
+
+cv::Mat enhancer_mask(EnhancerKind kind, int size) {
+  cv::Mat mask(size, size, CV_32F, cv::Scalar(1.0f));
+  const bool gfpgan = kind == EnhancerKind::kGfpgan;
+  const int border = std::max(1, gfpgan ? static_cast<int>(size * kGfpganFeather) : size / kGpenFeatherDivisor);
+  const auto up = linspace(0.0f, 1.0f, border);
+  const auto down = linspace(1.0f, 0.0f, border);
+  for (int y = 0; y < size; ++y) {
+    for (int x = 0; x < size; ++x) {
+      float& m = mask.at<float>(y, x);
+      // Rows first, then columns, as the Python assigns them.
+      if (y < border) m = gfpgan ? m * up[static_cast<std::size_t>(y)] : up[static_cast<std::size_t>(y)];
+      if (y >= size - border) m = gfpgan ? m * down[static_cast<std::size_t>(y - (size - border))] : down[static_cast<std::size_t>(y - (size - border))];
+      if (x < border) m = gfpgan ? m * up[static_cast<std::size_t>(x)] : std::min(m, up[static_cast<std::size_t>(x)]);
+      if (x >= size - border) {
+        const float r = down[static_cast<std::size_t>(x - (size - border))];
+        m = gfpgan ? m * r : std::min(m, r);
+      }
+    }
+  }
+  cv::Mat out(size, size, CV_8U);
+  // GFPGAN: (mask·255).astype(uint8), truncated; GPEN's float mask rounded to the nearest level.
+  for (int y = 0; y < size; ++y) {
+    for (int x = 0; x < size; ++x) {
+      const float v = mask.at<float>(y, x) * 255.0f;
+      out.at<std::uint8_t>(y, x) = static_cast<std::uint8_t>(gfpgan ? v : std::round(v));
+    }
+  }
+  return out;
+}
 
 cv::Matx23d scale_transform(const cv::Matx23d& frame_to_crop, double factor) {
   cv::Matx23d scaled = frame_to_crop * factor;
@@ -48,8 +111,9 @@ cv::Matx23d scale_transform(const cv::Matx23d& frame_to_crop, double factor) {
   return scaled;
 }
 
-FaceEnhancer::FaceEnhancer(const std::filesystem::path& model, const runtime::SessionPolicy& policy)
-    : session_(model, policy) {
+FaceEnhancer::FaceEnhancer(const std::filesystem::path& model, const runtime::SessionPolicy& policy,
+                           EnhancerKind kind)
+    : session_(model, policy), kind_(kind) {
   if (session_.inputs().size() != 1 || session_.outputs().size() != 1) {
     throw runtime::ModelError(model, "not a face enhancer (GFPGAN, GPEN-BFR): expected 1 input and 1 output, found " +
                                          std::to_string(session_.inputs().size()) + " and " +
@@ -66,7 +130,7 @@ FaceEnhancer::FaceEnhancer(const std::filesystem::path& model, const runtime::Se
   }
   input_size_ = static_cast<int>(n);
   output_size_ = static_cast<int>(m);
-  mask_ = feathered_square_mask(output_size_, kEnhancerFeather);
+  mask_ = enhancer_mask(kind_, output_size_);
 }
 
 bool FaceEnhancer::enhance_crop(const cv::Mat& frame, const face::Face& target, cv::Mat& crop,
@@ -82,8 +146,9 @@ bool FaceEnhancer::enhance_crop(const cv::Mat& frame, const face::Face& target, 
   blob.resize(3 * n * n);
   output.resize(3 * m * m);
 
-  const auto frame_to_input = face::align_to(target.kps, face::ffhq_template(input_size_));
-  face::warp_crop(frame, frame_to_input, input_size_, aligned);
+  const auto to_input = frame_to_input(kind_, target, input_size_);
+  cv::warpAffine(frame, aligned, cv::Mat(to_input), cv::Size(input_size_, input_size_), cv::INTER_LINEAR,
+                 kind_ == EnhancerKind::kGfpgan ? cv::BORDER_CONSTANT : cv::BORDER_REPLICATE, kGfpganBorder);
   face::bgr_to_rgb_planar(aligned, kEnhancerMean, kEnhancerStd, blob.data());
 
   const std::array<std::int64_t, 4> input_shape{1, 3, input_size_, input_size_};
@@ -99,28 +164,36 @@ bool FaceEnhancer::enhance_crop(const cv::Mat& frame, const face::Face& target, 
     }
     return false;
   }
-  // Planar RGB in [−1, 1] → (y + 1)·127.5, rounded; saturating at 0 and 255 is the clip to
-  // [−1, 1]. The planes go into the BGR crop in reverse order.
+  // Planar RGB in [−1, 1] → clip((y + 1)·127.5, 0, 255) truncated, as Deep-Live-Cam's
+  // astype(np.uint8). The planes go into the BGR crop in reverse order.
   const std::size_t plane = m * m;
   for (std::size_t c = 0; c < 3; ++c) {
-    const cv::Mat channel(output_size_, output_size_, CV_32F, output.data() + (2 - c) * plane);
-    channel.convertTo(planes[c], CV_8U, kEnhancerStd, kEnhancerMean);
+    planes[c].create(output_size_, output_size_, CV_8U);
+    const float* in = output.data() + (2 - c) * plane;
+    auto* out = planes[c].ptr<std::uint8_t>();
+    for (std::size_t i = 0; i < plane; ++i) out[i] = enhancer_output_byte(in[i]);
   }
   cv::merge(planes.data(), planes.size(), crop);
-  frame_to_crop = scale_transform(frame_to_input, static_cast<double>(output_size_) / input_size_);
+  frame_to_crop = scale_transform(to_input, static_cast<double>(output_size_) / input_size_);
   return true;
 }
 
 Footprint FaceEnhancer::footprint(const cv::Size& frame, const face::Face& target, bool with_mask) {
   constexpr int kSize = 512;
-  static const cv::Mat mask = feathered_square_mask(kSize, kEnhancerFeather);
-  return crop_footprint(frame, mask, face::align_to(target.kps, face::ffhq_template(kSize)), with_mask);
+  static const cv::Mat mask = enhancer_mask(EnhancerKind::kGfpgan, kSize);
+  return crop_footprint(frame, mask, frame_to_input(EnhancerKind::kGfpgan, target, kSize), with_mask);
+}
+
+Footprint FaceEnhancer::gpen_footprint(const cv::Size& frame, const face::Face& target, bool with_mask) {
+  constexpr int kSize = 512;
+  static const cv::Mat mask = enhancer_mask(EnhancerKind::kGpen, kSize);
+  return crop_footprint(frame, mask, frame_to_input(EnhancerKind::kGpen, target, kSize), with_mask);
 }
 
 void FaceEnhancer::process(cv::Mat& frame, const face::Face& target) {
   const runtime::ScopedStage timed(runtime::Stage::kEnhance);
   // A face that cannot be placed is the chain's to skip and count; here it is only never pasted.
-  if (target.has_kps && !placeable(frame.size(), input_size_, face::align_to(target.kps, face::ffhq_template(input_size_)))) {
+  if (target.has_kps && !placeable(frame.size(), input_size_, frame_to_input(kind_, target, input_size_))) {
     return;
   }
   thread_local cv::Mat crop;

@@ -109,7 +109,7 @@ void output_to_bgr8(const SwapperModel& model, const float* output, cv::Mat& bgr
         const auto rgb = static_cast<std::size_t>(2 - c);  // planar RGB out → interleaved BGR
         float v = output[rgb * plane + i];
         if (model.denormalise_output) v = v * model.std[rgb] + model.mean[rgb];
-        row[x][c] = static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f));
+        row[x][c] = swapper_output_byte(v);
       }
     }
   }

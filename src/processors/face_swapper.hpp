@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -24,8 +25,12 @@ std::vector<float> source_identity(const SwapperModel& model, const std::filesys
                                    const std::optional<std::filesystem::path>& converter,
                                    const runtime::SessionPolicy& policy, const face::Face& source);
 
+// One output value (0..1 nominal) as an 8-bit pixel: clip(255·v, 0, 255) truncated, as insightface's
+// inswapper.py does with astype(np.uint8) (rounding would add +0.5 LSB on average).
+inline std::uint8_t swapper_output_byte(float v) { return static_cast<std::uint8_t>(std::clamp(v * 255.0f, 0.0f, 255.0f)); }
+
 // The swapped crop's pixels from the model's output (planar RGB, size² per plane): denormalised
-// when the model says so, clipped to 0..1, ×255 to 8-bit interleaved BGR (FaceFusion's
+// when the model says so, ×255, clipped and truncated (swapper_output_byte) to 8-bit interleaved BGR (FaceFusion's
 // normalize_crop_frame; insightface's inswapper.py for inswapper).
 void output_to_bgr8(const SwapperModel& model, const float* output, cv::Mat& bgr);
 

@@ -1,17 +1,13 @@
 #include "processors/mouth_mask.hpp"
 
-#include "processors/paste_back.hpp"
-
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace dlc::processors {
 namespace {
-
-constexpr float kGrowth = 1.3f;  // the lips plus a margin, so the seam falls on skin
-constexpr double kFeatherPerWidth = 0.06;  // blur σ as a share of the mouth's width: soft, yet opaque inside
 
 std::vector<cv::Point2f> lip_outline(const face::Face& face) {
   const auto& p = face.landmarks;
@@ -22,33 +18,78 @@ std::vector<cv::Point2f> lip_outline(const face::Face& face) {
 
 }  // namespace
 
-SavedMouth save_mouth(const cv::Mat& frame, const face::Face& face) {
-  auto outline = lip_outline(face);
-  SavedMouth mouth;
-  if (outline.empty()) return mouth;
+std::vector<cv::Point> mouth_polygon(const face::Face& face, double size) {
+  const auto outline = lip_outline(face);
+  if (outline.empty()) return {};
   cv::Point2f centre(0, 0);
-  for (const auto& q : outline) centre += q;
+  for (const auto& q : outline) {
+    if (!std::isfinite(q.x) || !std::isfinite(q.y)) return {};
+    centre += q;
+  }
   centre *= 1.0f / static_cast<float>(outline.size());
-  for (auto& q : outline) q = centre + (q - centre) * kGrowth;
-  const auto bounds = cv::boundingRect(outline);
-  const int feather = std::max(1, static_cast<int>(bounds.width * kFeatherPerWidth));
-  mouth.region = cv::Rect(bounds.x - 2 * feather, bounds.y - 2 * feather, bounds.width + 4 * feather,
-                          bounds.height + 4 * feather) &
-                 cv::Rect(0, 0, frame.cols, frame.rows);
-  if (mouth.region.empty()) return mouth;
-  mouth.pixels = frame(mouth.region).clone();
-  mouth.mask = cv::Mat::zeros(mouth.region.size(), CV_8U);
+  const auto s = static_cast<float>(std::clamp(size / kMouthMaskMaxSize, 0.0, 1.0));
+  const float expansion = 1.0f + 2.0f * s;
+  const float chin_bias = 1.0f + 2.0f * s;
   std::vector<cv::Point> polygon;
-  for (const auto& q : outline) polygon.emplace_back(cvRound(q.x) - mouth.region.x, cvRound(q.y) - mouth.region.y);
-  cv::fillPoly(mouth.mask, std::vector<std::vector<cv::Point>>{polygon}, cv::Scalar(255));
-  cv::GaussianBlur(mouth.mask, mouth.mask, cv::Size(0, 0), feather);
+  for (const auto& q : outline) {
+    const auto offset = q - centre;
+    const float scale_y = offset.y > 0 ? expansion * chin_bias : expansion;
+    // astype(np.int32): truncated toward zero.
+    polygon.emplace_back(static_cast<int>(centre.x + offset.x * expansion), static_cast<int>(centre.y + offset.y * scale_y));
+  }
+  return polygon;
+}
+
+SavedMouth save_mouth(const cv::Mat& frame, const face::Face& face, double size) {
+  const auto polygon = mouth_polygon(face, size);
+  SavedMouth mouth;
+  if (polygon.empty()) return mouth;
+  int x0 = polygon[0].x, y0 = polygon[0].y, x1 = x0, y1 = y0;
+  for (const auto& q : polygon) {
+    x0 = std::min(x0, q.x);
+    y0 = std::min(y0, q.y);
+    x1 = std::max(x1, q.x);
+    y1 = std::max(y1, q.y);
+  }
+  const int pad_x = static_cast<int>((x1 - x0) * kMouthBoxPadding);
+  const int pad_y = static_cast<int>((y1 - y0) * kMouthBoxPadding);
+  x0 = std::max(0, x0 - pad_x);
+  y0 = std::max(0, y0 - pad_y);
+  x1 = std::min(frame.cols, x1 + pad_x);
+  y1 = std::min(frame.rows, y1 + pad_y);
+  if (x1 <= x0 || y1 <= y0) return mouth;
+  mouth.region = cv::Rect(cv::Point(x0, y0), cv::Point(x1, y1));
+  mouth.pixels = frame(mouth.region).clone();
+  cv::Mat filled = cv::Mat::zeros(mouth.region.size(), CV_8U);
+  std::vector<cv::Point> shifted;
+  for (const auto& q : polygon) shifted.push_back(q - mouth.region.tl());
+  cv::fillPoly(filled, std::vector<std::vector<cv::Point>>{shifted}, cv::Scalar(255));
+  const int feather = std::clamp(std::min(mouth.region.width, mouth.region.height) / kMouthFeatherDivisor, 1, kMouthFeatherMax);
+  const int kernel = 2 * feather + 1;
+  filled.convertTo(mouth.mask, CV_32F);
+  cv::GaussianBlur(mouth.mask, mouth.mask, cv::Size(kernel, kernel), 0);
+  double peak = 0;
+  cv::minMaxLoc(mouth.mask, nullptr, &peak);
+  if (peak > 1e-6) mouth.mask *= 1.0 / peak;
+  else mouth.mask.setTo(0);
   return mouth;
 }
 
 void restore_mouth(cv::Mat& frame, const SavedMouth& mouth) {
   if (mouth.region.empty()) return;
   cv::Mat target = frame(mouth.region);
-  blend(target, mouth.pixels, mouth.mask);
+  for (int y = 0; y < target.rows; ++y) {
+    auto* out = target.ptr<cv::Vec3b>(y);
+    const auto* in = mouth.pixels.ptr<cv::Vec3b>(y);
+    const auto* m = mouth.mask.ptr<float>(y);
+    for (int x = 0; x < target.cols; ++x) {
+      if (m[x] <= 0.0f) continue;
+      for (int c = 0; c < 3; ++c) {
+        const float v = static_cast<float>(in[x][c]) * m[x] + static_cast<float>(out[x][c]) * (1.0f - m[x]);
+        out[x][c] = static_cast<std::uint8_t>(std::clamp(v, 0.0f, 255.0f));  // np.clip + astype
+      }
+    }
+  }
 }
 
 }  // namespace dlc::processors

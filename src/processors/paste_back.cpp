@@ -1,5 +1,7 @@
 #include "processors/paste_back.hpp"
 
+#include "processors/mouth_mask.hpp"
+
 #include <opencv2/imgproc.hpp>
 #include <opencv2/photo.hpp>
 
@@ -42,17 +44,12 @@ void sharpen(cv::Mat& crop, double amount) {
 cv::Rect paste_with(cv::Mat& frame, const cv::Mat& crop, const cv::Mat& mask, const cv::Matx23d& frame_to_crop,
                     const cv::Rect& region, const PasteOptions& options) {
   if (region.empty()) return region;
-  thread_local cv::Mat source;
   thread_local cv::Mat face;
   thread_local cv::Mat face_mask;
-  const cv::Mat* pasted = &crop;
-  if (options.sharpness > 0) {
-    crop.copyTo(source);
-    sharpen(source, options.sharpness);
-    pasted = &source;
-  }
+  // Sharpness is compose()'s, on the face's box in the frame after the blend (as Deep-Live-Cam),
+  // never the crop's before the warp (there its σ would grow with the face).
   const auto to_region = cv::Mat(crop_to_region(frame_to_crop, region));
-  cv::warpAffine(*pasted, face, to_region, region.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  cv::warpAffine(crop, face, to_region, region.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
   cv::warpAffine(mask, face_mask, to_region, region.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0));
   cv::Mat target = frame(region);
   const cv::Mat* blended = &face;
@@ -110,7 +107,10 @@ void blend(cv::Mat& region, const cv::Mat& face, const cv::Mat& mask, double opa
       const int alpha = (m[x] * scale) >> 8;  // 0..255
       if (alpha == 0) continue;
       for (int c = 0; c < 3; ++c) {
-        out[x][c] = static_cast<std::uint8_t>((out[x][c] * (255 - alpha) + in[x][c] * alpha + 127) / 255);
+        // round(face·a/255) + round(region·(255 − a)/255), saturated: no product is a tie, as
+        // 2·x·a is even and 255 odd.
+        const int sum = (in[x][c] * alpha + 127) / 255 + (out[x][c] * (255 - alpha) + 127) / 255;
+        out[x][c] = static_cast<std::uint8_t>(std::min(sum, 255));
       }
     }
   }
@@ -165,6 +165,14 @@ cv::Rect paste_back(cv::Mat& frame, const cv::Mat& crop, const cv::Mat& mask, co
   return paste_with(frame, crop, mask, frame_to_crop, paste_region(frame.size(), crop.cols, frame_to_crop), options);
 }
 
+LegacyMaskKernels legacy_mask_kernels(const cv::Size& white_extent) {
+  // inswapper.py: mask_h = max(rows) − min(rows), mask_w likewise; size = int(√(h·w)).
+  const double h = std::max(0, white_extent.height - 1);
+  const double w = std::max(0, white_extent.width - 1);
+  const int mask_size = static_cast<int>(std::sqrt(h * w));
+  return {.erode = std::max(mask_size / 10, 10), .blur = 2 * std::max(mask_size / 20, 5) + 1};
+}
+
 cv::Rect paste_back_legacy(cv::Mat& frame, const cv::Mat& crop, const cv::Matx23d& frame_to_crop,
                            const PasteOptions& options) {
   const auto region = paste_region(frame.size(), crop.cols, frame_to_crop);
@@ -178,12 +186,9 @@ cv::Rect paste_back_legacy(cv::Mat& frame, const cv::Mat& crop, const cv::Matx23
   cv::warpAffine(white, warped, cv::Mat(crop_to_region(frame_to_crop, region)), region.size(), cv::INTER_LINEAR,
                  cv::BORDER_CONSTANT, cv::Scalar(0));
   cv::threshold(warped, warped, 20, 255, cv::THRESH_BINARY);
-  const auto extent = cv::boundingRect(warped);
-  const int mask_size = static_cast<int>(std::sqrt(static_cast<double>(extent.width) * extent.height));
-  const int k = std::max(mask_size / 10, 10);
-  cv::erode(warped, warped, cv::Mat::ones(k, k, CV_8U));
-  const int blur = 2 * std::max(mask_size / 20, 5) + 1;
-  cv::GaussianBlur(warped, warped, cv::Size(blur, blur), 0);
+  const auto kernels = legacy_mask_kernels(cv::boundingRect(warped).size());
+  cv::erode(warped, warped, cv::Mat::ones(kernels.erode, kernels.erode, CV_8U));
+  cv::GaussianBlur(warped, warped, cv::Size(kernels.blur, kernels.blur), 0);
   // The mask is already in region coordinates: paste with an identity mask warp.
   thread_local cv::Mat face;
   cv::warpAffine(crop, face, cv::Mat(crop_to_region(frame_to_crop, region)), region.size(), cv::INTER_LINEAR,
@@ -224,17 +229,19 @@ FaceComposition begin_composition(const cv::Mat& frame, const std::vector<Footpr
   return face;
 }
 
+cv::Rect face_pixel_box(const cv::Rect2f& box, const cv::Size& frame) {
+  // static_cast truncates toward zero, as numpy's astype(int).
+  const cv::Point tl(static_cast<int>(box.x), static_cast<int>(box.y));
+  const cv::Point br(static_cast<int>(box.x + box.width), static_cast<int>(box.y + box.height));
+  return cv::Rect(tl, br) & cv::Rect(cv::Point(0, 0), frame);
+}
+
 void compose(cv::Mat& frame, const FaceComposition& face, const PasteOptions& options) {
+  restore_mouth(frame, face.mouth);
   if (face.region.empty() || !composes(options)) return;
   cv::Mat target = frame(face.region);
   thread_local cv::Mat made;
   target.copyTo(made);
-  if (options.sharpness > 0) {
-    thread_local cv::Mat sharpened;
-    made.copyTo(sharpened);
-    sharpen(sharpened, options.sharpness);
-    blend(made, sharpened, face.mask);
-  }
   if (options.poisson) {
     // seamlessClone needs the mask's content away from the region's border.
     thread_local cv::Mat cloned;
@@ -248,11 +255,20 @@ void compose(cv::Mat& frame, const FaceComposition& face, const PasteOptions& op
       cloned.copyTo(made);
     }
   }
-  // O + (G − O)·opacity: where no step painted (G = O) the frame keeps its pixels exactly.
-  face.original.copyTo(target);
-  thread_local cv::Mat full;
-  if (full.size() != face.region.size()) full = cv::Mat(face.region.size(), CV_8U, cv::Scalar(255));
-  blend(target, made, full, options.opacity);
+  // addWeighted(original, 1 − opacity, made, opacity): where no step painted (made = original)
+  // the frame keeps its pixels exactly.
+  const double opacity = std::clamp(options.opacity, 0.0, 1.0);
+  if (opacity < 1.0) cv::addWeighted(face.original, 1.0 - opacity, made, opacity, 0.0, target);
+  else made.copyTo(target);
+  // Deep-Live-Cam returns the frame untouched at opacity 0, unsharpened.
+  if (options.sharpness > 0 && opacity > 0.0 && !face.box.empty()) {
+    // A copy, so the blur sees only the box (Deep-Live-Cam blurs a numpy slice: replicated
+    // 101-reflection at the box's edges, not the frame's pixels beyond them).
+    thread_local cv::Mat patch;
+    frame(face.box).copyTo(patch);
+    sharpen(patch, options.sharpness);
+    patch.copyTo(frame(face.box));
+  }
 }
 
 }  // namespace dlc::processors

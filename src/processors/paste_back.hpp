@@ -13,7 +13,7 @@ namespace dlc::processors {
 const cv::Mat& inswapper_soft_mask();
 
 // A size×size 8-bit mask that is 255 inside and falls off linearly to 0 over the outer
-// `feather` fraction of each side: the enhancers' 5 % edge feathering.
+// `feather` fraction of each side.
 cv::Mat feathered_square_mask(int size, double feather);
 
 // How a processed crop goes back into the frame. The processors paste with the defaults (their
@@ -21,7 +21,7 @@ cv::Mat feathered_square_mask(int size, double feather);
 // after every step (compose()), so they never apply twice.
 struct PasteOptions {
   double opacity = 1.0;     // 0..1: the Qt UI's opacity slider; 1 = the swapped face only
-  double sharpness = 0.0;   // 0..: unsharp masking of the face before it is blended
+  double sharpness = 0.0;   // 0..: unsharp masking (σ 3) of the face's box after the blend
   bool poisson = false;     // --poisson-blend: OpenCV's seamless clone instead of alpha blending
 };
 
@@ -33,12 +33,21 @@ cv::Rect paste_back(cv::Mat& frame, const cv::Mat& crop, const cv::Mat& mask, co
                     const PasteOptions& options = {});
 
 // insightface's original paste-back (--paste-back legacy): a white crop warped back, threshold
-// 20, eroded by k = max(√(h·w)/10, 10) and blurred by 2·max(√(h·w)/20, 5)+1, h×w the extent of
-// the warped white; also limited to the face's box.
+// 20, eroded by k = max(√(h·w)/10, 10) and blurred by 2·max(√(h·w)/20, 5)+1, h and w the extent
+// of the warped white as insightface measures it (max − min of its rows and columns: one less
+// than boundingRect's size); also limited to the face's box.
+struct LegacyMaskKernels {
+  int erode = 0;  // k×k
+  int blur = 0;   // blur×blur Gaussian, σ from the size
+};
+// The legacy mask's kernels for the warped white's boundingRect.
+LegacyMaskKernels legacy_mask_kernels(const cv::Size& white_extent);
 cv::Rect paste_back_legacy(cv::Mat& frame, const cv::Mat& crop, const cv::Matx23d& frame_to_crop,
                            const PasteOptions& options = {});
 
-// region = region + (face − region)·mask·opacity in 8 bits (all three the same size; mask 8-bit).
+// region = face·a/255 + region·(255 − a)/255, a = mask·opacity, in 8 bits (all three the same
+// size; mask 8-bit). Each product is rounded on its own and the sum saturated, as Deep-Live-Cam's
+// cv2.multiply(…, scale=1/255) + cv2.add paste does (one rounding of the sum would differ by ±1).
 void blend(cv::Mat& region, const cv::Mat& face, const cv::Mat& mask, double opacity = 1.0);
 
 // Whether a crop of `size` pixels can be placed in the frame through frame_to_crop: its six
@@ -70,14 +79,30 @@ Footprint crop_footprint(const cv::Size& frame, const cv::Mat& crop_mask, const 
 
 // Compose once (STYLE.md): a face's steps (swapper, enhancers) paint it at full strength with
 // their own masks; then one composition takes the made face F against the original pixels O saved
-// before the first step: sharpness S = F + (unsharp(F) − F)·mask, Poisson G = seamless clone of S
-// into O inside the mask (else G = S), and the result O + (G − O)·opacity. Opacity 0.5 therefore
-// leaves half of the original, whatever the number of steps.
+// before the first step: the mouth M = F with the saved mouth put back, Poisson G = seamless clone
+// of M into O inside the mask (else G = M), the result O·(1 − opacity) + G·opacity, and last the
+// unsharp mask on the face's box. Opacity 0.5 therefore leaves half of the original, whatever the
+// number of steps.
+// --mouth-mask: the target's own mouth, taken before the steps (processors/mouth_mask.hpp).
+struct SavedMouth {
+  cv::Rect region;  // in frame pixels; empty when the face has no usable landmarks
+  cv::Mat pixels;   // the frame's original pixels there
+  cv::Mat mask;     // float 0..1, feathered
+};
+
+// The order is Deep-Live-Cam's (face_swapper.py swap_face, then apply_post_processing): the made
+// face, the mouth put back, Poisson, opacity (addWeighted of the original and the result, over
+// the face's region), then sharpness on the face's detection box in the frame (σ 3, unmasked).
 struct FaceComposition {
   cv::Rect region;   // the union of the steps' regions
   cv::Mat original;  // frame(region) before the first step
   cv::Mat mask;      // the steps' masks in region coordinates, the largest of them at each pixel
+  cv::Rect box;      // the face's detection box as pixels (face_pixel_box), where sharpness applies
+  SavedMouth mouth;  // empty region: no mouth to put back
 };
+// A detection box as Deep-Live-Cam's sharpening takes it: bbox.astype(int) (each corner truncated
+// toward zero), clipped to the frame.
+cv::Rect face_pixel_box(const cv::Rect2f& box, const cv::Size& frame);
 // Whether these options change the made face at all (opacity < 1, sharpness > 0 or Poisson).
 bool composes(const PasteOptions& options);
 // Saves what compose() needs, from the steps' footprints (with their masks), before the first step.

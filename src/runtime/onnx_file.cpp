@@ -22,6 +22,8 @@ namespace {
 // TypeProto(.Tensor), TensorShapeProto(.Dimension), TensorProto.
 constexpr int kModelIrVersion = 1;
 constexpr int kModelGraph = 7;
+constexpr int kGraphNode = 1;
+constexpr int kNodeName = 3;
 constexpr int kGraphInitializer = 5;
 constexpr int kGraphInput = 11;
 constexpr int kGraphOutput = 12;
@@ -267,6 +269,15 @@ OnnxFileInfo scan_onnx_file(const std::filesystem::path& path) {
               r.message([&] { info.inputs.push_back(read_value_info(r)); });
             } else if (field == kGraphOutput) {
               r.message([&] { info.outputs.push_back(read_value_info(r)); });
+            } else if (field == kGraphNode && info.first_node_names.size() < OnnxFileInfo::kFirstNodes) {
+              std::string name;
+              r.message([&] {
+                while (r.next(field, wire)) {
+                  if (field == kNodeName && wire == kLengthDelimited) name = r.string();
+                  else r.skip(wire);
+                }
+              });
+              info.first_node_names.push_back(std::move(name));
             } else if (field == kGraphInitializer) {
               r.message([&] { info.last_initializer = read_initializer(r); });
               initializer_names.insert(info.last_initializer->name);

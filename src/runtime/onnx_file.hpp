@@ -29,6 +29,10 @@ struct OnnxFileInfo {
   std::vector<TensorInfo> outputs;
   std::optional<InitializerInfo> last_initializer;
   std::size_t initializer_count = 0;
+  // The names of the graph's first kFirstNodes nodes, in file order (insightface's landmark.py
+  // decides a model's input normalisation from them).
+  static constexpr std::size_t kFirstNodes = 8;
+  std::vector<std::string> first_node_names;
 };
 
 // Throws ModelError naming the file and the problem when it cannot be read or is not an ONNX

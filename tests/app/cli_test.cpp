@@ -204,6 +204,18 @@ TEST(Cli, RunFlagsAreParsed) {
   EXPECT_EQ(job.models_dir.value(), "/m");
 }
 
+// Deep-Live-Cam's "Mouth Mask" slider: 0 to 100, above 0 turns the mask on.
+TEST(Cli, MouthMaskSize) {
+  const auto sized = parse({"run", "-s", "a.jpg", "-t", "b.jpg", "-o", "c.jpg", "--mouth-mask-size", "40"});
+  ASSERT_TRUE(sized.options) << sized.err;
+  EXPECT_DOUBLE_EQ(sized.options->job.mouth_mask_size, 40.0);
+  EXPECT_TRUE(sized.options->job.mouth_mask);
+  const auto zero = parse({"run", "-s", "a.jpg", "-t", "b.jpg", "-o", "c.jpg", "--mouth-mask-size", "0"});
+  ASSERT_TRUE(zero.options) << zero.err;
+  EXPECT_FALSE(zero.options->job.mouth_mask);
+  EXPECT_FALSE(parse({"run", "-s", "a.jpg", "-t", "b.jpg", "-o", "c.jpg", "--mouth-mask-size", "101"}).options);
+}
+
 TEST(Cli, Subcommands) {
   EXPECT_EQ(parse({"live", "-s", "a.jpg", "--live-mirror"}).options->command, Command::Live);
   EXPECT_TRUE(parse({"live", "-s", "a.jpg", "--live-mirror"}).options->job.live_mirror);

@@ -59,6 +59,20 @@ TEST(Alignment, InswapperTemplateIsShiftedByEight) {
   EXPECT_FLOAT_EQ(ffhq_template(256)[2].y, 314.01935f / 2);
 }
 
+// Deep-Live-Cam's enhancers fit with LMEDS: one point 40 px off (a bad nose) barely moves the
+// eyes' fit, where the least-squares Umeyama fit spreads the error over every point.
+TEST(Alignment, LmedsIgnoresOneOutlier) {
+  const auto dst = ffhq_template(512);
+  Keypoints kps;
+  for (std::size_t i = 0; i < 5; ++i) kps[i] = dst[i] * 0.5f + cv::Point2f(100, 50);
+  kps[kNose] += cv::Point2f(40, 0);
+  const auto lmeds = align_lmeds(kps, dst);
+  const auto umeyama = align_to(kps, dst);
+  const auto error = [&](const cv::Matx23d& m) { return cv::norm(apply(m, kps[kLeftEye]) - dst[kLeftEye]); };
+  EXPECT_LT(error(lmeds), 0.5);
+  EXPECT_GT(error(umeyama), 5.0);
+}
+
 TEST(Alignment, WarpAndInverseRoundTrip) {
   cv::Mat frame(200, 300, CV_8UC3, cv::Scalar(0, 0, 0));
   cv::rectangle(frame, cv::Rect(140, 90, 20, 20), cv::Scalar(255, 255, 255), cv::FILLED);

@@ -29,6 +29,22 @@ TEST(Landmarks106, FixtureCircleMapsBackAroundTheBox) {
   }
 }
 
+// insightface's rule (landmark.py): both a Sub and a Mul among the first 8 nodes (or bn_data
+// among the first 3) → the graph normalises, raw pixels in; else (x − 127.5)/128.
+TEST(Landmarks106, NormalisationFromTheFirstNodes) {
+  const auto is = [](InputNormalisation n, float mean, float std) { return n.mean == mean && n.std == std; };
+  EXPECT_TRUE(is(landmark_normalisation({"_minusscalar0", "_mulscalar0", "conv_1_conv2d"}), 0.0f, 1.0f));
+  EXPECT_TRUE(is(landmark_normalisation({"Sub_0", "Mul_1"}), 0.0f, 1.0f));
+  EXPECT_TRUE(is(landmark_normalisation({"data", "x", "bn_data"}), 0.0f, 1.0f));
+  EXPECT_TRUE(is(landmark_normalisation({"a", "b", "c", "bn_data"}), 127.5f, 128.0f));  // not among the first 3
+  EXPECT_TRUE(is(landmark_normalisation({"Sub_0", "Conv_1"}), 127.5f, 128.0f));        // Sub without Mul
+  EXPECT_TRUE(is(landmark_normalisation({"a", "b", "c", "d", "e", "f", "g", "h", "Sub", "Mul"}), 127.5f, 128.0f));
+  EXPECT_TRUE(is(landmark_normalisation({}), 127.5f, 128.0f));
+  // The fixture's nodes are gap, flatten, fc: neither.
+  Landmarks106 model(test::fixture_model("2d106det.onnx"), runtime::SessionPolicy{});
+  EXPECT_TRUE(is(model.normalisation(), 127.5f, 128.0f));
+}
+
 TEST(Landmarks106, CropTransformCentresTheBox) {
   const auto m = landmark_crop_transform(cv::Rect2f(10, 20, 100, 50), 192);
   EXPECT_NEAR(m(0, 0) * 60 + m(0, 2), 96.0, 1e-9);  // box centre (60, 45) → (96, 96)

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -88,6 +89,28 @@ TEST(ScrfdDetector, FixtureModelEndToEnd) {
   EXPECT_NE(find(cv::Rect2f(624, 304, 48, 48)), nullptr);
 }
 
+// insightface's sizes: 3940×1576 is 0.4 high per wide, 640·0.4 = 256 rows (min-scale gives 255).
+TEST(ScrfdDetector, LetterboxSizesAsInsightface) {
+  EXPECT_EQ(scrfd_letterbox({3940, 1576}, 640), cv::Size(640, 256));
+  EXPECT_EQ(scrfd_letterbox({1280, 720}, 640), cv::Size(640, 360));
+  EXPECT_EQ(scrfd_letterbox({720, 1280}, 640), cv::Size(360, 640));
+  EXPECT_EQ(scrfd_letterbox({500, 500}, 640), cv::Size(640, 640));
+  EXPECT_EQ(scrfd_letterbox({10000, 1}, 640), cv::Size(640, 1));
+}
+
+// insightface does not clip: a block in the frame's corner gives the stride-32 anchor at (0, 0)
+// the fixture's box (−32, −32)–(64, 64) in the input, (−64, −64)–(128, 128) in the frame.
+TEST(ScrfdDetector, BoxesAtTheEdgeAreNotClipped) {
+  ScrfdDetector detector(test::fixture_model("det_10g.onnx"), runtime::SessionPolicy{});
+  cv::Mat frame(720, 1280, CV_8UC3, cv::Scalar(0, 0, 0));
+  cv::rectangle(frame, cv::Rect(0, 0, 64, 64), cv::Scalar(255, 255, 255), cv::FILLED);
+  const auto faces = detector.detect(frame);
+  const auto corner = std::ranges::find_if(faces, [](const Face& f) { return std::abs(f.box.width - 192) < 1e-2f; });
+  ASSERT_NE(corner, faces.end());
+  EXPECT_NEAR(corner->box.x, -64, 1e-2);
+  EXPECT_NEAR(corner->box.y, -64, 1e-2);
+}
+
 TEST(ScrfdDetector, DarkFrameHasNoFace) {
   ScrfdDetector detector(test::fixture_model("det_10g.onnx"), runtime::SessionPolicy{});
   // Mid-grey (127.5 ≈ 0 in the input) scores sigmoid(0) = 0.5 everywhere; black scores lower.
@@ -163,17 +186,19 @@ TEST_F(ScrfdProbe, OneBelowWhiteIsNoFace) {
   EXPECT_TRUE(detect(254, 170, 64, cv::Rect(320, 160, 32, 32)).empty()) << "sigmoid(−1) is under 0.5";
 }
 
-// Two neighbouring cells of one row give boxes of width 32·(2 + G') (G' = (G − 127.5)/128) one
-// stride apart: IoU (1 + G')/(3 + G'). G = 170: 42.625/106.625 = 0.3998, under SCRFD's 0.4, both
-// kept; G = 171: 42.875/106.875 = 0.4012, over it, one suppressed.
+// Two neighbouring cells of one row give boxes of width w = 32·(2 + G') (G' = (G − 127.5)/128)
+// one stride apart, 48.125 high. insightface's IoU with its +1 is (w − 31)/(w + 33): G = 166
+// (w = 73.625) gives 42.625/106.625 = 0.3998, under SCRFD's 0.4, both kept; G = 167 gives
+// 42.875/106.875 = 0.4012, one suppressed. G = 170 is suppressed too (0.4053), where the IoU
+// without the +1 (42.625/106.625) would keep both.
 TEST_F(ScrfdProbe, NmsSuppressesAboveIou04Only) {
   const cv::Rect two_cells(320, 160, 64, 32);
-  const auto below = detect(255, 170, 64, two_cells);
+  const auto below = detect(255, 166, 64, two_cells);
   ASSERT_EQ(below.size(), 2u);
   EXPECT_NEAR(std::abs(below[0].box.x - below[1].box.x), 32.0f, 1e-3);
-  EXPECT_NEAR(iou(below[0].box, below[1].box), 42.625f / 106.625f, 1e-5);
-  const auto above = detect(255, 171, 64, two_cells);
-  ASSERT_EQ(above.size(), 1u);
+  EXPECT_NEAR(iou_inclusive(below[0].box, below[1].box), 42.625f / 106.625f, 1e-5);
+  EXPECT_EQ(detect(255, 167, 64, two_cells).size(), 1u);
+  EXPECT_EQ(detect(255, 170, 64, two_cells).size(), 1u);
 }
 
 }  // namespace

@@ -141,8 +141,9 @@ TEST(FaceEnhancer, FixtureColoursInsideAndNothingOutside) {
 
       const auto check = check_enhanced(before, frame, target);
       EXPECT_GT(check.inside, 20000);
-      // Two bilinear warps and one 8-bit rounding of the crop (GPEN-256 samples the face coarser).
-      EXPECT_LE(check.worst, 4.0);
+      // Two bilinear warps and the crop's 8-bit truncation (up to a level below the formula;
+      // GPEN-256 samples the face coarser).
+      EXPECT_LE(check.worst, 5.0);
       EXPECT_LE(check.mean, 1.0);
       EXPECT_EQ(check.changed_outside, 0);
     }
@@ -173,6 +174,64 @@ TEST(FaceEnhancer, ProcessIsSafeFromSeveralThreads) {
     cv::Mat diff;
     cv::absdiff(frame, expected, diff);
     EXPECT_EQ(cv::countNonZero(diff.reshape(1)), 0);
+  }
+}
+
+// Deep-Live-Cam's GPEN template: the 96×112 reference points over (96, 112), × the input size.
+TEST(EnhancerAlignment, GpenTemplateIsTheStretchedReference) {
+  const auto t = enhancer_template(EnhancerKind::kGpen, 256);
+  EXPECT_NEAR(t[0].x, 30.2946 / 96 * 256, 1e-3);
+  EXPECT_NEAR(t[0].y, 51.6963 / 112 * 256, 1e-3);
+  EXPECT_NEAR(t[4].x, 62.7299 / 96 * 256, 1e-3);
+  EXPECT_NEAR(t[4].y, 92.3655 / 112 * 256, 1e-2);
+  // GFPGAN keeps the FFHQ template.
+  EXPECT_EQ(enhancer_template(EnhancerKind::kGfpgan, 512)[2], face::ffhq_template(512)[2]);
+}
+
+// GFPGAN: int(512·0.05) = 25 rows of linspace(0, 1, 25), multiplied at the corners, truncated;
+// GPEN: 512/16 = 32 rows of linspace(0, 1, 32), the smaller at the corners.
+TEST(EnhancerAlignment, MasksAreDeepLiveCams) {
+  const auto gfpgan = enhancer_mask(EnhancerKind::kGfpgan, 512);
+  EXPECT_EQ(gfpgan.at<std::uint8_t>(256, 0), 0);
+  EXPECT_EQ(gfpgan.at<std::uint8_t>(256, 12), 127);   // 255·12/24 = 127.5, truncated
+  EXPECT_EQ(gfpgan.at<std::uint8_t>(12, 12), 63);     // 255·0.5·0.5 = 63.75
+  EXPECT_EQ(gfpgan.at<std::uint8_t>(256, 25), 255);   // past the 25-pixel ramp
+  EXPECT_EQ(gfpgan.at<std::uint8_t>(256, 511), 0);
+  const auto gpen = enhancer_mask(EnhancerKind::kGpen, 512);
+  EXPECT_EQ(gpen.at<std::uint8_t>(256, 16), 132);     // 255·16/31 = 131.6
+  EXPECT_EQ(gpen.at<std::uint8_t>(16, 16), 132);      // the minimum, not the product (68)
+  EXPECT_EQ(gpen.at<std::uint8_t>(256, 31), 255);
+  EXPECT_EQ(gpen.at<std::uint8_t>(256, 32), 255);
+  EXPECT_EQ(gpen.at<std::uint8_t>(256, 480), 255);
+  EXPECT_EQ(gpen.at<std::uint8_t>(256, 500), 90);     // 255·(1 − 20/31) = 90.48
+}
+
+// astype(np.uint8): (0 + 1)·127.5 = 127.5 → 127 (rounding gives 128).
+TEST(EnhancerAlignment, OutputTruncates) {
+  EXPECT_EQ(enhancer_output_byte(0.0f), 127);
+  EXPECT_EQ(enhancer_output_byte(1.0f), 255);
+  EXPECT_EQ(enhancer_output_byte(-1.5f), 0);
+}
+
+// GFPGAN's crop outside the frame is (135, 133, 132); GPEN's repeats the frame's edge.
+TEST(EnhancerAlignment, BordersByKind) {
+  const cv::Mat frame(480, 640, CV_8UC3, cv::Scalar(40, 90, 200));
+  const auto target = placed_face({60, 60}, 0.0);  // the crop reaches past the top-left corner
+  for (const auto kind : {EnhancerKind::kGfpgan, EnhancerKind::kGpen}) {
+    FaceEnhancer enhancer(test::fixture_model("GPEN-BFR-256.onnx"), runtime::SessionPolicy{}, kind);
+    cv::Mat crop;
+    cv::Matx23d frame_to_crop;
+    ASSERT_TRUE(enhancer.enhance_crop(frame, target, crop, frame_to_crop));
+    const auto corner = crop.at<cv::Vec3b>(0, 0);
+    const auto centre = crop.at<cv::Vec3b>(128, 128);
+    if (kind == EnhancerKind::kGpen) {
+      EXPECT_EQ(corner, centre);
+    } else {
+      EXPECT_NE(corner, centre);
+      // The fixture's (0.8R, 0.8B, 0.8G) + 12.75 of the border colour, truncated.
+      EXPECT_EQ(corner, cv::Vec3b(static_cast<std::uint8_t>(0.8 * 132 + 12.75), static_cast<std::uint8_t>(0.8 * 135 + 12.75),
+                                  static_cast<std::uint8_t>(0.8 * 133 + 12.75)));
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 #include "processors/inswapper.hpp"
+#include "processors/face_swapper.hpp"
 
 #include <gtest/gtest.h>
 #include <cmath>
@@ -30,6 +31,15 @@ std::vector<float> unit_embedding() {
   const float norm = std::sqrt(std::inner_product(e.begin(), e.end(), e.begin(), 0.0f));
   for (auto& v : e) v /= norm;
   return e;
+}
+
+// insightface truncates (astype(np.uint8)); lround would give 128 and 1 here.
+TEST(InswapperOutput, TruncatesLikeInsightface) {
+  EXPECT_EQ(swapper_output_byte(0.5f), 127);          // 127.5
+  EXPECT_EQ(swapper_output_byte(1.9f / 255.0f), 1);   // 1.9
+  EXPECT_EQ(swapper_output_byte(1.0f), 255);
+  EXPECT_EQ(swapper_output_byte(1.5f), 255);           // clipped
+  EXPECT_EQ(swapper_output_byte(-0.2f), 0);
 }
 
 TEST(Emap, ReadsTheExactMatrix) {

@@ -203,8 +203,8 @@ TEST(Compose, OpacityLeavesItsShareOfTheOriginalAfterEverySteps) {
     cv::absdiff(frame, expected, diff);
     double worst = 0;
     cv::minMaxLoc(diff.reshape(1), nullptr, &worst);
-    // blend() scales the mask by round(opacity·256)/256: 0.5 is within a level, 0.25 within two.
-    EXPECT_LE(worst, opacity == 0.5 ? 1.0 : 2.0);
+    // Deep-Live-Cam's addWeighted exactly (blend()'s 8-bit opacity scale was a level or two off).
+    EXPECT_EQ(worst, 0.0);
     cv::absdiff(frame, original, diff);
     diff(face.region).setTo(0);
     EXPECT_EQ(cv::countNonZero(diff.reshape(1)), 0);
@@ -224,37 +224,78 @@ TEST(Compose, DefaultsComposeNothing) {
   EXPECT_EQ(differing(frame, made), 0);
 }
 
-TEST(Compose, SharpnessSharpensInsideTheMasksOnly) {
-  // A soft crop (a blurred ramp) pasted with the soft mask alone: sharpening raises its local
-  // contrast inside the mask and leaves every pixel where the mask is 0 as it was.
-  cv::Mat crop(128, 128, CV_8UC3, cv::Scalar::all(60));
-  for (int x = 0; x < 128; x += 8) cv::line(crop, {x, 0}, {x, 127}, cv::Scalar::all(200), 1);
-  cv::GaussianBlur(crop, crop, cv::Size(0, 0), 2.0);
-  const auto steps = std::vector<Footprint>{crop_footprint({1280, 720}, inswapper_soft_mask(), kFrameToCrop, true)};
-  cv::Mat plain(720, 1280, CV_8UC3, cv::Scalar(60, 60, 60));
-  cv::Mat sharp = plain.clone();
-  const auto face = begin_composition(sharp, steps);
-  paste_back(plain, crop, inswapper_soft_mask(), kFrameToCrop);
-  paste_back(sharp, crop, inswapper_soft_mask(), kFrameToCrop);
-  compose(sharp, face, {.sharpness = 2.0});
-  const auto contrast = [](const cv::Mat& m) {
-    cv::Mat lap;
-    cv::Laplacian(m(cv::Rect(290, 190, 76, 76)), lap, CV_32F);
-    cv::Scalar mean, dev;
-    cv::meanStdDev(lap, mean, dev);
-    return dev[0];
+// Deep-Live-Cam's apply_post_processing: the face's detection box (astype(int), clipped) is
+// sharpened as a whole, addWeighted(box, 1 + s, GaussianBlur(box, σ 3), −s), after the blend.
+TEST(Compose, SharpnessIsTheBoxsUnsharpMaskAtSigmaThree) {
+  const auto original = noise_frame();
+  cv::Mat frame = original.clone();
+  auto face = begin_composition(frame, two_steps(frame.size()));
+  face.box = face_pixel_box(cv::Rect2f(300.7f, 150.2f, 200.9f, 180.5f), frame.size());
+  EXPECT_EQ(face.box, cv::Rect(cv::Point(300, 150), cv::Point(501, 330)));
+  paint_two_steps(frame);
+  const cv::Mat made = frame.clone();
+  compose(frame, face, {.sharpness = 1.5});
+  const auto unsharp = [&](double sigma) {
+    cv::Mat box = made(face.box).clone();
+    cv::Mat blurred;
+    cv::GaussianBlur(box, blurred, cv::Size(0, 0), sigma);
+    cv::addWeighted(box, 2.5, blurred, -1.5, 0.0, box);
+    return box;
   };
-  EXPECT_GT(contrast(sharp), 1.5 * contrast(plain));
-  // Where the mask is 0 not one pixel differs.
-  int changed_outside = 0;
-  for (int y = 0; y < 720; ++y) {
-    for (int x = 0; x < 1280; ++x) {
-      const cv::Point p(x, y);
-      const bool masked = face.region.contains(p) && face.mask.at<std::uint8_t>(p - face.region.tl()) > 0;
-      if (!masked && sharp.at<cv::Vec3b>(p) != plain.at<cv::Vec3b>(p)) ++changed_outside;
-    }
-  }
-  EXPECT_EQ(changed_outside, 0);
+  EXPECT_EQ(differing(frame(face.box), unsharp(3.0)), 0);
+  EXPECT_GT(differing(frame(face.box), unsharp(2.0)), 1000);
+  // Outside the box nothing changed, though the steps painted there.
+  cv::Mat outside = frame.clone();
+  made(face.box).copyTo(outside(face.box));
+  EXPECT_EQ(differing(outside, made), 0);
+}
+
+TEST(Compose, FacePixelBoxTruncatesAndClips) {
+  EXPECT_EQ(face_pixel_box(cv::Rect2f(-10.5f, 5.9f, 30.0f, 10.0f), {100, 100}), cv::Rect(0, 5, 19, 10));
+  EXPECT_EQ(face_pixel_box(cv::Rect2f(90.2f, 90.2f, 30.0f, 30.0f), {100, 100}), cv::Rect(90, 90, 10, 10));
+}
+
+// The mouth goes back before Poisson and sharpness (Deep-Live-Cam's swap_face order), so the
+// sharpened box also sharpens the kept mouth: restored after compose, it would be the original.
+TEST(Compose, TheMouthGoesBackFirst) {
+  const auto original = noise_frame();
+  cv::Mat frame = original.clone();
+  auto face = begin_composition(frame, two_steps(frame.size()));
+  face.box = cv::Rect(250, 150, 300, 300);
+  face.mouth.region = cv::Rect(380, 300, 40, 20);
+  face.mouth.pixels = original(face.mouth.region).clone();
+  face.mouth.mask = cv::Mat(face.mouth.region.size(), CV_32F, cv::Scalar(1.0f));
+  paint_two_steps(frame);
+  cv::Mat sharpened = frame.clone();
+  compose(sharpened, face, {.sharpness = 1.0});
+  EXPECT_GT(differing(sharpened(face.mouth.region), original(face.mouth.region)), 100);
+  // Without anything to compose the mouth still goes back, exactly.
+  compose(frame, face, {});
+  EXPECT_EQ(differing(frame(face.mouth.region), original(face.mouth.region)), 0);
+}
+
+// Two roundings, as cv2.multiply(fake, a, 1/255) + cv2.multiply(target, 255 − a, 1/255):
+// a = 1, face 50, region 150 gives 0 + round(149.41) = 149; one rounding of the sum gives 150.
+TEST(PasteBack, BlendRoundsEachProduct) {
+  cv::Mat region(1, 2, CV_8UC3, cv::Scalar::all(150));
+  const cv::Mat face(1, 2, CV_8UC3, cv::Scalar::all(50));
+  const cv::Mat mask = (cv::Mat_<std::uint8_t>(1, 2) << 1, 255);
+  blend(region, face, mask);
+  EXPECT_EQ(region.at<cv::Vec3b>(0, 0), cv::Vec3b::all(149));
+  EXPECT_EQ(region.at<cv::Vec3b>(0, 1), cv::Vec3b::all(50));
+}
+
+// insightface measures the white's extent as max − min: 200 rows and columns of white are 199,
+// so k = 19 and the blur 2·9 + 1 (boundingRect's 200 gives 20 and 21).
+TEST(PasteBack, LegacyKernelsFromMaxMinusMin) {
+  const auto at200 = legacy_mask_kernels({200, 200});
+  EXPECT_EQ(at200.erode, 19);
+  EXPECT_EQ(at200.blur, 19);
+  const auto at201 = legacy_mask_kernels({201, 201});
+  EXPECT_EQ(at201.erode, 20);
+  EXPECT_EQ(at201.blur, 21);
+  EXPECT_EQ(legacy_mask_kernels({50, 50}).erode, 10);  // the floors
+  EXPECT_EQ(legacy_mask_kernels({50, 50}).blur, 11);
 }
 
 }  // namespace

@@ -45,6 +45,15 @@ TEST(OnnxFile, InswapperEmapIsTheLastInitializer) {
   EXPECT_FLOAT_EQ(value, static_cast<float>((2 * 3 + 3 * 5) % 11 - 5) / 8.0f);
 }
 
+// The fixture inswapper's nodes, in the order make_fixture_models.py writes them.
+TEST(OnnxFile, FirstNodeNamesInFileOrder) {
+  const auto info = scan_onnx_file(test::fixture_model("inswapper_128.onnx"));
+  const std::vector<std::string> expected{"shift_matmul", "shift_abs", "shift_reshape", "invert", "shift", "clip"};
+  EXPECT_EQ(info.first_node_names, expected);
+  EXPECT_EQ(scan_onnx_file(test::fixture_model("2d106det.onnx")).first_node_names,
+            (std::vector<std::string>{"gap", "flatten", "fc"}));
+}
+
 TEST(OnnxFile, RealBlazeFaceModel) {
   const auto model = test::source_tree_file("third_party/blazeface/face_detection_front_128x128_barracuda.onnx");
   if (!std::filesystem::exists(model)) GTEST_SKIP() << model << " missing: run scripts/setup.sh";
