@@ -7,7 +7,8 @@
 # each frame with --stamp-capture-time), dlc's RSS at 60 s and at the end, and saves frame 100 as
 # received to .cache/bench/live-stream-frame100.png. Figures, never pass/fail (exit 2 on bad usage or a failed run).
 #
-#   bench/live_stream.sh [DLC_BINARY] [SECONDS] [CAMERA_WxH]   (default build/dlc, 12 s, 1280x720)
+#   bench/live_stream.sh [DLC_BINARY] [SECONDS] [CAMERA_WxH] [STREAM_WxH]
+#                        (default build/dlc, 12 s, 1280x720, 1280x720: --virtual-camera-size)
 #   DLC_BENCH_MODELS=DIR   --models-dir (default: dlc's own lookup; BlazeFace and the classic swapper without one)
 set -Eeuo pipefail
 trap 'echo "$0: line $LINENO failed: $BASH_COMMAND" >&2' ERR
@@ -16,6 +17,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dlc="${1:-$root/build/dlc}"
 seconds="${2:-12}"
 size="${3:-1280x720}"
+out_size="${4:-1280x720}"
+[[ "$out_size" =~ ^([0-9]+)x([0-9]+)$ ]] || { echo "$0: STREAM_WxH must be WxH" >&2; exit 2; }
+out_w="${BASH_REMATCH[1]}"
+out_h="${BASH_REMATCH[2]}"
 source_face="$root/.cache/media/astronaut.png"
 cache="$root/.cache/bench"
 [[ -x "$dlc" ]] || { echo "$0: $dlc is not an executable; build it or pass its path" >&2; exit 2; }
@@ -39,11 +44,12 @@ trap cleanup EXIT
 port="$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 url="udp://127.0.0.1:$port"
 png="$root/.cache/bench/live-stream-frame100.png"
-python3 "$root/bench/live_stream_receiver.py" "$url" "$work/frame100.ppm" 100 1280 720 >"$work/receiver.json" &
+python3 "$root/bench/live_stream_receiver.py" "$url" "$work/frame100.ppm" 100 "$out_w" "$out_h" >"$work/receiver.json" &
 receiver_pid=$!
 sleep 1
 
 args=(live -s "$source_face" --camera "$clip" --headless --stream "$url" --stamp-capture-time --duration "$seconds"
+      --virtual-camera-size "$out_size"
       --memory-monitor-interval 0)
 [[ -n "${DLC_BENCH_MODELS:-}" ]] && args+=(--models-dir "$DLC_BENCH_MODELS")
 "$dlc" "${args[@]}" >"$work/dlc.out" 2>"$work/dlc.err" &

@@ -95,6 +95,7 @@ void PacedOutput::offer(const cv::Mat& frame, media::CameraTime captured) {
     fresh_ = true;
     if (origin_) return;
     origin_ = captured;
+    wall_origin_ = clock_.now();
   }
   started_.notify_all();
 }
@@ -106,22 +107,28 @@ void PacedOutput::camera_at(media::CameraTime captured) {
 
 void PacedOutput::run() {
   media::CameraTime origin;
+  media::CameraTime wall_origin;
   {
     std::unique_lock lock(mutex_);
     started_.wait(lock, [&] { return origin_.has_value() || stop_; });
     if (!origin_) return;
     origin = *origin_;
+    wall_origin = wall_origin_;
   }
   const double period_s = static_cast<double>(fps_.den) / static_cast<double>(fps_.num);
-  const auto due_of = [&](std::int64_t k) {
-    return origin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(period_s * static_cast<double>(k)));
+  const auto after = [&](media::CameraTime from, std::int64_t k) {
+    return from + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(period_s * static_cast<double>(k)));
   };
   for (std::int64_t k = 0;; ++k) {
-    auto due = due_of(k);
+    auto due = after(wall_origin, k);
     bool finishing = false;
     {
       std::lock_guard lock(mutex_);
-      if (total_ticks_ && k >= *total_ticks_) return;
+      if (total_ticks_ && k >= *total_ticks_) {
+        // A skip may have jumped past the session's end: those ticks were never due.
+        stats_.skipped = std::max<std::int64_t>(0, stats_.skipped - (k - *total_ticks_));
+        return;
+      }
       finishing = total_ticks_.has_value();
     }
     // Once finish() has said how many, the rest go at once.
@@ -131,7 +138,7 @@ void PacedOutput::run() {
         const auto skip = static_cast<std::int64_t>(lag.count() / period_s);
         k += skip;
         stats_.skipped += skip;
-        due = due_of(k);
+        due = after(wall_origin, k);
       }
       clock_.sleep_until(due);
       // A frame of this tick's period captured (half a period of slack for rounding), or the
@@ -141,7 +148,7 @@ void PacedOutput::run() {
         const auto told = camera_latest_.load();
         if (told == 0) break;
         const media::CameraTime latest{Clock::duration(told)};
-        if (latest + half >= due || clock_.now() - latest > kCameraStall) break;
+        if (latest + half >= after(origin, k) || clock_.now() - latest > kCameraStall) break;
         {
           std::lock_guard lock(mutex_);
           if (total_ticks_) break;
@@ -151,7 +158,11 @@ void PacedOutput::run() {
     }
     {
       std::lock_guard lock(mutex_);
-      if (total_ticks_ && k >= *total_ticks_) return;
+      if (total_ticks_ && k >= *total_ticks_) {
+        // A skip may have jumped past the session's end: those ticks were never due.
+        stats_.skipped = std::max<std::int64_t>(0, stats_.skipped - (k - *total_ticks_));
+        return;
+      }
     }
     if (!write_tick(due)) return;
   }

@@ -59,8 +59,8 @@ struct PacedStats {
 };
 
 // Paced output: a thread that owns the newest processed frame and writes it to every consumer
-// at the advertised rate, tick k at origin + k/fps (origin: the capture time of the first frame
-// offered), repeating the last frame when no new one came in time. A tick that comes late (a
+// at the advertised rate, tick k at start + k/fps (start: when the first frame was offered; the
+// session's ticks are counted from its capture time), repeating the last frame when no new one came in time. A tick that comes late (a
 // slow consumer) is still written, at once, so that the output has exactly one frame per period
 // of the session; but when the consumers fall more than kMaxLag behind (an encoder slower than
 // real time), the ticks passed over are skipped and counted, so the output never trails the
@@ -114,7 +114,8 @@ class PacedOutput {
   cv::Mat pending_;
   media::CameraTime pending_captured_{};
   bool fresh_ = false;
-  std::optional<media::CameraTime> origin_;
+  std::optional<media::CameraTime> origin_;  // the first frame's capture: the session's ticks count from it
+  media::CameraTime wall_origin_{};          // when it was offered: the ticks are written from then on
   std::optional<std::int64_t> total_ticks_;  // set by finish()
   bool stop_ = false;
   cv::Mat current_;

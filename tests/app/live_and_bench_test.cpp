@@ -165,12 +165,13 @@ int free_udp_port() {
 TEST_F(EndToEnd, LiveStreamsTheSwappedFaceOverUdpAtTheFixedSize) {
   const auto port = std::to_string(free_udp_port());
   const auto received = dir_ / "received.ts";
-  // timeout: the receiver ends 3 s after the last packet.
+  const auto clip = grace_clip(50);
+  // timeout: the receiver ends 15 s after the last packet, or when none came for 15 s (dlc's
+  // start on a busy machine); its exit code says which.
   media::ChildProcess receiver({"ffmpeg", "-v", "error", "-nostdin", "-y", "-i",
-                                "udp://127.0.0.1:" + port + "?timeout=3000000&fifo_size=100000&overrun_nonfatal=1",
+                                "udp://127.0.0.1:" + port + "?timeout=15000000&fifo_size=100000&overrun_nonfatal=1",
                                 "-c", "copy", "-f", "mpegts", received.string()},
                                media::ChildPipes{.to_stdin = false, .from_stdout = false});
-  const auto clip = grace_clip(50);
   // Half the photo's 512x600 each way: the same aspect, so the frame maps onto the clip's by a
   // factor of 2.
   const auto r = dlc({"live", "-s", astronaut_.string(), "--camera", clip.string(), "--headless", "--stream",
@@ -200,10 +201,12 @@ TEST_F(EndToEnd, LiveStreamsTheSwappedFaceOverUdpAtTheFixedSize) {
   const cv::Mat changed = diff > 40;
   const auto changed_pixels = cv::countNonZero(changed);
   EXPECT_GT(changed_pixels, 256 * 300 / 100) << "no face was swapped";
-  // Every strongly changed pixel is inside the middle of the picture, where the face is; the
-  // border (a sixth of each side) is as the camera gave it.
+  // The strongly changed pixels are in the middle of the picture, where the face is (at least
+  // 90 % of them: the paste's soft edge reaches a little further); the border (a sixth of each
+  // side) is as the camera gave it, but for compression.
   const cv::Rect middle(256 / 6, 300 / 6, 256 * 4 / 6, 300 * 4 / 6);
-  EXPECT_EQ(cv::countNonZero(changed(middle)), changed_pixels);
+  EXPECT_GE(cv::countNonZero(changed(middle)), changed_pixels * 9 / 10);
+  EXPECT_LT(cv::mean(diff(cv::Rect(0, 0, 256, 300 / 6)))[0], 8.0);  // the top band
 }
 
 // Ctrl-C through dlc live's own wiring: the handlers installed, a real SIGINT sent to the process
