@@ -15,6 +15,8 @@
 
 #include "app/exit_codes.hpp"
 #include "face/scrfd_detector.hpp"
+#include "media/camera_source.hpp"
+#include "media/video_writer.hpp"
 #include "processors/swapper_models.hpp"
 #include "runtime/providers.hpp"
 
@@ -149,20 +151,48 @@ void add_job_flags(CLI::App& app, JobOptions& job, CompatFlags& compat) {
 
 // The camera and the ends of a live run.
 void add_live_flags(CLI::App& live, JobOptions& job) {
-  live.add_option("--camera", job.camera, "camera index, /dev/videoN, or a video file played as a camera (default 0)");
-  live.add_option("--camera-size", job.camera_size, "capture size WxH, e.g. 1280x720")
-      ->check(CLI::Validator(
-          [](std::string& text) -> std::string {
-            int w = 0, h = 0;
-            char x = 0, extra = 0;
-            std::istringstream in(text);
-            if ((in >> w >> x >> h) && x == 'x' && !(in >> extra) && w >= 16 && h >= 16 && w <= 7680 && h <= 4320) return {};
-            return fmt::format("'{}' is not a size WxH (16x16 to 7680x4320)", text);
-          },
-          "WxH"));
+  live.add_option("--camera", job.camera, "camera index, /dev/videoN, a video file played as a camera, or a camera's name (default 0)");
+  live.add_flag("--list-cameras", job.list_cameras, "list the cameras with their formats, sizes and rates, and exit");
+  const CLI::Validator frame_size(
+      [](std::string& text) -> std::string {
+        int w = 0, h = 0;
+        char x = 0, extra = 0;
+        std::istringstream in(text);
+        if ((in >> w >> x >> h) && x == 'x' && !(in >> extra) && w >= 16 && h >= 16 && w <= 7680 && h <= 4320) return {};
+        return fmt::format("'{}' is not a size WxH (16x16 to 7680x4320)", text);
+      },
+      "WxH");
+  live.add_option("--camera-size", job.camera_size, "capture size WxH, e.g. 1280x720")->check(frame_size);
   live.add_option("--camera-fps", job.camera_fps, "capture frame rate to ask for")->check(in_range(1.0, 240.0));
   live.add_flag("--headless", job.headless, "no preview window");
   live.add_option("--record", job.record, "write the processed stream to this video file");
+  live.add_option("--stream", job.stream, "send the processed stream, paced, to udp://HOST:PORT, srt://, tcp://, rtsp:// or rtp://")
+      ->check(CLI::Validator(
+          [](std::string& url) -> std::string {
+            return media::is_stream_url(url) ? "" : fmt::format("'{}' is not a udp://, srt://, tcp://, rtsp:// or rtp:// URL", url);
+          },
+          "URL"));
+  live.add_option_function<std::string>(
+          "--virtual-camera", [&job](const std::string& device) { job.virtual_camera = device; },
+          "write the processed stream, paced, to a v4l2loopback device (default: the first one)")
+      ->expected(0, 1);
+  live.add_option("--virtual-camera-size", job.virtual_camera_size, "the stream's and virtual camera's fixed size WxH (default 1280x720)")
+      ->check(frame_size)
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            cv::Size size;
+            try {
+              size = media::parse_frame_size(text);
+            } catch (const std::invalid_argument&) {
+              return fmt::format("'{}' is not a size WxH", text);
+            }
+            return size.width % 2 == 0 && size.height % 2 == 0 ? "" : fmt::format("'{}' is odd (YUV420 needs even sizes)", text);
+          },
+          "even"));
+  live.add_option("--virtual-camera-fit", job.virtual_camera_fit, "crop (default: fill, the overflow cut) or letterbox (black bars)")
+      ->check(one_of({"crop", "letterbox"}));
+  live.add_flag("--stamp-capture-time", job.stamp_capture_time,
+                "draw each frame's capture time as 32 blocks into the paced outputs' top-left corner (latency: bench/live_stream.sh)");
   live.add_option("--max-frames", job.max_frames, "end after this many camera frames")->check(in_range<std::int64_t>(1, 1'000'000'000));
   live.add_option("--duration", job.duration_s, "end after this many seconds")->check(in_range(0.1, 1'000'000.0, " s"));
 }

@@ -9,6 +9,8 @@ int version_command();
 int diagnose_command(const CliOptions& options);
 int job_command(const CliOptions& options, int threads);  // run, live
 int live_command(const JobOptions& job, int threads);
+// dlc live --list-cameras: each capture device with its formats, sizes and rates.
+int list_cameras_command();
 int bench_command(const CliOptions& options, int threads);
 int models_command(const CliOptions& options);
 

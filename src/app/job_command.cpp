@@ -111,6 +111,7 @@ int video_command(const JobOptions& job, int threads, const pipeline::StrategyPl
 int job_command(const CliOptions& options, int threads) {
   const auto& job = options.job;
   const bool live = options.command == Command::Live;
+  if (live && job.list_cameras) return list_cameras_command();
   if (job.source.empty() || (!live && (job.target.empty() || job.output.empty()))) {
     fmt::print(stderr, "dlc {}: {} required (see 'dlc --help')\n", live ? "live" : "run",
                live ? "-s/--source is" : "-s/--source, -t/--target and -o/--output are");

@@ -56,6 +56,12 @@ struct JobOptions {
   bool headless = false;
   bool live_resizable = false;            // a preview window the user can resize
   std::string record;                     // record the processed stream to this file; empty = off
+  std::string stream;                     // --stream URL; empty = off
+  std::optional<std::string> virtual_camera;  // --virtual-camera [DEVICE]; "" = the first v4l2loopback device
+  std::string virtual_camera_size = "1280x720";  // the stream's and the virtual camera's fixed size
+  std::string virtual_camera_fit = "crop";       // crop | letterbox
+  bool stamp_capture_time = false;
+  bool list_cameras = false;
   std::optional<std::int64_t> max_frames;
   std::optional<double> duration_s;
 };

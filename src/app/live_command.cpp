@@ -16,6 +16,7 @@
 #include "app/job_setup.hpp"
 #include "app/machine.hpp"
 #include "media/camera_source.hpp"
+#include "media/v4l2_device.hpp"
 #include "media/video_probe.hpp"
 #include "pipeline/frame_swapper.hpp"
 #include "pipeline/live_job.hpp"
@@ -68,7 +69,13 @@ int live_command(const JobOptions& job, int threads) {
   const auto frame_bytes = static_cast<std::uint64_t>(expected.size.area()) * 3;
   // Two 2-slot queues and the frame in processing; the recording's last frame; the preview's
   // frame-rate overlay.
-  const auto frames = 5 + (job.record.empty() ? 0 : 1) + (job.headless ? 0 : 1);
+  // The paced output's three frames, and a fitted frame (at --virtual-camera-size, counted in
+  // camera frames) for the stream and the virtual camera each.
+  const bool paced = !job.record.empty() || !job.stream.empty() || job.virtual_camera;
+  const auto output_size = media::parse_frame_size(job.virtual_camera_size);
+  const auto fitted = static_cast<int>((static_cast<std::uint64_t>(output_size.area()) * 3 + frame_bytes - 1) / frame_bytes);
+  const auto frames = 5 + (paced ? 3 : 0) + (job.headless ? 0 : 1) +
+                      fitted * ((job.stream.empty() ? 0 : 1) + (job.virtual_camera ? 1 : 0));
   const auto plan = plan_memory(job, true, frame_bytes, frames, 1);
   if (!plan) return kExitMemoryBudget;
 
@@ -90,6 +97,11 @@ int live_command(const JobOptions& job, int threads) {
   options.record = job.record;
   options.encoder = job.video_encoder;
   options.quality = job.video_quality;
+  options.stream = job.stream;
+  options.virtual_camera = job.virtual_camera;
+  options.output_size = output_size;
+  options.output_fit = job.virtual_camera_fit == "letterbox" ? pipeline::FrameFit::kLetterbox : pipeline::FrameFit::kCrop;
+  options.stamp_capture_time = job.stamp_capture_time;
   options.max_frames = job.max_frames;
   options.duration_s = job.duration_s;
   auto camera = media::open_camera(options.camera);
@@ -117,14 +129,29 @@ int live_command(const JobOptions& job, int threads) {
              report.dropped_before_processing + report.dropped_before_output + report.dropped_over_budget,
              report.dropped_before_processing, report.dropped_before_output, report.dropped_over_budget, l.p50_ms,
              l.p95_ms, l.max_ms);
-  if (!report.recording.empty()) {
+  if (paced) {
     const auto& fps = report.record_fps;
-    fmt::print("dlc live: recorded {} frames ({:.2f} s at {}/{} fps; {} repeat the last processed frame over the "
-               "frames not processed) to {}\n",
+    std::vector<std::string> to;
+    if (!report.recording.empty()) to.push_back("recorded to " + report.recording.string());
+    if (!report.stream.empty()) to.push_back(fmt::format("streamed to {} at {}x{}", report.stream, output_size.width, output_size.height));
+    if (!report.virtual_camera.empty()) {
+      to.push_back(fmt::format("written to the virtual camera {} at {}x{}", report.virtual_camera, output_size.width, output_size.height));
+    }
+    const auto& o = report.output_latency;
+    fmt::print("dlc live: {} frames ({:.2f} s at {}/{} fps; {} repeat the last processed frame, the swapper being "
+               "late; {} written late, {} skipped as the outputs fell over a second behind) {}; latency capture->output "
+               "p50 {:.0f} ms, p95 {:.0f} ms\n",
                report.recorded,
                static_cast<double>(report.recorded) * static_cast<double>(fps.den) / static_cast<double>(fps.num),
-               fps.num, fps.den, report.record_repeats, report.recording.string());
+               fps.num, fps.den, report.record_repeats, report.output_late, report.output_skipped, fmt::join(to, ", "),
+               o.p50_ms, o.p95_ms);
   }
+  return kExitOk;
+}
+
+int list_cameras_command() {
+  media::SystemV4l2 io;
+  fmt::print("{}", media::describe_cameras(media::list_cameras(io)));
   return kExitOk;
 }
 

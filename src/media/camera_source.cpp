@@ -1,9 +1,16 @@
 #include "media/camera_source.hpp"
 
+#include <fcntl.h>
+#include <linux/videodev2.h>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <atomic>
 #include <charconv>
 #include <cmath>
@@ -157,7 +164,107 @@ std::optional<int> parse_index(std::string_view text) {
   return value;
 }
 
+std::string lowercase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+// The rates of one size, highest first; a stepwise range gives its two ends.
+std::vector<double> frame_rates(V4l2Io& io, int fd, unsigned fourcc, cv::Size size) {
+  std::vector<double> rates;
+  for (unsigned i = 0;; ++i) {
+    v4l2_frmivalenum interval{};
+    interval.index = i;
+    interval.pixel_format = fourcc;
+    interval.width = static_cast<unsigned>(size.width);
+    interval.height = static_cast<unsigned>(size.height);
+    if (io.ioctl(fd, VIDIOC_ENUM_FRAMEINTERVALS, &interval) < 0) break;
+    const auto rate = [](const v4l2_fract& f) { return f.numerator == 0 ? 0.0 : static_cast<double>(f.denominator) / f.numerator; };
+    if (interval.type == V4L2_FRMIVAL_TYPE_DISCRETE) {
+      rates.push_back(rate(interval.discrete));
+      continue;
+    }
+    rates.push_back(rate(interval.stepwise.min));  // the shortest interval: the highest rate
+    rates.push_back(rate(interval.stepwise.max));
+    break;
+  }
+  std::sort(rates.rbegin(), rates.rend());
+  return rates;
+}
+
+std::vector<CameraMode> camera_modes(V4l2Io& io, int fd) {
+  std::vector<CameraMode> modes;
+  for (unsigned f = 0;; ++f) {
+    v4l2_fmtdesc format{};
+    format.index = f;
+    format.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+    if (io.ioctl(fd, VIDIOC_ENUM_FMT, &format) < 0) break;
+    for (unsigned s = 0;; ++s) {
+      v4l2_frmsizeenum size{};
+      size.index = s;
+      size.pixel_format = format.pixelformat;
+      if (io.ioctl(fd, VIDIOC_ENUM_FRAMESIZES, &size) < 0) break;
+      const bool discrete = size.type == V4L2_FRMSIZE_TYPE_DISCRETE;
+      const cv::Size wh = discrete ? cv::Size(static_cast<int>(size.discrete.width), static_cast<int>(size.discrete.height))
+                                   : cv::Size(static_cast<int>(size.stepwise.max_width), static_cast<int>(size.stepwise.max_height));
+      modes.push_back({fourcc_name(format.pixelformat), wh, frame_rates(io, fd, format.pixelformat, wh)});
+      if (!discrete) break;
+    }
+  }
+  return modes;
+}
+
 }  // namespace
+
+std::vector<CameraDevice> list_cameras(V4l2Io& io) {
+  std::vector<CameraDevice> cameras;
+  for (const auto& node : io.video_nodes()) {
+    const int fd = io.open(node, O_RDONLY | O_NONBLOCK);
+    if (fd < 0) continue;
+    const V4l2Fd owner(io, fd);
+    V4l2Caps caps;
+    int error = 0;
+    if (!query_caps(io, fd, caps, error) || !caps.capture()) continue;
+    cameras.push_back({node, caps.card, caps.driver, camera_modes(io, fd)});
+  }
+  return cameras;
+}
+
+std::string describe_cameras(const std::vector<CameraDevice>& cameras) {
+  if (cameras.empty()) return "no camera found (no capture device among /dev/video*)\n";
+  std::string text;
+  for (const auto& camera : cameras) {
+    text += fmt::format("{}: \"{}\" ({})\n", camera.node, camera.card, camera.driver);
+    for (const auto& mode : camera.modes) {
+      std::vector<std::string> rates;
+      for (const double fps : mode.fps) rates.push_back(fmt::format("{:g}", std::round(fps * 100) / 100));
+      text += fmt::format("  {} {}x{}{}{}\n", mode.format, mode.size.width, mode.size.height,
+                          rates.empty() ? "" : " at ", fmt::join(rates, ", "));
+    }
+  }
+  return text;
+}
+
+std::string camera_by_name(const std::string& name, V4l2Io& io) {
+  const auto cameras = list_cameras(io);
+  const auto wanted = lowercase(name);
+  for (const auto& camera : cameras) {
+    if (lowercase(camera.card) == wanted) return camera.node;
+  }
+  std::vector<const CameraDevice*> partial;
+  for (const auto& camera : cameras) {
+    if (lowercase(camera.card).find(wanted) != std::string::npos) partial.push_back(&camera);
+  }
+  if (partial.size() == 1) return partial.front()->node;
+  std::vector<std::string> cards;
+  for (const auto& camera : cameras) cards.push_back(fmt::format("\"{}\" ({})", camera.card, camera.node));
+  if (cameras.empty()) {
+    throw VideoError(name, "not a camera index, device, video file or camera name (no capture device here); give "
+                           "an index (0), a device (/dev/video0) or an existing video file");
+  }
+  throw VideoError(name, fmt::format("{} camera names match; the cameras here: {} (dlc live --list-cameras)",
+                                     partial.empty() ? "no" : "several", fmt::join(cards, ", ")));
+}
 
 std::unique_ptr<CameraSource> open_camera(const CameraOptions& options) {
   const auto& spec = options.camera;
@@ -167,7 +274,8 @@ std::unique_ptr<CameraSource> open_camera(const CameraOptions& options) {
   std::error_code ec;
   if (std::filesystem::is_regular_file(spec, ec)) return std::make_unique<FileCamera>(spec);
   if (spec.starts_with("/dev/")) return std::make_unique<DeviceCamera>(std::nullopt, spec, options);
-  throw VideoError(spec, "not a camera: give an index (0), a device (/dev/video0) or an existing video file");
+  SystemV4l2 io;
+  return std::make_unique<DeviceCamera>(std::nullopt, camera_by_name(spec, io), options);
 }
 
 cv::Size parse_frame_size(std::string_view text) {

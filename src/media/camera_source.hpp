@@ -8,7 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "media/v4l2_device.hpp"
 #include "media/video_probe.hpp"
 
 namespace dlc::media {
@@ -37,7 +39,8 @@ class CameraSource {
 };
 
 struct CameraOptions {
-  // An index ("0"), a device ("/dev/video2"), or an existing video file played as a camera.
+  // An index ("0"), a device ("/dev/video2"), an existing video file played as a camera, or a
+  // V4L2 card name ("HD Webcam", see camera_by_name).
   std::string camera = "0";
   std::optional<cv::Size> size;  // asked of a device; a file keeps its own size
   std::optional<double> fps;     // asked of a device; a file keeps its own rate
@@ -47,6 +50,28 @@ struct CameraOptions {
 // missing, busy, gives no frame, or is not a video, and for a device when OpenCV's videoio module
 // (dlc_opencv_live.so, media/opencv_live.hpp) cannot be loaded. A file camera never loads it.
 std::unique_ptr<CameraSource> open_camera(const CameraOptions& options);
+
+// What a capture device offers, from VIDIOC_ENUM_FMT, VIDIOC_ENUM_FRAMESIZES and
+// VIDIOC_ENUM_FRAMEINTERVALS.
+struct CameraMode {
+  std::string format;  // fourcc: "MJPG", "YUYV"
+  cv::Size size;       // a stepwise or continuous range gives its largest size
+  std::vector<double> fps;  // frame rates offered at that size, highest first
+};
+struct CameraDevice {
+  std::string node;  // "/dev/video0"
+  std::string card;  // "HD Webcam: HD Webcam"
+  std::string driver;
+  std::vector<CameraMode> modes;
+};
+// The capture devices among io's video nodes (output-only nodes, such as a v4l2loopback device
+// without a writer, are left out; so are nodes that cannot be opened).
+std::vector<CameraDevice> list_cameras(V4l2Io& io);
+// `dlc live --list-cameras`: a line per device, then one per format and size with its rates.
+std::string describe_cameras(const std::vector<CameraDevice>& cameras);
+// The node of the capture device whose card name is `name`, compared without case; else of the
+// only one whose card name contains it. Throws VideoError naming `name` and the cards there are.
+std::string camera_by_name(const std::string& name, V4l2Io& io);
 
 // "1280x720" -> 1280×720. Throws std::invalid_argument for anything else.
 cv::Size parse_frame_size(std::string_view text);

@@ -108,6 +108,32 @@ AudioTrack audio_track_of(const VideoWriterOptions& options) {
 
 }  // namespace
 
+bool is_stream_url(const std::string& output) {
+  for (const char* scheme : {"udp://", "srt://", "tcp://", "rtsp://", "rtp://"}) {
+    if (output.starts_with(scheme)) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> stream_args(const VideoWriterOptions& options) {
+  const auto url = options.output.string();
+  const auto gop = std::to_string(std::max<std::int64_t>(1, options.fps.num / std::max<std::int64_t>(1, options.fps.den)));
+  std::vector<std::string> args{"-c:v",    "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-bf",
+                                "0",       "-g",      gop,       "-b:v",     "4M",    "-maxrate",    "4M",
+                                "-bufsize", "2M",     "-pix_fmt", "yuv420p", "-flush_packets", "1"};
+  if (url.starts_with("rtsp://")) {
+    args.insert(args.end(), {"-f", "rtsp", "-rtsp_transport", "tcp", url});
+  } else if (url.starts_with("rtp://")) {
+    args.insert(args.end(), {"-f", "rtp", url});
+  } else {
+    // 1316 bytes: seven 188-byte TS packets, what fits one Ethernet frame (FFmpeg's udp docs).
+    const bool udp_without_size = url.starts_with("udp://") && url.find("pkt_size") == std::string::npos;
+    const auto target = udp_without_size ? url + (url.find('?') == std::string::npos ? "?" : "&") + "pkt_size=1316" : url;
+    args.insert(args.end(), {"-muxdelay", "0", "-f", "mpegts", target});
+  }
+  return args;
+}
+
 std::string hardware_encoder_for(const std::string& software_encoder) {
   if (software_encoder == "libx264") return "h264_nvenc";
   if (software_encoder == "libx265") return "hevc_nvenc";
@@ -153,6 +179,11 @@ std::vector<std::string> encode_argv(const VideoWriterOptions& options, const st
                                audio.duration_s < audio.video_duration_s;
     if (!audio_shorter) argv.emplace_back("-shortest");
   }
+  if (is_stream_url(options.output.string())) {
+    const auto args = stream_args(options);
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
   argv.insert(argv.end(), {"-c:v", options.encoder});
   const auto codec_args = video_codec_args(options.encoder, options.quality);
   argv.insert(argv.end(), codec_args.begin(), codec_args.end());
@@ -170,12 +201,13 @@ std::vector<std::string> encode_argv(const VideoWriterOptions& options, const st
 VideoWriter::VideoWriter(VideoWriterOptions options)
     : options_(with_encoder_chosen(checked(std::move(options)))),
       audio_(audio_track_of(options_)),
-      temporary_(temporary_for(options_.output)),
+      temporary_(is_stream_url(options_.output.string()) ? options_.output : temporary_for(options_.output)),
       ffmpeg_(encode_argv(options_, temporary_, audio_), ChildPipes{.to_stdin = true, .from_stdout = false}) {}
 
 VideoWriter::~VideoWriter() {
   if (finished_) return;
   ffmpeg_.terminate();
+  if (is_stream_url(options_.output.string())) return;
   std::error_code ec;
   std::filesystem::remove(temporary_, ec);
 }
@@ -208,7 +240,11 @@ EncodeResult VideoWriter::finish() {
   if (result_.exit_code != 0) {
     result_.problem = ffmpeg_.stderr_tail();
     if (result_.problem.empty()) result_.problem = "ffmpeg exited with " + std::to_string(result_.exit_code);
-    std::filesystem::remove(temporary_, ec);
+    if (!is_stream_url(options_.output.string())) std::filesystem::remove(temporary_, ec);
+    return result_;
+  }
+  if (is_stream_url(options_.output.string())) {
+    result_.ok = true;
     return result_;
   }
   std::filesystem::rename(temporary_, options_.output, ec);

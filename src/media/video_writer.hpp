@@ -13,6 +13,8 @@
 namespace dlc::media {
 
 struct VideoWriterOptions {
+  // A file, or a stream URL (is_stream_url): then ffmpeg sends there with low-latency settings
+  // (stream_args) and there is no temporary name.
   std::filesystem::path output;
   int width = 0;
   int height = 0;
@@ -42,6 +44,13 @@ struct EncodeResult {
 // std::invalid_argument for an encoder whose quality option is not known here.
 std::vector<std::string> encode_argv(const VideoWriterOptions& options, const std::filesystem::path& temporary,
                                      const AudioTrack& audio = {});
+
+// udp://, srt://, tcp:// (MPEG-TS), rtsp://, rtp://: what `dlc live --stream` sends to.
+bool is_stream_url(const std::string& output);
+// The encoder and muxer arguments of a stream: x264 tuned for latency (zerolatency, no B-frames,
+// a keyframe every second so a receiver that joins late starts within one), a capped bitrate a
+// UDP receiver keeps up with, and the muxer the URL's scheme takes.
+std::vector<std::string> stream_args(const VideoWriterOptions& options);
 
 // "h264_nvenc" for "libx264", "hevc_nvenc" for "libx265", empty for an encoder without one.
 std::string hardware_encoder_for(const std::string& software_encoder);

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "media/opencv_live.hpp"
+#include "media/v4l2_output.hpp"
 #include "media/video_writer.hpp"
 #include "pipeline/latest_queue.hpp"
 
@@ -127,12 +128,6 @@ double rate_between(std::int64_t frames, media::CameraTime first, media::CameraT
   return frames >= 2 && span.count() > 0 ? static_cast<double>(frames - 1) / span.count() : 0.0;
 }
 
-// The recording's frame number for a capture time: camera frame periods since the first frame.
-std::int64_t record_slot(media::CameraTime first, media::CameraTime captured, media::Rational fps) {
-  const std::chrono::duration<double> since = captured - first;
-  return std::llround(since.count() * static_cast<double>(fps.num) / static_cast<double>(fps.den));
-}
-
 void draw_rate(cv::Mat& image, double fps) {
   const auto text = fmt::format("{:.1f} fps", fps);
   const cv::Point origin(10, 30);
@@ -141,36 +136,6 @@ void draw_rate(cv::Mat& image, double fps) {
 }
 
 }  // namespace
-
-void LatencyHistogram::add(double ms) {
-  ms = std::max(ms, 0.0);
-  const auto bin = std::min(static_cast<std::size_t>(ms / kBinMs), kBins - 1);
-  ++bins_[bin];
-  ++count_;
-  max_ms_ = std::max(max_ms_, ms);
-}
-
-double LatencyHistogram::percentile(double fraction) const {
-  const auto rank = static_cast<std::int64_t>(std::ceil(fraction * static_cast<double>(count_)));
-  std::int64_t seen = 0;
-  for (std::size_t bin = 0; bin < kBins; ++bin) {
-    seen += bins_[bin];
-    if (seen >= std::max<std::int64_t>(rank, 1)) {
-      return std::min((static_cast<double>(bin) + 0.5) * kBinMs, max_ms_);
-    }
-  }
-  return max_ms_;
-}
-
-LatencyStats LatencyHistogram::stats() const {
-  LatencyStats s;
-  s.samples = count_;
-  if (count_ == 0) return s;
-  s.p50_ms = percentile(0.50);
-  s.p95_ms = percentile(0.95);
-  s.max_ms = max_ms_;
-  return s;
-}
 
 std::string_view to_string(LiveEnd end) {
   switch (end) {
@@ -193,19 +158,54 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
   report.camera = camera.name();
   report.frame_size = camera.frame_size();
 
-  std::unique_ptr<media::VideoWriter> writer;
+  // The paced outputs, opened before the camera's first frame: a device that cannot be written
+  // to fails the run at once.
+  auto fps = camera.frame_rate();
+  if (!fps.valid()) fps = {30, 1};
+  std::vector<PacedConsumer> consumers;
+  std::unique_ptr<media::VideoWriter> recording;
+  std::unique_ptr<media::VideoWriter> stream;
+  std::unique_ptr<media::V4l2Output> virtual_camera;
+  media::SystemV4l2 system_v4l2;
+  const auto add_writer = [&](std::unique_ptr<media::VideoWriter>& writer, const std::string& name,
+                              media::VideoWriterOptions out) {
+    out.fps = fps;
+    const cv::Size size(out.width, out.height);
+    writer = std::make_unique<media::VideoWriter>(std::move(out));
+    auto* w = writer.get();
+    consumers.push_back({name, size, options.output_fit, [w](const cv::Mat& frame) { return w->write(frame); },
+                         [] { return std::string("ffmpeg stopped taking frames"); }});
+  };
   if (!options.record.empty()) {
     media::VideoWriterOptions out;
     out.output = options.record;
     out.width = report.frame_size.width;
     out.height = report.frame_size.height;
-    out.fps = camera.frame_rate();
-    if (!out.fps.valid()) out.fps = {30, 1};
     out.encoder = options.encoder;
     out.quality = options.quality;
-    writer = std::make_unique<media::VideoWriter>(out);
+    add_writer(recording, "recording " + options.record.string(), out);
     report.recording = options.record;
-    report.record_fps = out.fps;
+  }
+  if (!options.stream.empty()) {
+    media::VideoWriterOptions out;
+    out.output = options.stream;
+    out.width = options.output_size.width;
+    out.height = options.output_size.height;
+    add_writer(stream, "stream " + options.stream, out);
+    report.stream = options.stream;
+  }
+  if (options.virtual_camera) {
+    const media::V4l2OutputOptions out{*options.virtual_camera, options.output_size, fps};
+    virtual_camera = std::make_unique<media::V4l2Output>(out, options.v4l2 != nullptr ? *options.v4l2 : system_v4l2);
+    auto* v = virtual_camera.get();
+    consumers.push_back({"virtual camera " + v->device(), options.output_size, options.output_fit,
+                         [v](const cv::Mat& frame) { return v->write(frame); }, [v] { return v->problem(); }});
+    report.virtual_camera = v->device();
+  }
+  std::unique_ptr<PacedOutput> paced;
+  if (!consumers.empty()) {
+    paced = std::make_unique<PacedOutput>(fps, std::move(consumers), options.stamp_capture_time);
+    report.record_fps = fps;
   }
 
   // OpenCV's highgui comes from dlc_opencv_live.so, loaded only here: a headless run never maps it.
@@ -269,6 +269,7 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
           break;
         }
         last_capture = frame.captured;
+        if (paced) paced->camera_at(frame.captured);
         ++captured;
         if (options.governor != nullptr && options.governor->should_drop()) {
           ++over_budget;
@@ -281,6 +282,8 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
       error.capture();
       abort_all();
     }
+    // The paced outputs end with the camera, not when the frames still queued are done.
+    if (paced && captured > 0) paced->end_at(last_capture, captured.load() + camera.frames_skipped());
     to_process.close();
   });
 
@@ -301,9 +304,8 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
         process(frame->image, frame->index);
         last_done = Clock::now();
         if (processed++ == 0) first_done = last_done;
-        if (writer) {
-          if (!to_output.push_wait(*frame)) pool.give(std::move(frame->image));
-        } else if (auto stale = to_output.push(std::move(*frame))) {
+        if (paced) paced->offer(frame->image, frame->captured);
+        if (auto stale = to_output.push(std::move(*frame))) {
           pool.give(std::move(stale->image));
         }
       }
@@ -314,20 +316,6 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
     to_output.close();
   });
 
-  // The recording is one frame behind: a processed frame is written when the next one arrives
-  // (or the run ends), as many times as camera frame periods passed between their captures.
-  cv::Mat held;
-  std::int64_t next_slot = 0;  // the recording's next frame number
-  std::int64_t held_slot = -1;
-  const auto write_held = [&](std::int64_t until_slot) {
-    const auto times = std::max<std::int64_t>(1, until_slot - next_slot);
-    for (std::int64_t i = 0; i < times; ++i) {
-      if (!writer->write(held)) throw std::runtime_error("recording " + options.record.string() + ": ffmpeg stopped taking frames");
-    }
-    report.recorded += times;
-    report.record_repeats += times - 1;
-    next_slot += times;
-  };
   cv::Mat overlay;
   LatencyHistogram latency;
   bool show_rate = false;
@@ -342,12 +330,9 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
       LiveFrame frame;
       const auto got = to_output.pop_for(frame, wait);
       if (got == LatestQueue<LiveFrame>::Pop::kClosed) break;
+      // A paced output that failed ends the run; finish() below says why.
+      if (paced && paced->failed()) abort_all();
       if (got == LatestQueue<LiveFrame>::Pop::kItem) {
-        if (writer && !error.any()) {
-          const auto slot = record_slot(first_capture, frame.captured, report.record_fps);
-          if (held_slot >= 0) write_held(slot);
-          held_slot = slot;
-        }
         if (window) {
           const cv::Mat* shown = &frame.image;
           if (show_rate) {
@@ -377,7 +362,6 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
         latency.add(std::chrono::duration<double, std::milli>(now - frame.captured).count());
         ++report.shown;
         ++shown_this_second;
-        if (writer) std::swap(held, frame.image);
         pool.give(std::move(frame.image));
       }
       if (now - rate_window_start >= std::chrono::seconds(1)) {
@@ -403,14 +387,21 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
   window.reset();
   error.rethrow();
 
-  if (writer) {
+  if (paced) {
     // The last processed frame lasts until the last captured frame's period ends, or, when a file
     // camera passed over its last frames (its reader behind), until the file's last frame.
-    const auto end_slot = std::max(record_slot(first_capture, last_capture, report.record_fps) + 1,
-                                   captured.load() + camera.frames_skipped());
-    if (held_slot >= 0) write_held(end_slot);
-    const auto result = writer->finish();
-    if (!result.ok) throw std::runtime_error("recording " + options.record.string() + " failed: " + result.problem);
+    const auto stats = paced->finish(last_capture, captured.load() + camera.frames_skipped());
+    report.recorded = stats.ticks;
+    report.record_repeats = stats.repeats;
+    report.output_late = stats.late;
+    report.output_skipped = stats.skipped;
+    report.output_latency = stats.latency;
+    for (auto* writer : {recording.get(), stream.get()}) {
+      if (writer == nullptr) continue;
+      const auto result = writer->finish();
+      const auto what = writer == recording.get() ? "recording " + options.record.string() : "stream " + options.stream;
+      if (!result.ok) throw std::runtime_error(what + " failed: " + result.problem);
+    }
   }
   report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   report.end = end.get().value_or(LiveEnd::kCameraEnded);

@@ -64,7 +64,10 @@ INSTANTIATE_TEST_SUITE_P(
         OutOfRange{{"run", "--face-detector-size", "128"}, "--face-detector-size: 128 is not allowed (allowed: multiples of 32 from 160 to 1280)"},
         OutOfRange{{"run", "--face-detector-size", "1312"}, "--face-detector-size: 1312 is not allowed (allowed: multiples of 32 from 160 to 1280)"},
         OutOfRange{{"run", "--gpu-vendor", "intel"}, "--gpu-vendor: 'intel' is not one of: apple, nvidia, amd"},
-        OutOfRange{{"run", "--cpu-cores", "0"}, "--cpu-cores: 0 is out of range (allowed: 1 to 256)"}));
+        OutOfRange{{"run", "--cpu-cores", "0"}, "--cpu-cores: 0 is out of range (allowed: 1 to 256)"},
+        OutOfRange{{"live", "--stream", "http://host/x"}, "--stream: 'http://host/x' is not a udp://, srt://, tcp://, rtsp:// or rtp:// URL"},
+        OutOfRange{{"live", "--virtual-camera-size", "641x360"}, "--virtual-camera-size: '641x360' is odd (YUV420 needs even sizes)"},
+        OutOfRange{{"live", "--virtual-camera-fit", "stretch"}, "--virtual-camera-fit: 'stretch' is not one of: crop, letterbox"}));
 
 TEST(Cli, RangeEdgesAreAccepted) {
   const auto outcome = parse({"run", "--detect-every", "1000", "--face-detector-score", "0.05", "--face-detector-size",
@@ -135,6 +138,27 @@ TEST(Cli, LangOtherThanEnglishIsOneWarning) {
   const auto de = parse({"live", "-l", "de"});
   ASSERT_TRUE(de.options) << de.err;
   EXPECT_EQ(de.options->warnings, std::vector<std::string>{"--lang de: dlc's messages are in English only"});
+}
+
+// --virtual-camera takes a device or none (the first loopback device); the outputs' defaults.
+TEST(Cli, LiveOutputsAndTheCameraList) {
+  const auto plain = parse({"live"});
+  EXPECT_FALSE(plain.options->job.virtual_camera);
+  EXPECT_EQ(plain.options->job.virtual_camera_size, "1280x720");
+  EXPECT_EQ(plain.options->job.virtual_camera_fit, "crop");
+  EXPECT_FALSE(plain.options->job.list_cameras);
+  const auto first = parse({"live", "--virtual-camera", "--headless"});
+  ASSERT_TRUE(first.options) << first.err;
+  EXPECT_EQ(first.options->job.virtual_camera, std::optional<std::string>(""));
+  EXPECT_TRUE(first.options->job.headless);
+  const auto named = parse({"live", "--virtual-camera", "/dev/video4", "--stream", "udp://127.0.0.1:5000",
+                            "--stamp-capture-time", "--virtual-camera-fit", "letterbox"});
+  ASSERT_TRUE(named.options) << named.err;
+  EXPECT_EQ(named.options->job.virtual_camera, std::optional<std::string>("/dev/video4"));
+  EXPECT_EQ(named.options->job.stream, "udp://127.0.0.1:5000");
+  EXPECT_TRUE(named.options->job.stamp_capture_time);
+  EXPECT_EQ(named.options->job.virtual_camera_fit, "letterbox");
+  EXPECT_TRUE(parse({"live", "--list-cameras"}).options->job.list_cameras);
 }
 
 TEST(Cli, LiveResizableIsKept) {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "media/fake_v4l2.hpp"
 #include "support/paths.hpp"
 
 namespace dlc::media {
@@ -163,6 +164,59 @@ TEST(CameraSource, MeasuredRatesBecomeRationals) {
   EXPECT_EQ(rate_rational(25.0), (Rational{25, 1}));
   EXPECT_EQ(rate_rational(14.5), (Rational{14500, 1000}));
   EXPECT_FALSE(rate_rational(0.0).valid());
+}
+
+// Two webcams and a v4l2loopback device (output only: exclusive_caps=1 with no writer).
+std::vector<test::FakeNode> two_webcams() {
+  return {{.path = "/dev/video0",
+           .driver = "uvcvideo",
+           .card = "HD Webcam: HD Webcam",
+           .caps = V4L2_CAP_VIDEO_CAPTURE,
+           .formats = {{V4L2_PIX_FMT_MJPEG, {{1280, 720, {30, 15}}, {640, 480, {30}}}}, {V4L2_PIX_FMT_YUYV, {{640, 480, {30, 5}}}}}},
+          {.path = "/dev/video1", .driver = "uvcvideo", .card = "HD Webcam: HD Webcam", .caps = V4L2_CAP_META_CAPTURE},
+          {.path = "/dev/video2", .driver = "uvcvideo", .card = "Integrated Camera", .caps = V4L2_CAP_VIDEO_CAPTURE,
+           .formats = {{V4L2_PIX_FMT_YUYV, {{640, 360, {25}}}}}},
+          {.path = "/dev/video4", .card = "dlc", .caps = V4L2_CAP_VIDEO_OUTPUT},
+          {.path = "/dev/video5", .open_error = EACCES}};
+}
+
+TEST(CameraList, ListsCaptureDevicesWithTheirFormatsSizesAndRates) {
+  test::FakeV4l2 io(two_webcams());
+  const auto cameras = list_cameras(io);
+  ASSERT_EQ(cameras.size(), 2u);
+  EXPECT_EQ(cameras[0].node, "/dev/video0");
+  EXPECT_EQ(cameras[1].node, "/dev/video2");
+  EXPECT_EQ(describe_cameras(cameras),
+            "/dev/video0: \"HD Webcam: HD Webcam\" (uvcvideo)\n"
+            "  MJPG 1280x720 at 30, 15\n"
+            "  MJPG 640x480 at 30\n"
+            "  YUYV 640x480 at 30, 5\n"
+            "/dev/video2: \"Integrated Camera\" (uvcvideo)\n"
+            "  YUYV 640x360 at 25\n");
+  EXPECT_TRUE(io.open_fds.empty());
+  test::FakeV4l2 none(std::vector<test::FakeNode>{});
+  EXPECT_EQ(describe_cameras(list_cameras(none)), "no camera found (no capture device among /dev/video*)\n");
+}
+
+TEST(CameraList, FindsACameraByItsNameWithoutCaseOrByAPartOfIt) {
+  test::FakeV4l2 io(two_webcams());
+  EXPECT_EQ(camera_by_name("hd webcam: hd webcam", io), "/dev/video0");
+  EXPECT_EQ(camera_by_name("Integrated", io), "/dev/video2");
+  try {
+    camera_by_name("Logitech", io);
+    FAIL() << "no error";
+  } catch (const VideoError& e) {
+    EXPECT_STREQ(e.what(), "Logitech: no camera names match; the cameras here: \"HD Webcam: HD Webcam\" (/dev/video0), "
+                           "\"Integrated Camera\" (/dev/video2) (dlc live --list-cameras)");
+  }
+  try {
+    camera_by_name("cam", io);
+    FAIL() << "no error";
+  } catch (const VideoError& e) {
+    EXPECT_NE(std::string(e.what()).find("cam: several camera names match"), std::string::npos) << e.what();
+  }
+  test::FakeV4l2 none(std::vector<test::FakeNode>{});
+  EXPECT_THROW(camera_by_name("HD Webcam", none), VideoError);
 }
 
 }  // namespace

@@ -391,6 +391,26 @@ TEST(VideoWriterArgv, IsTheDocumentedCommandLine) {
   EXPECT_EQ(argv, expected);
 }
 
+// A stream: x264 for latency, the muxer of the URL's scheme, the URL itself (no temporary name).
+TEST(VideoWriterArgv, AStreamUrlGetsLowLatencySettingsAndItsMuxer) {
+  EXPECT_TRUE(is_stream_url("udp://127.0.0.1:5000"));
+  EXPECT_TRUE(is_stream_url("rtsp://host/live"));
+  EXPECT_FALSE(is_stream_url("/v/udp.mp4"));
+  EXPECT_FALSE(is_stream_url("http://host/x"));
+  const auto udp = encode_argv({.output = "udp://127.0.0.1:5000", .width = 1280, .height = 720, .fps = {25, 1}}, "unused");
+  const std::vector<std::string> tail{"-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-bf", "0",
+                                      "-g", "25", "-b:v", "4M", "-maxrate", "4M", "-bufsize", "2M", "-pix_fmt",
+                                      "yuv420p", "-flush_packets", "1", "-muxdelay", "0", "-f", "mpegts",
+                                      "udp://127.0.0.1:5000?pkt_size=1316"};
+  ASSERT_GE(udp.size(), tail.size());
+  EXPECT_EQ(std::vector<std::string>(udp.end() - static_cast<std::ptrdiff_t>(tail.size()), udp.end()), tail);
+  const auto sized = encode_argv({.output = "udp://h:1?pkt_size=188", .width = 64, .height = 48}, "unused");
+  EXPECT_EQ(sized.back(), "udp://h:1?pkt_size=188");
+  const auto rtsp = encode_argv({.output = "rtsp://h/live", .width = 64, .height = 48}, "unused");
+  EXPECT_EQ(std::vector<std::string>(rtsp.end() - 5, rtsp.end()),
+            (std::vector<std::string>{"-f", "rtsp", "-rtsp_transport", "tcp", "rtsp://h/live"}));
+}
+
 // The words after "-c:a" in the command line for output with audio of codec.
 std::string audio_codec_for(const char* output, const char* codec) {
   const auto argv = encode_argv({.output = output, .width = 320, .height = 240, .audio_source = "/v/in.mkv"},
