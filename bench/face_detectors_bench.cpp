@@ -3,15 +3,20 @@
 // The fixture det_10g (tests' build/fixtures) has SCRFD's input size but not its weights, so its
 // figure is the preprocessing and decode cost plus a trivial network; the real det_10g costs
 // 13.3 GMAC more (see dlc bench with the stand-in models).
+// BM_HardNms: SCRFD's NMS on N random candidates (a low --face-detector-score), all of them looked
+// at (top_k 0 = every candidate) or the kNmsTopK best.
 #include <benchmark/benchmark.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <filesystem>
+#include <limits>
 #include <memory>
+#include <random>
 
 #include "face/blazeface_detector.hpp"
 #include "face/dlib_face.hpp"
+#include "face/nms.hpp"
 #include "face/scrfd_detector.hpp"
 
 namespace {
@@ -56,6 +61,40 @@ void BM_ScrfdFixture640(benchmark::State& state) {
   static face::ScrfdDetector detector(DLC_FIXTURE_DIR "/det_10g.onnx", runtime::SessionPolicy{});
   run(state, detector);
 }
+
+// Candidates as a detector gives them at a low threshold: boxes of 16 to 64 px anywhere in a
+// 640x640 input, in clusters of 8 around each centre (neighbouring anchors), random scores.
+std::vector<face::Face> candidates(std::size_t count) {
+  std::mt19937 rng(20);
+  std::uniform_real_distribution<float> where(0, 600);
+  std::uniform_real_distribution<float> size(16, 64);
+  std::uniform_real_distribution<float> jitter(-3, 3);
+  std::uniform_real_distribution<float> score(0.05f, 1.0f);
+  std::vector<face::Face> faces;
+  while (faces.size() < count) {
+    const cv::Point2f centre(where(rng), where(rng));
+    const float side = size(rng);
+    for (int k = 0; k < 8 && faces.size() < count; ++k) {
+      face::Face f;
+      f.box = cv::Rect2f(centre.x + jitter(rng), centre.y + jitter(rng), side, side);
+      f.score = score(rng);
+      faces.push_back(f);
+    }
+  }
+  return faces;
+}
+
+void BM_HardNms(benchmark::State& state) {
+  const auto faces = candidates(static_cast<std::size_t>(state.range(0)));
+  const auto top_k = state.range(1) == 0 ? std::numeric_limits<std::size_t>::max() : face::kNmsTopK;
+  std::size_t kept = 0;
+  for (auto _ : state) {
+    kept = face::hard_nms(faces, 0.4f, top_k).size();
+    benchmark::DoNotOptimize(kept);
+  }
+  state.counters["kept"] = static_cast<double>(kept);
+}
+BENCHMARK(BM_HardNms)->ArgsProduct({{100, 1000, 4000, 16000}, {0, 1}})->Unit(benchmark::kMicrosecond);
 
 #define DLC_FRAME_SIZES ->Args({1280, 720})->Args({1920, 1080})->Unit(benchmark::kMillisecond)
 BENCHMARK(BM_BlazeFace) DLC_FRAME_SIZES;

@@ -24,8 +24,29 @@ float iou_inclusive(const cv::Rect2f& a, const cv::Rect2f& b) {
   return combined > 0 ? overlap / combined : 0.0f;
 }
 
-std::vector<Face> hard_nms(std::vector<Face> faces, float iou_threshold) {
-  sort_by_score(faces);
+// The top_k best faces, best first, ties in their given order: the first top_k of a stable sort,
+// found by a partial selection over (score, position) instead of sorting all of them.
+void keep_top(std::vector<Face>& faces, std::size_t top_k) {
+  if (faces.size() <= top_k) {
+    sort_by_score(faces);
+    return;
+  }
+  std::vector<std::size_t> order(faces.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const auto better = [&](std::size_t a, std::size_t b) {
+    return faces[a].score > faces[b].score || (faces[a].score == faces[b].score && a < b);
+  };
+  const auto end = order.begin() + static_cast<std::ptrdiff_t>(top_k);
+  std::nth_element(order.begin(), end, order.end(), better);
+  std::sort(order.begin(), end, better);
+  std::vector<Face> top;
+  top.reserve(top_k);
+  for (auto it = order.begin(); it != end; ++it) top.push_back(std::move(faces[*it]));
+  faces = std::move(top);
+}
+
+std::vector<Face> hard_nms(std::vector<Face> faces, float iou_threshold, std::size_t top_k) {
+  keep_top(faces, top_k);
   std::vector<Face> kept;
   for (auto& face : faces) {
     const bool overlaps = std::ranges::any_of(kept, [&](const Face& k) { return iou_inclusive(k.box, face.box) > iou_threshold; });

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <system_error>
 
+#include "runtime/onnx_file.hpp"
 #include "runtime/ort_runtime.hpp"
 
 namespace dlc::runtime {
@@ -111,6 +112,9 @@ ModelSession::ModelSession(std::filesystem::path model, const SessionPolicy& job
   check_model_file(path_);
   const auto policy = job_policy.for_model(path_);
   auto& runtime = OrtRuntime::instance();
+  // The weights mapped from a copy in external-data form: ONNX Runtime parsing the file itself
+  // holds them twice while it builds the session (issue 20: inswapper peaked at 2.1x its RSS).
+  const auto file = mapped_model_file(path_);
 
   // First with the accelerators the policy lists; if any of them cannot be loaded or cannot
   // create this session, once more on the CPU alone.
@@ -134,7 +138,7 @@ ModelSession::ModelSession(std::filesystem::path model, const SessionPolicy& job
         report_provider(request);
         append_provider(options, name, request.options);
       }
-      session_ = Ort::Session(runtime.env(), path_.c_str(), options);
+      session_ = Ort::Session(runtime.env(), file.c_str(), options);
       settings_ = read_session_settings(options, recorded);
       provider_ = accelerator;
     } catch (const std::exception& e) {
@@ -145,7 +149,7 @@ ModelSession::ModelSession(std::filesystem::path model, const SessionPolicy& job
     try {
       SessionSettings recorded;
       const auto options = make_session_options(policy, &recorded);
-      session_ = Ort::Session(runtime.env(), path_.c_str(), options);
+      session_ = Ort::Session(runtime.env(), file.c_str(), options);
       settings_ = read_session_settings(options, recorded);
       provider_ = "cpu";
     } catch (const Ort::Exception& e) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 
@@ -12,8 +13,13 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <set>
 #include <stdexcept>
+#include <system_error>
+#include <thread>
+
+#include "runtime/ort_runtime.hpp"
 
 namespace dlc::runtime {
 namespace {
@@ -39,6 +45,11 @@ constexpr int kTensorDims = 1;
 constexpr int kTensorDataType = 2;
 constexpr int kTensorName = 8;
 constexpr int kTensorRawData = 9;
+constexpr int kTensorExternalData = 13;
+constexpr int kTensorDataLocation = 14;
+constexpr int kEntryKey = 1;
+constexpr int kEntryValue = 2;
+constexpr std::uint64_t kDataLocationExternal = 1;
 
 enum WireType { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
 
@@ -235,10 +246,188 @@ InitializerInfo read_initializer(ProtoReader& r) {
   return info;
 }
 
-}  // namespace
+// Byte ranges [begin, end) of the source file.
+struct Range {
+  std::uint64_t begin = 0;
+  std::uint64_t end = 0;
+  std::uint64_t size() const { return end - begin; }
+};
 
-OnnxFileInfo scan_onnx_file(const std::filesystem::path& path) {
-  const FileDescriptor fd(path);
+// One field of the graph: copied as it is, or an initializer whose raw_data moves to the data file
+// (its other fields copied as they are).
+struct GraphField {
+  Range bytes;
+  bool moved = false;
+  std::vector<Range> kept;  // the tensor's fields but raw_data
+  Range raw;                // raw_data's payload
+  std::uint64_t data_offset = 0;
+};
+
+struct ModelLayout {
+  std::vector<Range> before_graph;
+  std::vector<Range> after_graph;
+  std::vector<GraphField> graph;
+  std::size_t moved = 0;
+  bool already_external = false;
+};
+
+// Weights: float32, float16, float64, bfloat16 (TensorProto.DataType 1, 10, 11, 16). Integer
+// tensors stay in the file: ONNX Runtime's shape inference reads shapes (Reshape's int64 input)
+// only from raw data ("Cannot parse data from external tensors").
+bool is_floating(std::uint64_t data_type) { return data_type == 1 || data_type == 10 || data_type == 11 || data_type == 16; }
+
+ModelLayout scan_layout(ProtoReader& r, std::uint64_t min_bytes) {
+  ModelLayout layout;
+  bool has_graph = false;
+  int field = 0;
+  int wire = 0;
+  for (auto start = r.position(); r.next(field, wire); start = r.position()) {
+    if (field != kModelGraph || wire != kLengthDelimited) {
+      r.skip(wire);
+      (has_graph ? layout.after_graph : layout.before_graph).push_back({start, r.position()});
+      continue;
+    }
+    if (has_graph) throw MalformedFile(fmt::format("a second graph at byte {}", start));
+    has_graph = true;
+    r.message([&] {
+      for (auto at = r.position(); r.next(field, wire); at = r.position()) {
+        GraphField part;
+        if (field != kGraphInitializer || wire != kLengthDelimited) {
+          r.skip(wire);
+          part.bytes = {at, r.position()};
+          layout.graph.push_back(part);
+          continue;
+        }
+        bool has_raw = false;
+        bool floating = false;
+        r.message([&] {
+          for (auto t = r.position(); r.next(field, wire); t = r.position()) {
+            if (field == kTensorDataType && wire == kVarint) {
+              floating = is_floating(r.varint());
+              part.kept.push_back({t, r.position()});
+              continue;
+            }
+            if (field == kTensorRawData && wire == kLengthDelimited) {
+              const auto bytes = static_cast<std::uint64_t>(r.length());
+              part.raw = {r.position(), r.position() + bytes};
+              has_raw = true;
+              r.skip_bytes(static_cast<int>(bytes));
+              continue;
+            }
+            const bool external = field == kTensorExternalData ||
+                                  (field == kTensorDataLocation && wire == kVarint && r.varint() == kDataLocationExternal);
+            if (external) layout.already_external = true;
+            if (field != kTensorDataLocation || wire != kVarint) r.skip(wire);
+            // A DEFAULT data_location is kept: the EXTERNAL appended after it is the one read.
+            part.kept.push_back({t, r.position()});
+          }
+        });
+        part.bytes = {at, r.position()};
+        part.moved = has_raw && floating && part.raw.size() > 0 && part.raw.size() >= min_bytes;
+        if (part.moved) ++layout.moved;
+        layout.graph.push_back(std::move(part));
+      }
+    });
+  }
+  if (!has_graph) throw MalformedFile("no graph");
+  return layout;
+}
+
+std::size_t varint_size(std::uint64_t value) {
+  std::size_t bytes = 1;
+  for (; value >= 0x80; value >>= 7) ++bytes;
+  return bytes;
+}
+
+void put_varint(std::string& out, std::uint64_t value) {
+  for (; value >= 0x80; value >>= 7) out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+  out.push_back(static_cast<char>(value));
+}
+
+void put_tag(std::string& out, int field, int wire) { put_varint(out, (static_cast<std::uint64_t>(field) << 3) | static_cast<std::uint64_t>(wire)); }
+
+std::size_t length_delimited_size(std::size_t bytes) { return 1 + varint_size(bytes) + bytes; }  // fields < 16: a 1-byte tag
+
+// The external_data entries and data_location of a moved tensor (TensorProto fields 13 and 14).
+std::string external_fields(const std::string& location, std::uint64_t offset, std::uint64_t length) {
+  std::string out;
+  const auto entry = [&](const std::string& key, const std::string& value) {
+    put_tag(out, kTensorExternalData, kLengthDelimited);
+    put_varint(out, length_delimited_size(key.size()) + length_delimited_size(value.size()));
+    put_tag(out, kEntryKey, kLengthDelimited);
+    put_varint(out, key.size());
+    out += key;
+    put_tag(out, kEntryValue, kLengthDelimited);
+    put_varint(out, value.size());
+    out += value;
+  };
+  entry("location", location);
+  entry("offset", std::to_string(offset));
+  entry("length", std::to_string(length));
+  put_tag(out, kTensorDataLocation, kVarint);
+  put_varint(out, kDataLocationExternal);
+  return out;
+}
+
+// Buffered writes to one new file, and copies of source ranges through the same buffer.
+class FileWriter {
+ public:
+  FileWriter(const std::filesystem::path& path, int source) : path_(path), source_(source) {
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) fail("cannot be created");
+    buffer_.reserve(kBuffer);
+  }
+  ~FileWriter() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileWriter(const FileWriter&) = delete;
+  FileWriter& operator=(const FileWriter&) = delete;
+
+  std::uint64_t written() const { return written_ + buffer_.size(); }
+  void put(std::string_view bytes) {
+    buffer_ += bytes;
+    if (buffer_.size() >= kBuffer) flush();
+  }
+  void zeros(std::uint64_t count) { put(std::string(count, '\0')); }
+  void copy(Range range) {
+    for (auto at = range.begin; at < range.end;) {
+      flush();
+      buffer_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(kBuffer, range.end - at)));
+      const auto got = ::pread(source_, buffer_.data(), buffer_.size(), static_cast<off_t>(at));
+      if (got <= 0) throw std::system_error(errno ? errno : EIO, std::generic_category(), "reading the model");
+      buffer_.resize(static_cast<std::size_t>(got));
+      at += static_cast<std::uint64_t>(got);
+    }
+  }
+  void close() {
+    flush();
+    if (::close(std::exchange(fd_, -1)) != 0) fail("cannot be written");
+  }
+
+ private:
+  static constexpr std::size_t kBuffer = 1 << 20;
+  [[noreturn]] void fail(const char* what) const {
+    throw std::system_error(errno, std::generic_category(), path_.string() + " " + what);
+  }
+  void flush() {
+    for (std::size_t done = 0; done < buffer_.size();) {
+      const auto put = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+      if (put < 0 && errno == EINTR) continue;
+      if (put <= 0) fail("cannot be written");
+      done += static_cast<std::size_t>(put);
+    }
+    written_ += buffer_.size();
+    buffer_.clear();
+  }
+
+  std::filesystem::path path_;
+  int source_;
+  int fd_ = -1;
+  std::string buffer_;
+  std::uint64_t written_ = 0;
+};
+
+std::uint64_t checked_file_size(const FileDescriptor& fd, const std::filesystem::path& path) {
   if (fd.get() < 0) throw ModelError(path, fmt::format("cannot be opened for reading ({})", std::strerror(errno)));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) throw ModelError(path, "not a regular file");
@@ -248,6 +437,14 @@ OnnxFileInfo scan_onnx_file(const std::filesystem::path& path) {
   if (size > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
     throw ModelError(path, "larger than 2 GiB, the most a single-file ONNX model can hold");
   }
+  return size;
+}
+
+}  // namespace
+
+OnnxFileInfo scan_onnx_file(const std::filesystem::path& path) {
+  const FileDescriptor fd(path);
+  const auto size = checked_file_size(fd, path);
 
   OnnxFileInfo info;
   std::set<std::string> initializer_names;
@@ -297,6 +494,113 @@ OnnxFileInfo scan_onnx_file(const std::filesystem::path& path) {
   if (!has_graph || info.ir_version == 0) throw ModelError(path, "not an ONNX model (no graph or IR version)");
   std::erase_if(info.inputs, [&](const TensorInfo& t) { return initializer_names.contains(t.name); });
   return info;
+}
+
+std::size_t write_external_data_copy(const std::filesystem::path& model, const std::filesystem::path& copy,
+                                     const std::filesystem::path& copy_data, const std::string& data_name,
+                                     std::uint64_t min_bytes) {
+  const FileDescriptor fd(model);
+  const auto size = checked_file_size(fd, model);
+  ModelLayout layout;
+  try {
+    ProtoReader r(fd.get(), static_cast<int>(size));
+    layout = scan_layout(r, min_bytes);
+  } catch (const MalformedFile& e) {
+    throw ModelError(model, std::string("not a valid ONNX model (") + e.what() + ")");
+  }
+  if (layout.moved == 0 || layout.already_external) return 0;
+
+  const auto& location = data_name;
+  FileWriter data(copy_data, fd.get());
+  std::uint64_t graph_bytes = 0;
+  for (auto& part : layout.graph) {
+    if (!part.moved) {
+      graph_bytes += part.bytes.size();
+      continue;
+    }
+    data.zeros((kExternalDataAlignment - data.written() % kExternalDataAlignment) % kExternalDataAlignment);
+    part.data_offset = data.written();
+    data.copy(part.raw);
+    std::uint64_t tensor_bytes = external_fields(location, part.data_offset, part.raw.size()).size();
+    for (const auto& kept : part.kept) tensor_bytes += kept.size();
+    graph_bytes += length_delimited_size(tensor_bytes);
+  }
+  data.close();
+
+  FileWriter out(copy, fd.get());
+  for (const auto& range : layout.before_graph) out.copy(range);
+  std::string header;
+  put_tag(header, kModelGraph, kLengthDelimited);
+  put_varint(header, graph_bytes);
+  out.put(header);
+  for (const auto& part : layout.graph) {
+    if (!part.moved) {
+      out.copy(part.bytes);
+      continue;
+    }
+    const auto fields = external_fields(location, part.data_offset, part.raw.size());
+    std::uint64_t tensor_bytes = fields.size();
+    for (const auto& kept : part.kept) tensor_bytes += kept.size();
+    header.clear();
+    put_tag(header, kGraphInitializer, kLengthDelimited);
+    put_varint(header, tensor_bytes);
+    out.put(header);
+    for (const auto& kept : part.kept) out.copy(kept);
+    out.put(fields);
+  }
+  for (const auto& range : layout.after_graph) out.copy(range);
+  out.close();
+  return layout.moved;
+}
+
+std::filesystem::path mapped_model_file(const std::filesystem::path& model, std::uint64_t min_bytes) {
+  namespace fs = std::filesystem;
+  // Two sessions of one file built at once would write the same temporary names.
+  static std::mutex writing;
+  std::lock_guard lock(writing);
+  std::error_code ec;
+  const auto bytes = fs::file_size(model, ec);
+  if (ec) return model;
+  const auto modified = fs::last_write_time(model, ec);
+  if (ec) return model;
+  const auto dir = model.parent_path() / ".dlc-mapped";
+  const auto name = fmt::format("{}.{}-{:x}.onnx", model.filename().string(), bytes,
+                                static_cast<std::uint64_t>(modified.time_since_epoch().count()));
+  const auto copy = dir / name;
+  const auto data = dir / (name + ".data");
+  if (fs::is_regular_file(copy, ec) && fs::is_regular_file(data, ec)) return copy;
+
+  const auto temp = fmt::format(".tmp-{}-{}", ::getpid(), std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  const auto temp_copy = dir / (name + temp);
+  const auto temp_data = dir / (name + ".data" + temp);
+  try {
+    fs::create_directories(dir);
+    const auto moved = write_external_data_copy(model, temp_copy, temp_data, data.filename().string(), min_bytes);
+    if (moved == 0) return model;
+    // The data first: a copy in place always has its data beside it.
+    fs::rename(temp_data, data);
+    fs::rename(temp_copy, copy);
+    spdlog::info("{}: wrote its weights once to {} ({} tensors), which ONNX Runtime maps instead of holding the "
+                 "model twice while building its session",
+                 model.filename().string(), data.string(), moved);
+  } catch (const std::exception& e) {
+    fs::remove(temp_copy, ec);
+    fs::remove(temp_data, ec);
+    if (OrtRuntime::instance().first_time("mapped-copy:" + model.string())) {
+      spdlog::warn("{}: cannot write its mapped copy in {} ({}); loading the file itself, which holds it twice "
+                   "while its session is built", model.string(), dir.string(), e.what());
+    }
+    return model;
+  }
+  // Copies of an earlier version of the file.
+  const auto prefix = model.filename().string() + ".";
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const auto other = entry.path().filename().string();
+    if (other.starts_with(prefix) && other != name && other != name + ".data" && other.find(".tmp-") == std::string::npos) {
+      fs::remove(entry.path(), ec);
+    }
+  }
+  return copy;
 }
 
 }  // namespace dlc::runtime

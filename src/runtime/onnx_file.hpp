@@ -39,4 +39,34 @@ struct OnnxFileInfo {
 // model (any malformed, truncated or oversized field).
 OnnxFileInfo scan_onnx_file(const std::filesystem::path& path);
 
+// ONNX Runtime maps external data whose offset is a multiple of the page size instead of
+// reading it into memory (onnxruntime/core/graph/model_saving_options.h: "To use mmap, each
+// offset need to be aligned"; 4096 on Linux).
+constexpr std::uint64_t kExternalDataAlignment = 4096;
+// Tensors from this size on go to the data file: below it the padding to the alignment would
+// cost more than a copy in the heap (at most 6 % here).
+constexpr std::uint64_t kExternalDataMinBytes = 64 * 1024;
+
+// Writes `copy`, the same model as `model` with the raw bytes of every floating-point initializer
+// of at least min_bytes moved to `copy`.data beside it (TensorProto.external_data, offsets aligned to
+// kExternalDataAlignment), so that ONNX Runtime maps those weights rather than parsing them into
+// the heap and then copying them into tensors. Every other byte of the model is copied as it is;
+// the data are streamed through a small buffer, never all in memory. Returns how many tensors
+// moved (0: nothing was written, also for a model that already has external data). Throws
+// ModelError when the model is not a valid ONNX model, std::system_error when a file cannot be
+// written. Writes
+// whole files under the given names: the caller renames temporary names into place.
+// `data_name` is the name `copy` refers to its data file by (ONNX Runtime looks for it in the
+// copy's folder): copy_data's name once renamed.
+std::size_t write_external_data_copy(const std::filesystem::path& model, const std::filesystem::path& copy,
+                                     const std::filesystem::path& copy_data, const std::string& data_name,
+                                     std::uint64_t min_bytes = kExternalDataMinBytes);
+
+// The file ONNX Runtime should load for `model`: its external-data copy in .dlc-mapped/ beside it
+// (written the first time, named after the model's size and modification time, so a changed
+// model gets a new one and the old one is removed), or `model` itself when it has no tensor worth
+// moving, or when the copy cannot be written (then one warning per file says why).
+std::filesystem::path mapped_model_file(const std::filesystem::path& model,
+                                        std::uint64_t min_bytes = kExternalDataMinBytes);
+
 }  // namespace dlc::runtime

@@ -56,5 +56,35 @@ TEST(Nms, WeightedAveragesTheCluster) {
   EXPECT_FLOAT_EQ(kept[0].kps[kNose].x, 5.0f);
 }
 
+// Only the top_k best candidates take part: a better face among them suppresses its neighbours,
+// a face below the cut is not kept even where nothing overlaps it; ties keep their given order.
+TEST(Nms, HardLooksAtTheTopKCandidatesOnly) {
+  std::vector<Face> faces;
+  for (int i = 0; i < 50; ++i) faces.push_back(face(static_cast<float>(100 * i), 0, 10, 0.1f + 0.01f * static_cast<float>(i)));
+  const auto all = hard_nms(faces, 0.4f, 1000);
+  EXPECT_EQ(all.size(), 50u);
+  const auto top = hard_nms(faces, 0.4f, 5);
+  ASSERT_EQ(top.size(), 5u);
+  for (std::size_t i = 0; i < top.size(); ++i) EXPECT_FLOAT_EQ(top[i].box.x, static_cast<float>(100 * (49 - i)));
+  // The same faces as the first 5 of a full run: pre-selection does not change what wins.
+  for (std::size_t i = 0; i < top.size(); ++i) EXPECT_EQ(top[i].box, all[i].box);
+  const auto ties = hard_nms({face(0, 0, 10, 0.5f), face(100, 0, 10, 0.5f), face(200, 0, 10, 0.5f)}, 0.4f, 2);
+  ASSERT_EQ(ties.size(), 2u);
+  EXPECT_FLOAT_EQ(ties[0].box.x, 0.0f);
+  EXPECT_FLOAT_EQ(ties[1].box.x, 100.0f);
+}
+
+TEST(Nms, HardPreSelectsAThousandByDefault) {
+  std::vector<Face> faces;
+  for (int i = 0; i < 4000; ++i) {
+    faces.push_back(face(static_cast<float>(20 * (i % 200)), static_cast<float>(20 * (i / 200)), 10,
+                         static_cast<float>(i) / 4000.0f));
+  }
+  const auto kept = hard_nms(std::move(faces), 0.4f);
+  ASSERT_EQ(kept.size(), kNmsTopK);  // none overlaps another: every candidate looked at is kept
+  EXPECT_FLOAT_EQ(kept.front().score, 3999.0f / 4000.0f);
+  EXPECT_FLOAT_EQ(kept.back().score, 3000.0f / 4000.0f);
+}
+
 }  // namespace
 }  // namespace dlc::face

@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <string_view>
+
+#include "runtime/ort_runtime.hpp"
 
 #include "support/paths.hpp"
 
@@ -154,6 +158,122 @@ TEST(OnnxFile, ScanDoesNotReadTheWeights) {
   const auto read = bytes_read_so_far() - before;
   EXPECT_EQ(info.inputs.size(), 2u);
   EXPECT_LT(read, size / 8) << read << " of " << size << " bytes read";
+}
+
+// Runs a model with plain ONNX Runtime on inputs made from its signature (a dynamic dimension: 1
+// for a batch, 64 for an image side), returns every output's bytes.
+std::vector<std::string> run_bytes(const std::filesystem::path& model) {
+  Ort::SessionOptions options;
+  options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+  options.SetIntraOpNumThreads(1);
+  Ort::Session session(OrtRuntime::instance().env(), model.c_str(), options);
+  Ort::AllocatorWithDefaultOptions allocator;
+  std::vector<Ort::Value> inputs;
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < session.GetInputCount(); ++i) {
+    names.emplace_back(session.GetInputNameAllocated(i, allocator).get());
+    auto shape = session.GetInputTypeInfo(i).GetTensorTypeAndShapeInfo().GetShape();
+    for (std::size_t d = 0; d < shape.size(); ++d) {
+      if (shape[d] < 0) shape[d] = shape.size() == 4 && d >= 2 ? 64 : 1;
+    }
+    inputs.push_back(Ort::Value::CreateTensor<float>(allocator, shape.data(), shape.size()));
+    auto* data = inputs.back().GetTensorMutableData<float>();
+    const auto count = inputs.back().GetTensorTypeAndShapeInfo().GetElementCount();
+    for (std::size_t k = 0; k < count; ++k) data[k] = std::sin(0.37f * static_cast<float>(k));
+  }
+  std::vector<std::string> output_names;
+  for (std::size_t i = 0; i < session.GetOutputCount(); ++i) {
+    output_names.emplace_back(session.GetOutputNameAllocated(i, allocator).get());
+  }
+  std::vector<const char*> in, out;
+  for (const auto& n : names) in.push_back(n.c_str());
+  for (const auto& n : output_names) out.push_back(n.c_str());
+  const auto outputs = session.Run(Ort::RunOptions{}, in.data(), inputs.data(), inputs.size(), out.data(), out.size());
+  std::vector<std::string> bytes;
+  for (const auto& value : outputs) {
+    const auto info = value.GetTensorTypeAndShapeInfo();
+    const auto* data = static_cast<const char*>(value.GetTensorRawData());
+    bytes.emplace_back(data, info.GetElementCount() * sizeof(float));
+  }
+  return bytes;
+}
+
+// Every raw float tensor moved to the data file (min_bytes 0): the copy runs bit for bit as the model.
+TEST(OnnxFile, ExternalDataCopyGivesIdenticalOutputs) {
+  const auto dir = test::make_temp_dir();
+  for (const char* name : {"det_10g.onnx", "w600k_r50.onnx", "2d106det.onnx", "inswapper_128.onnx", "GFPGANv1.4.onnx"}) {
+    const auto model = test::fixture_model(name);
+    const auto copy = dir / name;
+    const auto data = dir / (std::string(name) + ".data");
+    const auto moved = write_external_data_copy(model, copy, data, data.filename().string(), 0);
+    EXPECT_GT(moved, 0u) << name;
+    EXPECT_GT(std::filesystem::file_size(data), 0u) << name;
+    EXPECT_EQ(run_bytes(copy), run_bytes(model)) << name;
+    // The copy's signature is the model's; it has no raw weights left to move.
+    EXPECT_EQ(describe_all(scan_onnx_file(copy).inputs), describe_all(scan_onnx_file(model).inputs)) << name;
+    EXPECT_EQ(write_external_data_copy(copy, dir / "again.onnx", dir / "again.onnx.data", "again.onnx.data", 0), 0u) << name;
+    EXPECT_FALSE(std::filesystem::exists(dir / "again.onnx")) << name;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// Each moved tensor starts at a multiple of the page size (what ONNX Runtime maps); the bytes
+// there are the model's own (the emap's value read back at its new offset).
+TEST(OnnxFile, ExternalDataIsAlignedAndHoldsTheWeights) {
+  const auto dir = test::make_temp_dir();
+  const auto model = test::fixture_model("inswapper_128.onnx");
+  ASSERT_EQ(write_external_data_copy(model, dir / "m.onnx", dir / "m.onnx.data", "m.onnx.data"), 1u);  // only emap is over 64 KiB
+  const auto emap = *scan_onnx_file(model).last_initializer;
+  const auto data_size = std::filesystem::file_size(dir / "m.onnx.data");
+  EXPECT_EQ(data_size % kExternalDataAlignment, emap.raw_size % kExternalDataAlignment);
+  std::ifstream original(model, std::ios::binary);
+  std::ifstream data(dir / "m.onnx.data", std::ios::binary);
+  std::string a(emap.raw_size, '\0');
+  std::string b(emap.raw_size, '\0');
+  original.seekg(static_cast<std::streamoff>(emap.raw_offset));
+  original.read(a.data(), static_cast<std::streamsize>(a.size()));
+  data.seekg(static_cast<std::streamoff>(data_size - emap.raw_size));
+  data.read(b.data(), static_cast<std::streamsize>(b.size()));
+  EXPECT_EQ((data_size - emap.raw_size) % kExternalDataAlignment, 0u);
+  EXPECT_TRUE(a == b);
+  std::filesystem::remove_all(dir);
+}
+
+// A model with a tensor worth mapping gets its copy once, beside it; a changed model a new one
+// (the old removed); a model with none is loaded as it is; a folder that cannot hold the copy
+// falls back to the model with one warning.
+TEST(OnnxFile, MappedModelFileIsWrittenOnceAndReplacedWhenTheModelChanges) {
+  const auto dir = test::make_temp_dir();
+  // Every float tensor moved (min_bytes 0): the fixture's weights are small.
+  const auto model = dir / "det_10g.onnx";
+  std::filesystem::copy_file(test::fixture_model("det_10g.onnx"), model);
+  const auto mapped = mapped_model_file(model, 0);
+  EXPECT_EQ(mapped.parent_path(), dir / ".dlc-mapped");
+  ASSERT_TRUE(std::filesystem::exists(mapped));
+  EXPECT_TRUE(std::filesystem::exists(mapped.string() + ".data"));
+  // Written under temporary names: the copy in place finds its data by the final one.
+  EXPECT_EQ(run_bytes(mapped), run_bytes(model));
+  const auto written = std::filesystem::last_write_time(mapped);
+  EXPECT_EQ(mapped_model_file(model, 0), mapped);
+  EXPECT_EQ(std::filesystem::last_write_time(mapped), written);
+
+  std::filesystem::last_write_time(model, std::filesystem::last_write_time(model) + std::chrono::seconds(5));
+  const auto remapped = mapped_model_file(model, 0);
+  EXPECT_NE(remapped, mapped);
+  EXPECT_FALSE(std::filesystem::exists(mapped));
+  EXPECT_FALSE(std::filesystem::exists(mapped.string() + ".data"));
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir / ".dlc-mapped"), {}), 2);
+
+  const auto small = dir / "2d106det.onnx";
+  std::filesystem::copy_file(test::fixture_model("2d106det.onnx"), small);
+  EXPECT_EQ(mapped_model_file(small), small);
+
+  const auto blocked = dir / "blocked";
+  std::filesystem::create_directories(blocked);
+  std::ofstream(blocked / ".dlc-mapped") << "a file where the folder would go";
+  std::filesystem::copy_file(test::fixture_model("inswapper_128.onnx"), blocked / "inswapper_128.onnx");
+  EXPECT_EQ(mapped_model_file(blocked / "inswapper_128.onnx"), blocked / "inswapper_128.onnx");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
