@@ -130,6 +130,14 @@ void add_job_flags(CLI::App& app, JobOptions& job, CompatFlags& compat) {
   app.add_option("--detect-every", job.detect_every,
                  "detect faces every N frames and reuse them in between (default 1; live: from the camera's rate)")
       ->check(in_range(1, 1000));
+  app.add_option("--face-smoothing", job.face_smoothing,
+                 "video and live: One-Euro smoothing of each tracked face's box and points: off, light, default "
+                 "or strong")
+      ->check(one_of({"off", "light", "default", "strong"}));
+  app.add_option("--face-hold", job.face_hold,
+                 "video and live: detections a tracked face may miss and still be swapped on its predicted path "
+                 "(default 3; 0 = none)")
+      ->check(in_range(0, 100));
   app.add_option("--memory-strategy", job.memory_strategy,
                  "auto (from the --max-memory plan), resident, lru or stage (one model at a time)")
       ->check(one_of({"auto", "resident", "lru", "stage"}));

@@ -45,6 +45,8 @@ struct JobOptions {
   bool poisson_blend = false;
   int frames = 20;                        // bench: frames to time after one warm-up frame
   std::optional<int> detect_every;        // detect faces every N frames; empty: 1 for run, camera-paced for live
+  std::string face_smoothing = "default";  // off | light | default | strong (video and live)
+  int face_hold = 3;                       // detections a tracked face may miss before it is let go
   std::string memory_strategy = "auto";   // auto | resident | lru | stage
   // live
   std::string camera = "0";               // index, /dev/videoN, or a video file played as a camera

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "face/face_tracker.hpp"
 #include "pipeline/face_analyser.hpp"
 #include "pipeline/model_residency.hpp"
 #include "pipeline/processor_chain.hpp"
@@ -19,6 +20,7 @@ struct FaceJobOptions {
   bool mouth_mask = false;
   std::filesystem::path map_faces;  // --map-faces file; empty = off (images only for now)
   face::Selector target_selector = face::Selector::kLeftmost;
+  face::TrackerOptions tracking;  // --face-smoothing, --face-hold (video and live)
   ChainOptions chain;
   AnalyserOptions analyser;
   SwapperOptions swapper;  // the memory strategy and detection cadence
