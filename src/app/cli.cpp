@@ -114,8 +114,15 @@ void add_job_flags(CLI::App& app, JobOptions& job, CompatFlags& compat) {
   app.add_option("--face-detector-score", job.face_detector_score, "lowest detector score kept (default 0.5)")
       ->check(in_range(0.05, 0.95));
   app.add_option("--face-selector", job.face_selector,
-                 "the face a single-face swap takes: leftmost (Deep-Live-Cam), largest or best")
-      ->check(one_of({"leftmost", "largest", "best"}));
+                 "the face a single-face swap takes: leftmost (Deep-Live-Cam), largest, best, or reference "
+                 "(the face nearest to --reference-face; needs w600k_r50.onnx)")
+      ->check(one_of({"leftmost", "largest", "best", "reference"}));
+  app.add_option("--reference-face", job.reference_face,
+                 "--face-selector reference: a photo of the person whose face is swapped");
+  app.add_option("--reference-distance", job.reference_distance,
+                 "--face-selector reference: the largest cosine distance (1 - similarity) from the reference "
+                 "face, 0 to 2 (default 0.6)")
+      ->check(in_range(0.0, 2.0));
   app.add_option("--paste-back", job.paste_back,
                  "default (Deep-Live-Cam's soft ellipse mask) or legacy (insightface's eroded mask)")
       ->check(one_of({"default", "legacy"}));

@@ -1,5 +1,6 @@
 #include "pipeline/frame_swapper.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <opencv2/imgproc.hpp>
@@ -26,6 +27,18 @@ std::uint64_t file_size_or_zero(const std::filesystem::path& path) {
 // apart: they come and go with each call).
 std::uint64_t planned_bytes(const std::filesystem::path& model) {
   return memory::estimate_model(file_size_or_zero(model), 0).weights_bytes();
+}
+
+// --face-selector reference: the largest face of the reference photo, embedded. InputError
+// without a photo or a face in it; ModelError (exit 4) without the recognizer.
+std::vector<float> reference_embedding(const FaceJobOptions& job, FaceAnalyser& analyser) {
+  if (job.reference_face.empty()) throw InputError("--face-selector reference needs --reference-face PHOTO");
+  const auto photo = read_image(job.reference_face, "reference face");
+  auto faces = analyser.detect(photo);
+  const auto largest = face::select_face(faces, face::Selector::kLargest);
+  if (!largest) throw InputError(fmt::format("no face found in the reference face '{}'", job.reference_face.string()));
+  analyser.embed(photo, faces[*largest]);
+  return faces[*largest].embedding;
 }
 
 // After a model is released: its arena chunks and heap pages go back to the system.
@@ -149,15 +162,26 @@ FrameSwapper::FrameSwapper(const FaceJobOptions& job, const SwapperOptions& opti
                                              give_back_memory();
                                            }}));
   }
+  if (job.target_selector == face::Selector::kReference) reference_ = reference_embedding(job, analyser_);
   // The source face's detection and embedding left free chunks in the arena (the recognizer is
-  // already released): give them back before the frames' models load.
+  // already released, unless the reference selector embeds every key frame's faces): give them
+  // back before the frames' models load.
   give_back_memory();
   if (options.strategy == MemoryStrategy::kResident) chain_.load_all();
 }
 
 std::vector<std::size_t> choose_faces(const std::vector<face::TrackedFace>& faces, const FaceJobOptions& job,
-                                      std::optional<std::uint64_t>& chosen_track) {
+                                      std::optional<std::uint64_t>& chosen_track,
+                                      const std::vector<float>& reference) {
   std::vector<std::size_t> chosen;
+  std::vector<face::Face> plain;
+  plain.reserve(faces.size());
+  for (const auto& f : faces) plain.push_back(f.face);
+  if (job.target_selector == face::Selector::kReference) {
+    // Identity decides on every frame; a carried face keeps its last detection's embedding.
+    if (const auto near = face::nearest_face(plain, reference, 1.0f - job.reference_distance)) chosen.push_back(*near);
+    return chosen;
+  }
   if (job.many_faces) {
     for (std::size_t i = 0; i < faces.size(); ++i) chosen.push_back(i);
     return chosen;
@@ -165,9 +189,6 @@ std::vector<std::size_t> choose_faces(const std::vector<face::TrackedFace>& face
   for (std::size_t i = 0; i < faces.size(); ++i) {
     if (chosen_track && faces[i].track == *chosen_track) return {i};
   }
-  std::vector<face::Face> plain;
-  plain.reserve(faces.size());
-  for (const auto& f : faces) plain.push_back(f.face);
   if (const auto one = face::select_face(plain, job.target_selector)) {
     chosen_track = faces[*one].track;
     chosen.push_back(*one);
@@ -179,9 +200,16 @@ std::vector<std::size_t> choose_faces(const std::vector<face::TrackedFace>& face
 
 FrameSwapper::FrameFaces FrameSwapper::analyse(const cv::Mat& frame, std::int64_t index, double seconds) {
   residency_.use(analysis_id_);
-  auto tracked = tracks_.faces(
-      index, seconds, frame, [&] { return analyser_.detect(frame); },
-      [this](const std::vector<face::TrackedFace>& faces) { return choose_faces(faces, job_, chosen_track_); });
+  const auto detect = [&] {
+    auto faces = analyser_.detect(frame);
+    if (!reference_.empty()) {
+      for (auto& f : faces) analyser_.embed(frame, f);
+    }
+    return faces;
+  };
+  auto tracked = tracks_.faces(index, seconds, frame, detect, [this](const std::vector<face::TrackedFace>& faces) {
+    return choose_faces(faces, job_, chosen_track_, reference_);
+  });
   FrameFaces work;
   work.detected = tracked.faces.size();
   for (const auto i : tracked.chosen) {

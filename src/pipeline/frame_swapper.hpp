@@ -61,8 +61,11 @@ class FaceTracks {
 // The faces of a frame a video or camera job processes: every one with many_faces; else one,
 // and the same one while its track lives (chosen_track, kept by the caller from frame to frame)
 // rather than whichever face the selector picks on this frame.
+// With --face-selector reference, the one face whose embedding is nearest to `reference` within
+// job.reference_distance, or none.
 std::vector<std::size_t> choose_faces(const std::vector<face::TrackedFace>& faces, const FaceJobOptions& job,
-                                      std::optional<std::uint64_t>& chosen_track);
+                                      std::optional<std::uint64_t>& chosen_track,
+                                      const std::vector<float>& reference = {});
 
 // What the frame swapper did with one frame.
 struct FrameResult {
@@ -116,7 +119,8 @@ class FrameSwapper {
   ModelResidency residency_;
   FaceTracks tracks_;
   double fps_;
-  std::optional<std::uint64_t> chosen_track_;  // single-face mode: the track it stays on (under the tracks' turn)
+  std::optional<std::uint64_t> chosen_track_;
+  std::vector<float> reference_;  // --face-selector reference: the reference photo's embedding  // single-face mode: the track it stays on (under the tracks' turn)
   std::size_t analysis_id_ = 0;
   std::vector<std::optional<std::size_t>> step_ids_;  // per chain step; empty for one without a model
 };

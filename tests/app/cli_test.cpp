@@ -56,6 +56,7 @@ INSTANTIATE_TEST_SUITE_P(
         OutOfRange{{"live", "--detect-every", "1001"}, "--detect-every: 1001 is out of range (allowed: 1 to 1000)"},
         OutOfRange{{"run", "--face-smoothing", "heavy"}, "--face-smoothing: 'heavy' is not one of: off, light, default, strong"},
         OutOfRange{{"live", "--face-hold", "-1"}, "--face-hold: -1 is out of range (allowed: 0 to 100)"},
+        OutOfRange{{"run", "--reference-distance", "3"}, "--reference-distance: 3 is out of range (allowed: 0 to 2)"},
         OutOfRange{{"run", "--memory-strategy", "fastest"}, "--memory-strategy: 'fastest' is not one of: auto, resident, lru, stage"},
         OutOfRange{{"run", "--face-detector-score", "0.01"}, "--face-detector-score: 0.01 is out of range (allowed: 0.05 to 0.95)"},
         OutOfRange{{"run", "--face-detector-score", "0.96"}, "--face-detector-score: 0.96 is out of range (allowed: 0.05 to 0.95)"},

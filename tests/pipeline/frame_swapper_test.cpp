@@ -132,5 +132,24 @@ TEST(ChooseFaces, SingleFaceModeStaysOnItsTrack) {
   EXPECT_EQ(choose_faces(tracked({{3, 10}, {1, 300}}), job, chosen).size(), 2u);
 }
 
+// --face-selector reference: only the face near the reference is swapped, on every frame, and no
+// face at all when none is near enough (never a fallback to another person).
+TEST(ChooseFaces, ReferenceModeTakesOnlyTheReferencePerson) {
+  FaceJobOptions job;
+  job.target_selector = face::Selector::kReference;
+  job.reference_distance = 0.4f;
+  job.many_faces = true;  // the reference wins over --many-faces
+  std::optional<std::uint64_t> chosen;
+  auto faces = tracked({{1, 10}, {2, 300}});
+  faces[0].face.embedding = {1, 0};
+  faces[1].face.embedding = {0.9f, 0.4359f};  // similarity 0.44 with the reference: 0.56 away
+  const std::vector<float> reference{0, 1};
+  EXPECT_TRUE(choose_faces(faces, job, chosen, reference).empty());  // none within 0.4
+  faces[1].face.embedding = {0.6f, 0.8f};  // 0.2 away
+  EXPECT_EQ(choose_faces(faces, job, chosen, reference), std::vector<std::size_t>{1});
+  faces[0].face.embedding = {0.0f, 1.0f};  // now the other one is nearer
+  EXPECT_EQ(choose_faces(faces, job, chosen, reference), std::vector<std::size_t>{0});
+}
+
 }  // namespace
 }  // namespace dlc::pipeline
