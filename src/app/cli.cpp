@@ -124,8 +124,15 @@ void add_job_flags(CLI::App& app, JobOptions& job, CompatFlags& compat) {
   app.add_option("--face-detector-score", job.face_detector_score, "lowest detector score kept (default 0.5)")
       ->check(in_range(0.05, 0.95));
   app.add_option("--face-selector", job.face_selector,
-                 "the face a single-face swap takes: leftmost (Deep-Live-Cam), largest or best")
-      ->check(one_of({"leftmost", "largest", "best"}));
+                 "the face a single-face swap takes: leftmost (Deep-Live-Cam), largest, best, or reference "
+                 "(the face nearest to --reference-face; needs w600k_r50.onnx)")
+      ->check(one_of({"leftmost", "largest", "best", "reference"}));
+  app.add_option("--reference-face", job.reference_face,
+                 "--face-selector reference: a photo of the person whose face is swapped");
+  app.add_option("--reference-distance", job.reference_distance,
+                 "--face-selector reference: the largest cosine distance (1 - similarity) from the reference "
+                 "face, 0 to 2 (default 0.6)")
+      ->check(in_range(0.0, 2.0));
   app.add_option("--paste-back", job.paste_back,
                  "default (Deep-Live-Cam's soft ellipse mask) or legacy (insightface's eroded mask)")
       ->check(one_of({"default", "legacy"}));
@@ -140,6 +147,14 @@ void add_job_flags(CLI::App& app, JobOptions& job, CompatFlags& compat) {
   app.add_option("--detect-every", job.detect_every,
                  "detect faces every N frames and reuse them in between (default 1; live: from the camera's rate)")
       ->check(in_range(1, 1000));
+  app.add_option("--face-smoothing", job.face_smoothing,
+                 "video and live: One-Euro smoothing of each tracked face's box and points: off, light, default "
+                 "or strong")
+      ->check(one_of({"off", "light", "default", "strong"}));
+  app.add_option("--face-hold", job.face_hold,
+                 "video and live: detections a tracked face may miss and still be swapped on its predicted path "
+                 "(default 3; 0 = none)")
+      ->check(in_range(0, 100));
   app.add_option("--memory-strategy", job.memory_strategy,
                  "auto (from the --max-memory plan), resident, lru or stage (one model at a time)")
       ->check(one_of({"auto", "resident", "lru", "stage"}));

@@ -48,6 +48,10 @@ struct JobOptions {
   bool nsfw_filter = false;               // refuse NSFW targets (open_nsfw.onnx; exit 7)
   int frames = 20;                        // bench: frames to time after one warm-up frame
   std::optional<int> detect_every;        // detect faces every N frames; empty: 1 for run, camera-paced for live
+  std::string face_smoothing = "default";  // off | light | default | strong (video and live)
+  int face_hold = 3;                       // detections a tracked face may miss before it is let go
+  std::string reference_face;              // --face-selector reference: the photo of the face to swap
+  double reference_distance = 0.6;         // cosine distance (1 - similarity) a face may be from it
   std::string memory_strategy = "auto";   // auto | resident | lru | stage
   // live
   std::string camera = "0";               // index, /dev/videoN, or a video file played as a camera

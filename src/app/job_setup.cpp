@@ -117,6 +117,10 @@ pipeline::FaceJobOptions face_job_options(const JobOptions& job, int threads, co
   options.swapper.strategy = plan.strategy;
   options.swapper.lru_room_bytes = plan.lru_room_bytes;
   options.swapper.detect_every = job.detect_every.value_or(1);
+  options.tracking.smoothing = face::smoothing_preset(job.face_smoothing).value_or(std::nullopt);
+  options.tracking.hold_frames = job.face_hold;
+  options.reference_face = job.reference_face;
+  options.reference_distance = static_cast<float>(job.reference_distance);
   return options;
 }
 

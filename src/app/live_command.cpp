@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <optional>
@@ -115,9 +116,12 @@ int live_command(const JobOptions& job, int threads) {
                static_cast<double>(camera->frame_rate().num) / static_cast<double>(camera->frame_rate().den),
                swapper_options.detect_every, fmt::join(swapper.description(), ", "));
   std::int64_t processed = 0;
+  const auto started = std::chrono::steady_clock::now();
   const auto report = pipeline::run_live(*camera, options, [&](cv::Mat& frame, std::int64_t) {
     // Detection cadence counts processed frames: a dropped frame is not one the faces came from.
-    swapper.process(frame, processed++);
+    // The tracker's clock is real time (frames come at a variable rate, some dropped): each
+    // frame is taken as it comes off the 2-frame queue, its capture a frame time or so before.
+    swapper.process(frame, processed++, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   });
 
   const auto& l = report.latency;

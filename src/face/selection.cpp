@@ -8,16 +8,18 @@ std::optional<Selector> parse_selector(std::string_view name) {
   if (name == "leftmost") return Selector::kLeftmost;
   if (name == "largest") return Selector::kLargest;
   if (name == "best") return Selector::kBest;
+  if (name == "reference") return Selector::kReference;
   return std::nullopt;
 }
 
 std::optional<std::size_t> select_face(const std::vector<Face>& faces, Selector selector) {
-  if (faces.empty()) return std::nullopt;
+  if (faces.empty() || selector == Selector::kReference) return std::nullopt;
   const auto better = [selector](const Face& a, const Face& b) {
     switch (selector) {
       case Selector::kLeftmost: return a.box.x < b.box.x;
       case Selector::kLargest: return a.box.area() > b.box.area();
       case Selector::kBest: return a.score > b.score;
+      case Selector::kReference: return false;  // by embedding: nearest_face
     }
     return false;
   };

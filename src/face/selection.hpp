@@ -13,11 +13,13 @@ enum class Selector {
   kLeftmost,  // Deep-Live-Cam's rule: the smallest box x
   kLargest,   // the largest box area
   kBest,      // the highest detector score
+  kReference, // the face nearest to a reference photo's (--reference-face), within a distance
 };
 
 std::optional<Selector> parse_selector(std::string_view name);
 
-// The index of the selected face, or nullopt when there is none.
+// The index of the selected face, or nullopt when there is none (always for kReference, which
+// needs the reference's embedding: nearest_face).
 std::optional<std::size_t> select_face(const std::vector<Face>& faces, Selector selector);
 
 // Map faces: the index of the face whose embedding is nearest (highest cosine similarity) to

@@ -1,6 +1,9 @@
 #include "pipeline/frame_swapper.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <exception>
@@ -26,6 +29,18 @@ std::uint64_t planned_bytes(const std::filesystem::path& model) {
   return memory::estimate_model(file_size_or_zero(model), 0).weights_bytes();
 }
 
+// --face-selector reference: the largest face of the reference photo, embedded. InputError
+// without a photo or a face in it; ModelError (exit 4) without the recognizer.
+std::vector<float> reference_embedding(const FaceJobOptions& job, FaceAnalyser& analyser) {
+  if (job.reference_face.empty()) throw InputError("--face-selector reference needs --reference-face PHOTO");
+  const auto photo = read_image(job.reference_face, "reference face");
+  auto faces = analyser.detect(photo);
+  const auto largest = face::select_face(faces, face::Selector::kLargest);
+  if (!largest) throw InputError(fmt::format("no face found in the reference face '{}'", job.reference_face.string()));
+  analyser.embed(photo, faces[*largest]);
+  return faces[*largest].embedding;
+}
+
 // After a model is released: its arena chunks and heap pages go back to the system.
 void give_back_memory() {
   runtime::OrtRuntime::instance().shrink_arenas();
@@ -34,37 +49,90 @@ void give_back_memory() {
 
 }  // namespace
 
-FaceCadence::FaceCadence(int every, std::size_t keys_kept)
-    : every_(std::max(1, every)), keys_kept_(std::max<std::size_t>(2, keys_kept)) {}
+FaceTracks::FaceTracks(int every, face::TrackerOptions options)
+    : every_(std::max(1, every)), tracker_(options) {}
 
-std::vector<face::Face> FaceCadence::faces(std::int64_t index,
-                                           const std::function<std::vector<face::Face>()>& detect) {
-  if (every_ == 1) return detect();
-  const std::int64_t key = index - index % every_;
-  if (index == key) {
-    std::vector<face::Face> found;
-    std::exception_ptr error;
+namespace {
+
+// A face's look at low resolution, with its surroundings (the box grown to twice its size): a
+// face blurred past detection still matches its sharp self, a different picture (a cut) does
+// not. Measured on tools/make_test_video.sh's clip with one frame boxblurred (radius 25): 0.94
+// between the blurred frame and the one before; -0.14 against the other Debian photo.
+constexpr int kThumbnail = 8;
+constexpr double kSameLook = 0.5;  // normalised cross-correlation of the two thumbnails
+
+cv::Mat thumbnail(const cv::Mat& frame, const cv::Rect2f& box) {
+  const cv::Rect2f around(box.x - box.width / 2, box.y - box.height / 2, box.width * 2, box.height * 2);
+  const cv::Rect inside = cv::Rect(around) & cv::Rect(0, 0, frame.cols, frame.rows);
+  if (inside.width < 4 || inside.height < 4) return {};
+  cv::Mat gray, small;
+  cv::cvtColor(frame(inside), gray, cv::COLOR_BGR2GRAY);
+  cv::resize(gray, small, {kThumbnail, kThumbnail}, 0, 0, cv::INTER_AREA);
+  small.convertTo(small, CV_32F);
+  return small;
+}
+
+double correlation(const cv::Mat& a, const cv::Mat& b) {
+  cv::Mat score;
+  cv::matchTemplate(a, b, score, cv::TM_CCOEFF_NORMED);
+  return score.at<float>(0, 0);
+}
+
+}  // namespace
+
+void FaceTracks::check_held(const cv::Mat& frame, std::vector<face::TrackedFace>& faces) {
+  std::erase_if(faces, [&](const face::TrackedFace& f) {
+    if (!f.predicted) return false;
+    const auto it = thumbnails_.find(f.track);
+    if (it == thumbnails_.end() || it->second.empty()) return false;
+    const auto now = thumbnail(frame, f.face.box);
+    if (!now.empty() && correlation(now, it->second) >= kSameLook) return false;
+    tracker_.drop(f.track);
+    thumbnails_.erase(it);
+    return true;
+  });
+}
+
+FaceTracks::Frame FaceTracks::faces(std::int64_t index, double seconds, const cv::Mat& frame, const Detect& detect,
+                                    const Choose& choose) {
+  const bool detecting = key(index);
+  std::vector<face::Face> found;
+  std::exception_ptr error;
+  if (detecting) {
     try {
       found = detect();
     } catch (...) {
-      error = std::current_exception();  // the frames waiting on this key go on without faces
+      error = std::current_exception();  // the frames after this one still get their turn
     }
-    {
-      std::lock_guard lock(mutex_);
-      keys_[key] = found;
-      while (keys_.size() > keys_kept_) keys_.erase(keys_.begin());
-    }
-    published_.notify_all();
-    if (error) std::rethrow_exception(error);
-    return found;
   }
-  std::unique_lock lock(mutex_);
-  published_.wait(lock, [&] {
-    return keys_.contains(key) || (keys_.size() >= keys_kept_ && keys_.begin()->first > key);
-  });
-  if (const auto it = keys_.find(key); it != keys_.end()) return it->second;
-  lock.unlock();
-  return detect();  // its key frame left the window (more frames in flight than planned)
+  Frame result;
+  {
+    std::unique_lock lock(mutex_);
+    turn_.wait(lock, [&] { return next_ >= index; });
+    if (!error) {
+      try {
+        result.faces = detecting ? tracker_.update(found, seconds) : tracker_.carry(seconds);
+        if (detecting) {
+          for (const auto& f : result.faces) {
+            if (!f.predicted) thumbnails_[f.track] = thumbnail(frame, f.face.box);
+          }
+        }
+        // A held face is checked on every frame it is held: on key frames it was missed, between
+        // them nothing looked (with hold 0 only key-frame misses drop it).
+        check_held(frame, result.faces);
+        std::erase_if(thumbnails_, [&](const auto& entry) {
+          return std::ranges::none_of(result.faces, [&](const auto& f) { return f.track == entry.first; });
+        });
+        result.chosen = choose(result.faces);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+    next_ = std::max(next_, index + 1);
+  }
+  turn_.notify_all();
+  if (error) std::rethrow_exception(error);
+  return result;
 }
 
 FrameSwapper::FrameSwapper(const FaceJobOptions& job, const SwapperOptions& options)
@@ -72,8 +140,8 @@ FrameSwapper::FrameSwapper(const FaceJobOptions& job, const SwapperOptions& opti
       analyser_(job.analyser),
       chain_(read_image(job.source, "source"), job.source.string(), analyser_, job.chain),
       residency_(options.strategy, options.lru_room_bytes),
-      cadence_(options.detect_every,
-               options.frames_in_flight / static_cast<std::size_t>(std::max(1, options.detect_every)) + 2) {
+      tracks_(options.detect_every, job.tracking),
+      fps_(options.fps > 0 ? options.fps : 25) {
   // Face analysis counts as one model: the detector with its landmark model.
   std::uint64_t analysis = planned_bytes(analyser_.detector_choice().model);
   if (const auto landmarks = find_role_file(role_named("landmarks"), analyser_.search_path())) {
@@ -94,19 +162,58 @@ FrameSwapper::FrameSwapper(const FaceJobOptions& job, const SwapperOptions& opti
                                              give_back_memory();
                                            }}));
   }
+  if (job.target_selector == face::Selector::kReference) reference_ = reference_embedding(job, analyser_);
   // The source face's detection and embedding left free chunks in the arena (the recognizer is
-  // already released): give them back before the frames' models load.
+  // already released, unless the reference selector embeds every key frame's faces): give them
+  // back before the frames' models load.
   give_back_memory();
   if (options.strategy == MemoryStrategy::kResident) chain_.load_all();
 }
 
-FrameSwapper::FrameFaces FrameSwapper::analyse(const cv::Mat& frame, std::int64_t index) {
+std::vector<std::size_t> choose_faces(const std::vector<face::TrackedFace>& faces, const FaceJobOptions& job,
+                                      std::optional<std::uint64_t>& chosen_track,
+                                      const std::vector<float>& reference) {
+  std::vector<std::size_t> chosen;
+  std::vector<face::Face> plain;
+  plain.reserve(faces.size());
+  for (const auto& f : faces) plain.push_back(f.face);
+  if (job.target_selector == face::Selector::kReference) {
+    // Identity decides on every frame; a carried face keeps its last detection's embedding.
+    if (const auto near = face::nearest_face(plain, reference, 1.0f - job.reference_distance)) chosen.push_back(*near);
+    return chosen;
+  }
+  if (job.many_faces) {
+    for (std::size_t i = 0; i < faces.size(); ++i) chosen.push_back(i);
+    return chosen;
+  }
+  for (std::size_t i = 0; i < faces.size(); ++i) {
+    if (chosen_track && faces[i].track == *chosen_track) return {i};
+  }
+  if (const auto one = face::select_face(plain, job.target_selector)) {
+    chosen_track = faces[*one].track;
+    chosen.push_back(*one);
+  } else {
+    chosen_track.reset();
+  }
+  return chosen;
+}
+
+FrameSwapper::FrameFaces FrameSwapper::analyse(const cv::Mat& frame, std::int64_t index, double seconds) {
   residency_.use(analysis_id_);
-  auto faces = cadence_.faces(index, [&] { return analyser_.detect(frame); });
+  const auto detect = [&] {
+    auto faces = analyser_.detect(frame);
+    if (!reference_.empty()) {
+      for (auto& f : faces) analyser_.embed(frame, f);
+    }
+    return faces;
+  };
+  auto tracked = tracks_.faces(index, seconds, frame, detect, [this](const std::vector<face::TrackedFace>& faces) {
+    return choose_faces(faces, job_, chosen_track_, reference_);
+  });
   FrameFaces work;
-  work.detected = faces.size();
-  for (const auto i : faces_to_process(faces, job_)) {
-    auto& face = faces[i];
+  work.detected = tracked.faces.size();
+  for (const auto i : tracked.chosen) {
+    auto& face = tracked.faces[i].face;
     if (chain_.needs_landmarks() || job_.mouth_mask) analyser_.add_landmarks(frame, face);
     processors::FaceComposition composition;
     if (!chain_.begin_face(frame, face, composition)) {
@@ -132,8 +239,8 @@ void FrameSwapper::finish(cv::Mat& frame, const FrameFaces& work) const {
   for (const auto& composition : work.compositions) chain_.end_face(frame, composition);
 }
 
-FrameResult FrameSwapper::process(cv::Mat& frame, std::int64_t index) {
-  const auto work = analyse(frame, index);
+FrameResult FrameSwapper::process(cv::Mat& frame, std::int64_t index, std::optional<double> seconds) {
+  const auto work = analyse(frame, index, seconds.value_or(static_cast<double>(index) / fps_));
   for (std::size_t s = 0; s < chain_.size(); ++s) apply(s, frame, work);
   finish(frame, work);
   return {work.detected, work.faces.size(), work.skipped};
@@ -146,7 +253,8 @@ std::vector<FrameResult> FrameSwapper::process_staged(FrameChunk& frames, std::i
   work.reserve(frames.size());
   for (std::size_t i = 0; i < frames.size(); ++i) {
     if (stopped()) return {};
-    work.push_back(analyse(frames.open(i), first_index + static_cast<std::int64_t>(i)));
+    const auto index = first_index + static_cast<std::int64_t>(i);
+    work.push_back(analyse(frames.open(i), index, static_cast<double>(index) / fps_));
     frames.close(i, false);
   }
   residency_.release(analysis_id_);

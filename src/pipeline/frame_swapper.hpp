@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "face/face_tracker.hpp"
 #include "pipeline/face_analyser.hpp"
 #include "pipeline/frame_chunk.hpp"
 #include "pipeline/image_job.hpp"
@@ -23,24 +24,48 @@
 
 namespace dlc::pipeline {
 
-// The faces of each frame when detection runs on every Nth frame only (--detect-every): a key
-// frame (index % N == 0) is detected, the frames after it reuse its faces, waiting for them when
-// another thread is still detecting. It keeps the faces of the latest few key frames, never more:
-// memory does not grow with the video.
-class FaceCadence {
+// The faces of each frame of a video or camera, as tracks: the detector runs on key frames only
+// (index % N == 0, --detect-every N), several at once on the job's workers; the tracker then
+// takes every frame in index order (a frame waits for the one before it), smoothing the tracks
+// and carrying them over the frames between key frames and over missed detections
+// (--face-hold). A held face whose box no longer looks like its last detection (a cut: the face
+// is gone, not missed) is dropped. Memory: the tracks and one small thumbnail per track.
+class FaceTracks {
  public:
-  // keys_kept: enough key frames for every frame in flight at once (frames in flight / N + 2).
-  FaceCadence(int every, std::size_t keys_kept);
+  using Detect = std::function<std::vector<face::Face>()>;
+  // Under the tracker's turn, in frame order: which of the frame's faces to process.
+  using Choose = std::function<std::vector<std::size_t>(const std::vector<face::TrackedFace>&)>;
+
+  FaceTracks(int every, face::TrackerOptions options);
   int every() const { return every_; }
-  std::vector<face::Face> faces(std::int64_t index, const std::function<std::vector<face::Face>()>& detect);
+  bool key(std::int64_t index) const { return index % every_ == 0; }
+
+  struct Frame {
+    std::vector<face::TrackedFace> faces;
+    std::vector<std::size_t> chosen;
+  };
+  // Frame `index` (each index once, from 0 up, none left out) at `seconds`.
+  Frame faces(std::int64_t index, double seconds, const cv::Mat& frame, const Detect& detect, const Choose& choose);
 
  private:
+  void check_held(const cv::Mat& frame, std::vector<face::TrackedFace>& faces);
+
   int every_;
-  std::size_t keys_kept_;
+  face::FaceTracker tracker_;
   std::mutex mutex_;
-  std::condition_variable published_;
-  std::map<std::int64_t, std::vector<face::Face>> keys_;
+  std::condition_variable turn_;
+  std::int64_t next_ = 0;                        // the frame whose turn it is
+  std::map<std::uint64_t, cv::Mat> thumbnails_;  // per track, at its last detection
 };
+
+// The faces of a frame a video or camera job processes: every one with many_faces; else one,
+// and the same one while its track lives (chosen_track, kept by the caller from frame to frame)
+// rather than whichever face the selector picks on this frame.
+// With --face-selector reference, the one face whose embedding is nearest to `reference` within
+// job.reference_distance, or none.
+std::vector<std::size_t> choose_faces(const std::vector<face::TrackedFace>& faces, const FaceJobOptions& job,
+                                      std::optional<std::uint64_t>& chosen_track,
+                                      const std::vector<float>& reference = {});
 
 // What the frame swapper did with one frame.
 struct FrameResult {
@@ -61,8 +86,8 @@ class FrameSwapper {
   FrameSwapper(const FaceJobOptions& job, const SwapperOptions& options);
 
   // Every stage on one frame, in place; several threads may call it at once, frames in any order
-  // within the frames in flight.
-  FrameResult process(cv::Mat& frame, std::int64_t index);
+  // within the frames in flight. Its time: `seconds` (a camera's capture time), else index / fps.
+  FrameResult process(cv::Mat& frame, std::int64_t index, std::optional<double> seconds = {});
   // The stage strategy: consecutive frames first_index, first_index + 1, ..., each stage over all
   // of them with only its model loaded, released after it. A stop request (stop set) ends it
   // between two frames, with no results.
@@ -83,7 +108,7 @@ class FrameSwapper {
     std::vector<face::Face> faces;
     std::vector<processors::FaceComposition> compositions;  // one per face (empty when nothing to compose)
   };
-  FrameFaces analyse(const cv::Mat& frame, std::int64_t index);
+  FrameFaces analyse(const cv::Mat& frame, std::int64_t index, double seconds);
   void apply(std::size_t step, cv::Mat& frame, const FrameFaces& work);
   void finish(cv::Mat& frame, const FrameFaces& work) const;
 
@@ -91,7 +116,10 @@ class FrameSwapper {
   FaceAnalyser analyser_;
   ProcessorChain chain_;
   ModelResidency residency_;
-  FaceCadence cadence_;
+  FaceTracks tracks_;
+  double fps_;
+  std::optional<std::uint64_t> chosen_track_;
+  std::vector<float> reference_;  // --face-selector reference: the reference photo's embedding  // single-face mode: the track it stays on (under the tracks' turn)
   std::size_t analysis_id_ = 0;
   std::vector<std::optional<std::size_t>> step_ids_;  // per chain step; empty for one without a model
 };

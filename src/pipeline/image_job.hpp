@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "face/face_tracker.hpp"
 #include "pipeline/face_analyser.hpp"
 #include "pipeline/model_residency.hpp"
 #include "pipeline/processor_chain.hpp"
@@ -20,6 +21,11 @@ struct FaceJobOptions {
   double mouth_mask_size = 0.0;  // --mouth-mask-size, 0..100 (Deep-Live-Cam's "Mouth Mask" slider)
   std::filesystem::path map_faces;  // --map-faces file; empty = off (images only for now)
   face::Selector target_selector = face::Selector::kLeftmost;
+  face::TrackerOptions tracking;  // --face-smoothing, --face-hold (video and live)
+  // --face-selector reference: the photo whose face is the one swapped, and how far (cosine
+  // distance, 1 - similarity) a face may be from it.
+  std::filesystem::path reference_face;
+  float reference_distance = 0.6f;
   ChainOptions chain;
   AnalyserOptions analyser;
   SwapperOptions swapper;  // the memory strategy and detection cadence

@@ -26,6 +26,7 @@ struct SwapperOptions {
   MemoryStrategy strategy = MemoryStrategy::kResident;
   std::uint64_t lru_room_bytes = std::numeric_limits<std::uint64_t>::max();  // lru: models' room
   int detect_every = 1;
+  double fps = 25;  // a video's rate: frame i is at i / fps seconds (the tracker's clock)
   std::size_t frames_in_flight = 4;  // at most this many frames are processed at once
 };
 

@@ -103,6 +103,7 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   FrameRing ring(staged ? 1 : static_cast<std::size_t>(workers) + 2);
   auto swapper_options = options.swapper;
   swapper_options.frames_in_flight = ring.capacity() * per_slot;
+  if (info.fps.valid()) swapper_options.fps = info.fps.value();
   FrameSwapper swapper(options, swapper_options);
   if (options.on_models_loaded) options.on_models_loaded();
 

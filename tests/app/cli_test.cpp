@@ -54,6 +54,9 @@ INSTANTIATE_TEST_SUITE_P(
         OutOfRange{{"run", "--no-such-flag"}, "--no-such-flag"},
         OutOfRange{{"run", "--detect-every", "0"}, "--detect-every: 0 is out of range (allowed: 1 to 1000)"},
         OutOfRange{{"live", "--detect-every", "1001"}, "--detect-every: 1001 is out of range (allowed: 1 to 1000)"},
+        OutOfRange{{"run", "--face-smoothing", "heavy"}, "--face-smoothing: 'heavy' is not one of: off, light, default, strong"},
+        OutOfRange{{"live", "--face-hold", "-1"}, "--face-hold: -1 is out of range (allowed: 0 to 100)"},
+        OutOfRange{{"run", "--reference-distance", "3"}, "--reference-distance: 3 is out of range (allowed: 0 to 2)"},
         OutOfRange{{"run", "--memory-strategy", "fastest"}, "--memory-strategy: 'fastest' is not one of: auto, resident, lru, stage"},
         OutOfRange{{"run", "--face-detector-score", "0.01"}, "--face-detector-score: 0.01 is out of range (allowed: 0.05 to 0.95)"},
         OutOfRange{{"run", "--face-detector-score", "0.96"}, "--face-detector-score: 0.96 is out of range (allowed: 0.05 to 0.95)"},
@@ -82,6 +85,10 @@ TEST(Cli, RangeEdgesAreAccepted) {
   for (const char* size : {"160", "608", "640", "1024"}) {
     EXPECT_TRUE(parse({"run", "--face-detector-size", size}).options) << size;
   }
+  const auto tracking = parse({"live", "--face-smoothing", "off", "--face-hold", "0"});
+  ASSERT_TRUE(tracking.options) << tracking.err;
+  EXPECT_EQ(tracking.options->job.face_smoothing, "off");
+  EXPECT_EQ(tracking.options->job.face_hold, 0);
 }
 
 // Deep-Live-Cam's hidden aliases (modules/core.py, "deprecated args") mean what they meant there.

@@ -19,12 +19,14 @@ TEST(Selection, LeftmostLargestBest) {
   EXPECT_EQ(select_face(faces, Selector::kLargest), 2u);
   EXPECT_EQ(select_face(faces, Selector::kBest), 3u);
   EXPECT_FALSE(select_face({}, Selector::kLeftmost));
+  EXPECT_FALSE(select_face(faces, Selector::kReference));  // needs an embedding: nearest_face
 }
 
 TEST(Selection, ParseNames) {
   EXPECT_EQ(parse_selector("leftmost"), Selector::kLeftmost);
   EXPECT_EQ(parse_selector("largest"), Selector::kLargest);
   EXPECT_EQ(parse_selector("best"), Selector::kBest);
+  EXPECT_EQ(parse_selector("reference"), Selector::kReference);
   EXPECT_FALSE(parse_selector("random"));
 }
 

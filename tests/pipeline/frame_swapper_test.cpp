@@ -1,34 +1,61 @@
 #include "pipeline/frame_swapper.hpp"
 
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <random>
 #include <thread>
 
+#include "support/paths.hpp"
+
 namespace dlc::pipeline {
 namespace {
 
-std::vector<face::Face> one_face_at(float x) {
+face::Face face_at(float x, float y = 0, float size = 100) {
   face::Face f;
-  f.box = {x, 0, 10, 10};
-  return {f};
+  f.box = {x, y, size, size};
+  f.score = 0.9f;
+  f.has_kps = true;
+  for (std::size_t k = 0; k < 5; ++k) f.kps[k] = {x + 20.0f * static_cast<float>(k), y + 50};
+  return f;
 }
 
-TEST(FaceCadence, EveryFrameDetectsWhenNIsOne) {
-  FaceCadence cadence(1, 4);
+FaceTracks::Choose all() {
+  return [](const std::vector<face::TrackedFace>& faces) {
+    std::vector<std::size_t> v(faces.size());
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = i;
+    return v;
+  };
+}
+
+face::TrackerOptions no_smoothing(int hold = 0) {
+  face::TrackerOptions o;
+  o.hold_frames = hold;
+  return o;
+}
+
+TEST(FaceTracks, EveryFrameDetectsWhenNIsOne) {
+  FaceTracks tracks(1, no_smoothing());
+  const cv::Mat frame(200, 300, CV_8UC3, cv::Scalar::all(0));
   int calls = 0;
-  for (int i = 0; i < 5; ++i) cadence.faces(i, [&] { return ++calls, one_face_at(static_cast<float>(i)); });
+  for (int i = 0; i < 5; ++i) {
+    const auto f = tracks.faces(i, i / 25.0, frame, [&] { return ++calls, std::vector{face_at(4.0f * i)}; }, all());
+    EXPECT_EQ(f.faces.at(0).face.box.x, 4.0f * i);
+  }
   EXPECT_EQ(calls, 5);
 }
 
-// Frames 0..29 from three threads in scrambled order within a window of 6 in flight: only the key
-// frames detect, and each frame gets its key frame's faces.
-TEST(FaceCadence, FramesBetweenKeysGetTheKeyFramesFaces) {
+// Frames 0..29 of a face moving 4 px a frame, from three threads in scrambled order: only the key
+// frames (every 3rd) detect, and every frame between is carried along the track's motion — the
+// tracker saw the frames in order, or the carried boxes would not follow the motion.
+TEST(FaceTracks, ThreadsInAnyOrderTrackInFrameOrderAndCarryBetweenKeys) {
   constexpr int kEvery = 3;
   constexpr int kFrames = 30;
-  FaceCadence cadence(kEvery, 6 / kEvery + 2);
+  FaceTracks tracks(kEvery, no_smoothing());
+  const cv::Mat frame(200, 300, CV_8UC3, cv::Scalar::all(0));
   std::atomic<int> calls{0};
   std::vector<float> seen(kFrames, -1);
   std::atomic<int> next{0};
@@ -38,35 +65,90 @@ TEST(FaceCadence, FramesBetweenKeysGetTheKeyFramesFaces) {
       std::mt19937 random(static_cast<unsigned>(t));
       for (int i = next++; i < kFrames; i = next++) {
         std::this_thread::sleep_for(std::chrono::microseconds(random() % 500));
-        const auto faces = cadence.faces(i, [&] {
-          ++calls;
-          return one_face_at(static_cast<float>(i));
-        });
-        seen[static_cast<std::size_t>(i)] = faces.front().box.x;
+        const auto f = tracks.faces(
+            i, i / 25.0, frame, [&] { return ++calls, std::vector{face_at(4.0f * static_cast<float>(i))}; }, all());
+        seen[static_cast<std::size_t>(i)] = f.faces.at(0).face.box.x;
       }
     });
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(calls.load(), kFrames / kEvery);
-  for (int i = 0; i < kFrames; ++i) EXPECT_EQ(seen[static_cast<std::size_t>(i)], static_cast<float>(i - i % kEvery)) << i;
+  // Once the speed estimate has settled (a few key frames), each frame within 1.5 px of its true
+  // place; held still, the frames between would be 4 and 8 px off.
+  for (int i = 4 * kEvery; i < kFrames; ++i) EXPECT_NEAR(seen[static_cast<std::size_t>(i)], 4.0f * i, 1.5f) << i;
+  for (int i = kEvery + 1; i < kFrames; ++i) EXPECT_GT(seen[static_cast<std::size_t>(i)], seen[static_cast<std::size_t>(i - 1)]) << i;
 }
 
-// A key frame whose detection fails lets its waiting frames go on (without faces).
-TEST(FaceCadence, AFailedKeyFrameReleasesItsWaiters) {
-  FaceCadence cadence(2, 3);
-  EXPECT_THROW(cadence.faces(0, []() -> std::vector<face::Face> { throw std::runtime_error("x"); }),
+// A key frame whose detection fails lets the frames after it go on.
+TEST(FaceTracks, AFailedKeyFrameLetsTheNextFramesGoOn) {
+  FaceTracks tracks(2, no_smoothing());
+  const cv::Mat frame(200, 300, CV_8UC3, cv::Scalar::all(0));
+  EXPECT_THROW(tracks.faces(0, 0.0, frame, []() -> std::vector<face::Face> { throw std::runtime_error("x"); }, all()),
                std::runtime_error);
-  EXPECT_TRUE(cadence.faces(1, [] { return one_face_at(1); }).empty());
+  EXPECT_TRUE(tracks.faces(1, 0.04, frame, [] { return std::vector{face_at(1)}; }, all()).faces.empty());
+  EXPECT_EQ(tracks.faces(2, 0.08, frame, [] { return std::vector{face_at(1)}; }, all()).faces.size(), 1u);
 }
 
-// A frame whose key frame has left the window detects for itself rather than wait forever.
-TEST(FaceCadence, AKeyOutsideTheWindowIsDetectedAgain) {
-  FaceCadence cadence(2, 2);
-  for (int key : {0, 2, 4}) cadence.faces(key, [&] { return one_face_at(static_cast<float>(key)); });
-  int calls = 0;
-  const auto faces = cadence.faces(1, [&] { return ++calls, one_face_at(99); });
-  EXPECT_EQ(calls, 1);
-  EXPECT_EQ(faces.front().box.x, 99.0f);
+// --face-hold on the real portrait: a frame blurred so hard that the detector misses the face
+// keeps the face (gap fill); a cut to another picture drops it at once.
+TEST(FaceTracks, AHeldFaceSurvivesABlurButNotACut) {
+  const auto photo = cv::imread(test::source_tree_file(".cache/media/grace_hopper.jpg").string());
+  if (photo.empty()) GTEST_SKIP() << ".cache/media/grace_hopper.jpg is missing (scripts/setup.sh fetches it)";
+  const auto face = face_at(150, 120, 220);
+  cv::Mat blurred;
+  cv::blur(photo, blurred, {31, 31});
+  const cv::Mat other(photo.size(), CV_8UC3, cv::Scalar(40, 160, 90));
+  const auto detect_face = [&] { return std::vector{face}; };
+  const auto detect_none = [] { return std::vector<face::Face>{}; };
+  FaceTracks tracks(1, no_smoothing(3));
+  ASSERT_EQ(tracks.faces(0, 0.0, photo, detect_face, all()).faces.size(), 1u);
+  const auto held = tracks.faces(1, 0.04, blurred, detect_none, all());
+  ASSERT_EQ(held.faces.size(), 1u);
+  EXPECT_TRUE(held.faces[0].predicted);
+  ASSERT_EQ(tracks.faces(2, 0.08, photo, detect_face, all()).faces.size(), 1u);
+  EXPECT_TRUE(tracks.faces(3, 0.12, other, detect_none, all()).faces.empty());
+  EXPECT_TRUE(tracks.faces(4, 0.16, photo(cv::Rect(0, 0, 100, 100)).clone(), detect_none, all()).faces.empty());
+}
+
+std::vector<face::TrackedFace> tracked(std::vector<std::pair<std::uint64_t, float>> id_x) {
+  std::vector<face::TrackedFace> v;
+  for (const auto& [id, x] : id_x) v.push_back({id, 1, false, face_at(x)});
+  return v;
+}
+
+TEST(ChooseFaces, SingleFaceModeStaysOnItsTrack) {
+  FaceJobOptions job;
+  std::optional<std::uint64_t> chosen;
+  EXPECT_EQ(choose_faces(tracked({{1, 300}, {2, 100}}), job, chosen), std::vector<std::size_t>{1});  // leftmost
+  EXPECT_EQ(chosen, 2u);
+  // Another face comes in further left: the chosen one keeps being swapped.
+  EXPECT_EQ(choose_faces(tracked({{3, 10}, {1, 300}, {2, 110}}), job, chosen), std::vector<std::size_t>{2});
+  // Its track gone: the selector picks again.
+  EXPECT_EQ(choose_faces(tracked({{3, 10}, {1, 300}}), job, chosen), std::vector<std::size_t>{0});
+  EXPECT_EQ(chosen, 3u);
+  EXPECT_TRUE(choose_faces({}, job, chosen).empty());
+  EXPECT_FALSE(chosen);
+  job.many_faces = true;
+  EXPECT_EQ(choose_faces(tracked({{3, 10}, {1, 300}}), job, chosen).size(), 2u);
+}
+
+// --face-selector reference: only the face near the reference is swapped, on every frame, and no
+// face at all when none is near enough (never a fallback to another person).
+TEST(ChooseFaces, ReferenceModeTakesOnlyTheReferencePerson) {
+  FaceJobOptions job;
+  job.target_selector = face::Selector::kReference;
+  job.reference_distance = 0.4f;
+  job.many_faces = true;  // the reference wins over --many-faces
+  std::optional<std::uint64_t> chosen;
+  auto faces = tracked({{1, 10}, {2, 300}});
+  faces[0].face.embedding = {1, 0};
+  faces[1].face.embedding = {0.9f, 0.4359f};  // similarity 0.44 with the reference: 0.56 away
+  const std::vector<float> reference{0, 1};
+  EXPECT_TRUE(choose_faces(faces, job, chosen, reference).empty());  // none within 0.4
+  faces[1].face.embedding = {0.6f, 0.8f};  // 0.2 away
+  EXPECT_EQ(choose_faces(faces, job, chosen, reference), std::vector<std::size_t>{1});
+  faces[0].face.embedding = {0.0f, 1.0f};  // now the other one is nearer
+  EXPECT_EQ(choose_faces(faces, job, chosen, reference), std::vector<std::size_t>{0});
 }
 
 }  // namespace
