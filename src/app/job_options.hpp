@@ -27,6 +27,7 @@ struct JobOptions {
   bool mouth_mask = false;
   std::string video_encoder = "libx264";
   int video_quality = 18;
+  std::string video_encoder_preset;  // ultrafast ... veryslow; empty = the encoder's own (medium)
   bool live_mirror = false;
   std::optional<double> max_memory_gb;           // empty = suggested from RAM
   std::vector<std::string> execution_providers;  // empty = best available

@@ -1,5 +1,10 @@
 #include "memory/cgroup.hpp"
 
+#include "memory/units.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -132,6 +137,17 @@ std::optional<CgroupMemory> read_cgroup_memory(const std::filesystem::path& proc
   }
   if (paths.v2) return read_v2(cgroup_root, *paths.v2);
   return std::nullopt;
+}
+
+BudgetCap cap_budget(std::uint64_t asked_bytes, const SystemMemory& system, std::uint64_t own_bytes) {
+  if (system.total_bytes == 0 || asked_bytes <= system.total_bytes) return {asked_bytes, {}};
+  const auto can_have = std::min(system.total_bytes, system.available_bytes + own_bytes);
+  const auto limit = system.cgroup_limit_bytes
+                         ? fmt::format("the memory cgroup's limit of {}", format_gb(*system.cgroup_limit_bytes))
+                         : fmt::format("the machine's RAM of {}", format_gb(system.total_bytes));
+  return {can_have, fmt::format("--max-memory {} is more than {}: planning with {}, what can be had now "
+                                "(the kernel would kill the job before a larger budget is reached)",
+                                format_gb(asked_bytes), limit, format_gb(can_have))};
 }
 
 }  // namespace dlc::memory

@@ -3,6 +3,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
+
+#include "memory/system_memory.hpp"
 
 namespace dlc::memory {
 
@@ -23,5 +26,16 @@ struct CgroupMemory {
 // std::nullopt when no memory cgroup can be read.
 std::optional<CgroupMemory> read_cgroup_memory(const std::filesystem::path& proc_root = "/proc",
                                                const std::filesystem::path& cgroup_root = "/sys/fs/cgroup");
+
+// A RAM budget (--max-memory) held against what the machine can give. Above the total it can
+// have (the memory cgroup's limit, else the machine's RAM) the kernel would OOM-kill the job
+// before the governor could hold it, so the budget is capped to what can be had now: what is
+// available plus own_bytes (what dlc and its children already hold, which the plan counts).
+// warning says so when it is capped, empty otherwise.
+struct BudgetCap {
+  std::uint64_t bytes = 0;
+  std::string warning;
+};
+BudgetCap cap_budget(std::uint64_t asked_bytes, const SystemMemory& system, std::uint64_t own_bytes);
 
 }  // namespace dlc::memory

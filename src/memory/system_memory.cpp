@@ -75,12 +75,24 @@ int usable_cpu_cores() {
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
-std::optional<ProcessMemory> read_process_memory(const std::filesystem::path& proc_root) {
-  const auto table = read_kb_table(proc_root / "self" / "status");
+namespace {
+
+std::optional<ProcessMemory> read_status_memory(const std::filesystem::path& status) {
+  const auto table = read_kb_table(status);
   if (!table || !table->contains("VmRSS")) return std::nullopt;
   // The kernel updates VmHWM lazily: right after RSS grows it can read a few pages under VmRSS.
   const auto rss = get(*table, "VmRSS");
   return ProcessMemory{rss, std::max(rss, get(*table, "VmHWM"))};
+}
+
+}  // namespace
+
+std::optional<ProcessMemory> read_process_memory(const std::filesystem::path& proc_root) {
+  return read_status_memory(proc_root / "self" / "status");
+}
+
+std::optional<ProcessMemory> read_pid_memory(int pid, const std::filesystem::path& proc_root) {
+  return read_status_memory(proc_root / std::to_string(pid) / "status");
 }
 
 bool reset_peak_rss() {

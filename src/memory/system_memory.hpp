@@ -40,6 +40,8 @@ std::uint64_t current_rss_bytes();
 int usable_cpu_cores();
 
 std::optional<ProcessMemory> read_process_memory(const std::filesystem::path& proc_root = "/proc");
+// Another process's (proc_root/PID/status): std::nullopt once it has exited.
+std::optional<ProcessMemory> read_pid_memory(int pid, const std::filesystem::path& proc_root = "/proc");
 
 // Starts the process's peak (VmHWM) again from its RSS now (Linux's /proc/self/clear_refs "5"),
 // to measure the peak of one phase. False where the kernel does not allow it.
