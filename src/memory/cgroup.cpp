@@ -100,6 +100,7 @@ std::optional<CgroupMemory> read_v2(const std::filesystem::path& mount, const st
       memory->version = 2;
       memory->usage_bytes = read_number(folder / "memory.current").value_or(0);
       memory->inactive_file_bytes = read_stat(folder / "memory.stat", "inactive_file");
+      memory->anon_bytes = read_stat(folder / "memory.stat", "anon");
     }
     const auto max = read_first_word(folder / "memory.max");
     if (max && *max != "max") {
@@ -120,6 +121,7 @@ std::optional<CgroupMemory> read_v1(const std::filesystem::path& mount, const st
       memory->version = 1;
       memory->usage_bytes = read_number(folder / "memory.usage_in_bytes").value_or(0);
       memory->inactive_file_bytes = read_stat(folder / "memory.stat", "total_inactive_file");
+      memory->anon_bytes = read_stat(folder / "memory.stat", "total_rss");
     }
     if (*limit < kV1Unlimited && (!memory->limit_bytes || *limit < *memory->limit_bytes)) memory->limit_bytes = limit;
   }
@@ -141,7 +143,11 @@ std::optional<CgroupMemory> read_cgroup_memory(const std::filesystem::path& proc
 
 BudgetCap cap_budget(std::uint64_t asked_bytes, const SystemMemory& system, std::uint64_t own_bytes) {
   if (system.total_bytes == 0 || asked_bytes <= system.total_bytes) return {asked_bytes, {}};
-  const auto can_have = std::min(system.total_bytes, system.available_bytes + own_bytes);
+  auto can_have = std::min(system.total_bytes, system.available_bytes + own_bytes);
+  if (system.cgroup_limit_bytes) {
+    const auto others = system.cgroup_anon_bytes - std::min(system.cgroup_anon_bytes, own_bytes);
+    can_have = *system.cgroup_limit_bytes - std::min(*system.cgroup_limit_bytes, others);
+  }
   const auto limit = system.cgroup_limit_bytes
                          ? fmt::format("the memory cgroup's limit of {}", format_gb(*system.cgroup_limit_bytes))
                          : fmt::format("the machine's RAM of {}", format_gb(system.total_bytes));

@@ -23,8 +23,8 @@ struct ChildPeak {
 // machine (ffmpeg 5.1, Debian 12): encoders fed bgr24 frames of testsrc2 on stdin with dlc's argv
 // (-crf 18, preset medium; libvpx its defaults) for at least their lookahead + threads + 16 frames,
 // decoders an H.264 clip to a bgr24 pipe; each peak is the child's ru_maxrss from wait4 (GNU time
-// %M), in KiB. x265 and libvpx were measured with fewer settings (encoding them is slow on two
-// cores); encoder_ladder offers only what was measured.
+// %M), in KiB. x265 (480p, 720p) and libvpx (480p) were measured at fewer sizes and settings:
+// encoding them is slow on two shared cores. encoder_ladder offers only the threads measured.
 constexpr std::array kFfmpegChildPeaks{
     ChildPeak{"libx264", 854, 480, 8, kFull, 172640},
     ChildPeak{"libx264", 854, 480, 4, kFull, 152952},
@@ -50,6 +50,13 @@ constexpr std::array kFfmpegChildPeaks{
     ChildPeak{"libx265", 854, 480, 4, kFull, 198180},
     ChildPeak{"libx265", 854, 480, 2, kFull, 183804},
     ChildPeak{"libx265", 854, 480, 2, 10, 158056},
+    ChildPeak{"libx265", 854, 480, 1, 5, 135788},
+    ChildPeak{"libx265", 1280, 720, 2, kFull, 286496},
+    ChildPeak{"libx265", 1280, 720, 2, 10, 237784},
+    ChildPeak{"libx265", 1280, 720, 1, 5, 197864},
+    ChildPeak{"libvpx-vp9", 854, 480, 2, kFull, 141192},
+    ChildPeak{"libvpx-vp9", 854, 480, 2, 10, 120352},
+    ChildPeak{"libvpx-vp9", 854, 480, 1, 0, 101264},
     ChildPeak{"h264", 854, 480, 8, 0, 85968},
     ChildPeak{"h264", 854, 480, 2, 0, 71380},
     ChildPeak{"h264", 854, 480, 1, 0, 62944},
@@ -85,13 +92,16 @@ std::uint64_t pixels(int width, int height) {
 int lookahead_of(const ChildPeak& row) { return row.lookahead == kFull ? full_lookahead(row.codec) : row.lookahead; }
 
 // Linear in pixels between the measured sizes of one (codec, threads, lookahead) set, beyond the
-// largest along its last two points, and below the smallest at the smallest's figure.
+// largest along its last two points, and below the smallest at the smallest's figure. A set
+// measured at one size only (libvpx) grows in proportion to the pixels above it: an upper bound,
+// since every set measured at several sizes grows by less.
 double interpolate(std::vector<const ChildPeak*> rows, std::uint64_t at) {
   std::ranges::sort(rows, {}, [](const ChildPeak* r) { return pixels(r->width, r->height); });
   const auto x = [](const ChildPeak* r) { return static_cast<double>(pixels(r->width, r->height)); };
   const auto y = [](const ChildPeak* r) { return static_cast<double>(r->peak_kib) * 1024.0; };
   const auto p = static_cast<double>(at);
-  if (rows.size() == 1 || p <= x(rows.front())) return y(rows.front());
+  if (p <= x(rows.front())) return y(rows.front());
+  if (rows.size() == 1) return y(rows.front()) * p / x(rows.front());
   std::size_t upper = 1;
   while (upper + 1 < rows.size() && x(rows[upper]) < p) ++upper;
   const auto* a = rows[upper - 1];

@@ -59,6 +59,7 @@ std::optional<SystemMemory> read_system_memory(const MemorySources& sources) {
   if (cgroup && cgroup->limit_bytes && *cgroup->limit_bytes < mem.total_bytes) {
     const auto limit = *cgroup->limit_bytes;
     mem.cgroup_limit_bytes = limit;
+    mem.cgroup_anon_bytes = cgroup->anon_bytes;
     mem.total_bytes = limit;
     const auto working_set = std::min(cgroup->working_set_bytes(), limit);
     mem.available_bytes = std::min(mem.available_bytes, limit - working_set);

@@ -13,6 +13,7 @@ struct SystemMemory {
   std::uint64_t available_bytes = 0;  // MemAvailable, or what the cgroup limit leaves when less
   std::uint64_t physical_total_bytes = 0;           // MemTotal
   std::optional<std::uint64_t> cgroup_limit_bytes;  // none when no cgroup limits this process
+  std::uint64_t cgroup_anon_bytes = 0;              // the cgroup's anonymous memory (its processes' heaps)
   std::uint64_t swap_total_bytes = 0;
   std::uint64_t swap_used_bytes = 0;
   std::uint64_t used_bytes() const { return total_bytes - available_bytes; }

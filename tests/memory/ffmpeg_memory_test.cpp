@@ -60,6 +60,20 @@ TEST(EncoderPeak, ThreadsBetweenMeasuredOnesTakeTheNextRowUp) {
             encoder_peak_bytes("libx264", "", 1280, 720, {8, kFullLookahead}));
 }
 
+TEST(EncoderPeak, OneMeasuredSizeGrowsInProportionAbove) {
+  // libvpx-vp9 is measured at 854x480 only: 2 threads, lookahead 25 at 141192 KiB.
+  const auto at480 = encoder_peak_bytes("libvpx-vp9", "", 854, 480, {2, kFullLookahead});
+  EXPECT_EQ(at480, 141192ULL * 1024);
+  EXPECT_NEAR(static_cast<double>(encoder_peak_bytes("libvpx-vp9", "", 1708, 960, {2, kFullLookahead})),
+              4.0 * static_cast<double>(at480), 1024.0);
+}
+
+TEST(EncoderLadder, X265AndVp9KeepToTheThreadsMeasured) {
+  EXPECT_EQ(encoder_ladder("libx265", 16).front(), (EncoderSettings{8, kFullLookahead}));
+  EXPECT_EQ(encoder_ladder("libvpx-vp9", 16).front(), (EncoderSettings{2, kFullLookahead}));
+  EXPECT_EQ(encoder_ladder("libvpx-vp9", 16).size(), 3u);
+}
+
 TEST(EncoderPeak, NvencIsPlannedAsX264) {
   EXPECT_EQ(encoder_peak_bytes("h264_nvenc", "", 1920, 1080, {2, kFullLookahead}),
             encoder_peak_bytes("libx264", "", 1920, 1080, {2, kFullLookahead}));
