@@ -132,7 +132,7 @@ json pipeline_report(const JobOptions& job, int threads, const std::filesystem::
                                            target.string(), info.frame_count, warmup));
   }
   const auto frame_bytes = static_cast<std::uint64_t>(info.width) * static_cast<std::uint64_t>(info.height) * 3;
-  const auto plan = plan_memory(run, false, frame_bytes, video_workers(threads) + 2, video_workers(threads));
+  const auto plan = plan_memory(run, false, frame_bytes, video_workers(threads) + 2, video_workers(threads), &info);
   if (!plan) return nullptr;
 
   runtime::OrtRuntime::instance();  // the environment and its thread pools count in the base
@@ -159,10 +159,12 @@ json pipeline_report(const JobOptions& job, int threads, const std::filesystem::
     runtime::set_stage_sink(&times);
   };
   pipeline::VideoJobReport report;
+  std::uint64_t tree_peak = 0;
   {
     JobMemoryGuard guard(ram_budget_bytes(run, read_machine_facts()), run.memory_monitor_interval_s);
     options.governor = &guard.governor();
     report = pipeline::run_video_job(options);
+    tree_peak = guard.tree().sampled_peak_bytes();
   }
   runtime::set_stage_sink(nullptr);
   const auto timed_frames = report.frames - warmup;
@@ -219,6 +221,10 @@ json pipeline_report(const JobOptions& job, int threads, const std::filesystem::
             // what was read during the run.
             {"peak_rss_bytes", std::max(process.peak_bytes, rss_after_load)},
             {"planned_peak_bytes", plan->plan.peak_bytes()},
+            // The ffmpeg children's own peaks (wait4's ru_maxrss) and the tree's highest reading.
+            {"decoder_peak_rss_bytes", report.decoder_peak_bytes},
+            {"encoder_peak_rss_bytes", report.encoder_peak_bytes},
+            {"tree_peak_rss_bytes", tree_peak},
             {"arena_in_use_bytes", arenas.in_use_bytes},
             {"arena_peak_bytes", arenas.peak_bytes},
             {"arena_reserved_bytes", arenas.reserved_bytes},
@@ -254,6 +260,10 @@ void print_pipeline_report(const json& r) {
              "(VmHWM); planned peak {}\n",
              mb_of(mem["base_rss_bytes"]), mb_of(mem["rss_models_loaded_bytes"]), mb_of(mem["rss_after_load_bytes"]),
              mb_of(mem["peak_rss_bytes"]), mb_of(mem["planned_peak_bytes"]));
+  fmt::print("with its ffmpeg children: decoder peak {}, encoder peak {}, dlc and both together {} (the highest "
+             "reading sampled)\n",
+             mb_of(mem["decoder_peak_rss_bytes"]), mb_of(mem["encoder_peak_rss_bytes"]),
+             mb_of(mem["tree_peak_rss_bytes"]));
   fmt::print("model arenas (every session shares one with memory optimization on): {} in use, peak {}, {} "
              "reserved\n",
              mb_of_signed(mem["arena_in_use_bytes"]), mb_of_signed(mem["arena_peak_bytes"]),

@@ -102,6 +102,9 @@ void add_job_flags(CLI::App& app, JobOptions& job, CompatFlags& compat) {
   app.add_option("--video-encoder", job.video_encoder, "video encoder")
       ->check(one_of({"libx264", "libx265", "libvpx-vp9"}));
   app.add_option("--video-quality", job.video_quality, "CRF/CQ, lower is better (default 18)")->check(in_range(0, 51));
+  app.add_option("--video-encoder-preset", job.video_encoder_preset,
+                 "encoder speed: ultrafast ... veryslow (default: the encoder's own, medium)")
+      ->check(one_of(media::encoder_presets()));
   app.add_flag("--live-mirror", job.live_mirror, "mirror the camera image");
   app.add_option("--max-memory", job.max_memory_gb, "system RAM budget in GB")->check(in_range(0.1, 4096.0, " GB"));
   app.add_option("--execution-provider", job.execution_providers, "execution providers in priority order")

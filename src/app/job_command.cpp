@@ -69,13 +69,15 @@ int video_command(const JobOptions& job, int threads, const pipeline::StrategyPl
   const bool terminal = isatty(STDERR_FILENO) != 0;
   // --log-level warning (or quieter) silences the progress too.
   const bool show_progress = spdlog::get_level() <= spdlog::level::info;
-  const auto report = pipeline::run_video_job(options, [terminal, show_progress](const pipeline::VideoProgress& p) {
+  auto& tree = guard->tree();
+  const auto report = pipeline::run_video_job(options, [terminal, show_progress, &tree](const pipeline::VideoProgress& p) {
     if (!show_progress) return;
     const double fps = p.seconds > 0 ? static_cast<double>(p.frames_done) / p.seconds : 0.0;
     const double eta = fps > 0 ? static_cast<double>(std::max<std::int64_t>(0, p.frames_total - p.frames_done)) / fps : 0.0;
-    const auto rss = memory::current_rss_bytes();
-    fmt::print(stderr, "{}dlc: frame {}/{}, {:.1f} fps, ETA {:.0f} s, RSS {}{}", terminal ? "\r" : "", p.frames_done,
-               p.frames_total, fps, eta, memory::format_mb(rss), terminal ? "   " : "\n");
+    const auto now = tree.read();
+    const auto children = now.children > 0 ? fmt::format(", with ffmpeg {}", memory::format_mb(now.rss_bytes())) : "";
+    fmt::print(stderr, "{}dlc: frame {}/{}, {:.1f} fps, ETA {:.0f} s, RSS {}{}{}", terminal ? "\r" : "", p.frames_done,
+               p.frames_total, fps, eta, memory::format_mb(now.own.rss_bytes), children, terminal ? "   " : "\n");
   });
   if (terminal && show_progress) fmt::print(stderr, "\n");
   std::string governor_note;
@@ -83,6 +85,8 @@ int video_command(const JobOptions& job, int threads, const pipeline::StrategyPl
     governor_note = fmt::format("; RSS over the budget held the decoder {} times, {:.1f} s in all",
                                 g.throttle_count(), static_cast<double>(g.time_held().count()) / 1000.0);
   }
+  const auto tree_peak = tree.sampled_peak_bytes();
+  const auto budget = guard->governor().budget_bytes();
   guard.reset();
   if (report.stopped) {
     fmt::print(stderr, "dlc: stopped after {} frames; no output written\n", report.frames);
@@ -103,6 +107,12 @@ int video_command(const JobOptions& job, int threads, const pipeline::StrategyPl
   fmt::print("dlc: wrote {} ({} frames in {:.1f} s, {} without a face{}; {}{}{}{})\n", report.output.string(),
              report.frames, report.seconds, report.frames_without_face, skipped, fmt::join(report.processors, ", "),
              report.audio ? "; audio kept" : "", memory_note, governor_note);
+  const auto own_peak = memory::read_process_memory().value_or(memory::ProcessMemory{}).peak_bytes;
+  spdlog::info("memory: peak RSS dlc {}, ffmpeg decoder {}, encoder {} {} (each its own, from the kernel); "
+               "together {} (the highest reading sampled); planned {}, budget {}",
+               memory::format_mb(own_peak), memory::format_mb(report.decoder_peak_bytes),
+               memory::format_mb(report.encoder_peak_bytes), report.encoder, memory::format_mb(tree_peak),
+               memory::format_mb(plan.plan.peak_bytes()), memory::format_mb(budget));
   return kExitOk;
 }
 
@@ -129,7 +139,7 @@ int job_command(const CliOptions& options, int threads) {
   const auto frame_bytes = static_cast<std::uint64_t>(target.width) * static_cast<std::uint64_t>(target.height) * 3;
   // A video has workers + 2 frames in flight, an image its source and target.
   const auto plan = plan_memory(job, false, frame_bytes, video ? video_workers(threads) + 2 : 2,
-                                video ? video_workers(threads) : 1);
+                                video ? video_workers(threads) : 1, video ? &target : nullptr);
   if (!plan) return kExitMemoryBudget;
   if (video) return video_command(job, threads, *plan);
   const auto report = pipeline::run_image_job(face_job_options(job, threads, *plan));

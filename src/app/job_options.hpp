@@ -28,6 +28,7 @@ struct JobOptions {
   double mouth_mask_size = 0.0;  // 0..100; above 0 turns the mouth mask on, as Deep-Live-Cam's slider
   std::string video_encoder = "libx264";
   int video_quality = 18;
+  std::string video_encoder_preset;  // ultrafast ... veryslow; empty = the encoder's own (medium)
   bool live_mirror = false;
   std::optional<double> max_memory_gb;           // empty = suggested from RAM
   std::vector<std::string> execution_providers;  // empty = best available

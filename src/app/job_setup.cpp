@@ -139,6 +139,12 @@ pipeline::VideoJobOptions video_job_options(const JobOptions& job, int threads, 
   options.keep_frames = job.keep_frames;
   options.encoder = job.video_encoder;
   options.quality = job.video_quality;
+  options.encoder_preset = job.video_encoder_preset;
+  const auto choices = video_encoder_choices(job);
+  const auto settings = choices[std::min(plan.encoder, choices.size() - 1)];
+  options.encoder_threads = settings.threads;
+  options.encoder_lookahead = memory::lookahead_frames(job.video_encoder, job.video_encoder_preset, settings);
+  options.decoder_threads = video_decoder_threads();
   // PRODUCT.md §2: NVENC when CUDA is the provider and ffmpeg has it (checked when the writer starts).
   options.prefer_hardware_encoder = std::ranges::find(options.analyser.policy.providers, "cuda") !=
                                     options.analyser.policy.providers.end();
@@ -147,10 +153,39 @@ pipeline::VideoJobOptions video_job_options(const JobOptions& job, int threads, 
   return options;
 }
 
+std::vector<memory::EncoderSettings> video_encoder_choices(const JobOptions& job) {
+  return memory::encoder_ladder(job.video_encoder, memory::usable_cpu_cores());
+}
+
+int video_decoder_threads() { return std::clamp(memory::usable_cpu_cores(), 1, 8); }
+
+namespace {
+
+// The ffmpeg children of a video job, at their peaks from kFfmpegChildPeaks.
+void add_video_children(pipeline::JobShape& shape, const JobOptions& job, const media::VideoInfo& video) {
+  const auto size = fmt::format("{}x{}", video.width, video.height);
+  const auto decoder_threads = video_decoder_threads();
+  shape.decoder = pipeline::PlannedChild{
+      fmt::format("ffmpeg decoder {}, {} thread{}", size, decoder_threads, decoder_threads == 1 ? "" : "s"),
+      memory::decoder_peak_bytes(video.width, video.height, decoder_threads), "measured peak (H.264)"};
+  const auto preset = job.video_encoder_preset.empty() ? std::string("medium") : job.video_encoder_preset;
+  for (const auto& settings : video_encoder_choices(job)) {
+    shape.encoders.push_back(pipeline::PlannedChild{
+        fmt::format("ffmpeg encoder {} {} {}, {} thread{}, lookahead {}", job.video_encoder, preset, size,
+                    settings.threads, settings.threads == 1 ? "" : "s",
+                    memory::lookahead_frames(job.video_encoder, job.video_encoder_preset, settings)),
+        memory::encoder_peak_bytes(job.video_encoder, job.video_encoder_preset, video.width, video.height, settings),
+        "measured peak"});
+  }
+}
+
+}  // namespace
+
 pipeline::JobShape job_shape(const JobOptions& job, std::uint64_t frame_bytes, int frames_in_flight,
-                             int concurrent_calls) {
+                             int concurrent_calls, const media::VideoInfo* video) {
   const auto search_path = models_search_path(job);
   pipeline::JobShape shape;
+  if (video != nullptr) add_video_children(shape, job, *video);
   shape.process_bytes = memory::current_rss_bytes();
   shape.frame_bytes = frame_bytes;
   shape.frames_in_flight = frames_in_flight;
@@ -194,9 +229,12 @@ pipeline::JobShape job_shape(const JobOptions& job, std::uint64_t frame_bytes, i
 }
 
 std::optional<pipeline::StrategyPlan> plan_memory(const JobOptions& job, bool live, std::uint64_t frame_bytes,
-                                                  int frames_in_flight, int concurrent_calls) {
-  const auto shape = job_shape(job, frame_bytes, frames_in_flight, concurrent_calls);
-  const auto budget = ram_budget_bytes(job, read_machine_facts());
+                                                  int frames_in_flight, int concurrent_calls,
+                                                  const media::VideoInfo* video) {
+  const auto shape = job_shape(job, frame_bytes, frames_in_flight, concurrent_calls, video);
+  const auto cap = ram_budget(job, read_machine_facts());
+  if (!cap.warning.empty()) spdlog::warn("{}", cap.warning);
+  const auto budget = cap.bytes;
   const auto asked = pipeline::parse_memory_strategy(job.memory_strategy);
   const auto choice = pipeline::choose_strategy(shape, budget, asked, live);
   const auto shown = choice.chosen.value_or(static_cast<std::size_t>(asked.value_or(pipeline::MemoryStrategy::kResident)));
@@ -218,6 +256,12 @@ std::optional<pipeline::StrategyPlan> plan_memory(const JobOptions& job, bool li
                  "--memory-strategy {} ({} planned)",
                  memory::format_mb(budget), memory::format_mb(choice.plans.front().plan.peak_bytes()),
                  pipeline::strategy_name(plan.strategy), memory::format_mb(plan.plan.peak_bytes()));
+  }
+  if (plan.encoder > 0 && plan.encoder < shape.encoders.size()) {
+    spdlog::info("memory: the encoder is bounded to fit the budget of {}: {} ({}; the fastest settings, {}, need {})",
+                 memory::format_mb(budget), shape.encoders[plan.encoder].what,
+                 memory::format_mb(shape.encoders[plan.encoder].bytes), shape.encoders.front().what,
+                 memory::format_mb(shape.encoders.front().bytes));
   }
   spdlog::debug("{}{}", plan.plan.describe(budget), pipeline::describe_strategies(choice));
   return plan;

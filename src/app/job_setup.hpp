@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "app/job_options.hpp"
+#include "media/video_probe.hpp"
+#include "memory/ffmpeg_memory.hpp"
 #include "pipeline/image_job.hpp"
 #include "pipeline/strategy_plan.hpp"
 #include "pipeline/video_job.hpp"
@@ -42,13 +44,22 @@ pipeline::VideoJobOptions video_job_options(const JobOptions& job, int threads, 
 // What the job holds, from the model files on disk (nothing is loaded yet): the analysis models
 // (the detector, 2d106det or dlib's 68-point predictor), the recognizer for the source face, and
 // the --frame-processor models.
+// A video (video non-null) adds its ffmpeg decoder and the encoder's settings ladder
+// (video_encoder_choices), each at its measured peak for the video's size.
 pipeline::JobShape job_shape(const JobOptions& job, std::uint64_t frame_bytes, int frames_in_flight,
-                             int concurrent_calls);
+                             int concurrent_calls, const media::VideoInfo* video = nullptr);
+
+// The encoder settings a video job may take, fastest first, for this machine's cores; the plan's
+// StrategyPlan::encoder indexes them.
+std::vector<memory::EncoderSettings> video_encoder_choices(const JobOptions& job);
+// The decoder's -threads: the usable cores, at most the 8 measured.
+int video_decoder_threads();
 
 // --max-memory before any model loads: the plan of each memory strategy, and the strategy the
 // run takes (--memory-strategy, else the fastest that fits; live: resident or lru). Empty, after
 // printing the plans, when nothing fits (exit 5).
 std::optional<pipeline::StrategyPlan> plan_memory(const JobOptions& job, bool live, std::uint64_t frame_bytes,
-                                                  int frames_in_flight, int concurrent_calls);
+                                                  int frames_in_flight, int concurrent_calls,
+                                                  const media::VideoInfo* video = nullptr);
 
 }  // namespace dlc::app

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "memory/cgroup.hpp"
+#include "media/child_process.hpp"
 #include "memory/nvml.hpp"
 #include "memory/plan.hpp"
 #include "runtime/ort_runtime.hpp"
@@ -36,13 +38,17 @@ memory::MachineFacts read_machine_facts() {
   return facts;
 }
 
-std::uint64_t ram_budget_bytes(const JobOptions& job, const memory::MachineFacts& facts) {
-  if (job.max_memory_gb) return static_cast<std::uint64_t>(*job.max_memory_gb * kGiB);
+memory::BudgetCap ram_budget(const JobOptions& job, const memory::MachineFacts& facts) {
+  const auto own = memory::read_process_memory().value_or(memory::ProcessMemory{}).rss_bytes;
+  if (job.max_memory_gb) return memory::cap_budget(static_cast<std::uint64_t>(*job.max_memory_gb * kGiB), facts.system, own);
   const auto recommended = static_cast<std::uint64_t>(memory::recommend(facts).max_memory_gb * kGiB);
   // What is in use by others now is not ours to plan with; dlc's own RSS is, as it is counted
   // in the plan.
-  const auto own = memory::read_process_memory().value_or(memory::ProcessMemory{}).rss_bytes;
-  return std::min(recommended, facts.system.available_bytes + own);
+  return {std::min(recommended, facts.system.available_bytes + own), {}};
+}
+
+std::uint64_t ram_budget_bytes(const JobOptions& job, const memory::MachineFacts& facts) {
+  return ram_budget(job, facts).bytes;
 }
 
 std::vector<std::uint64_t> gpu_limits(const JobOptions& job, const runtime::SessionPolicy& policy,
@@ -53,8 +59,16 @@ std::vector<std::uint64_t> gpu_limits(const JobOptions& job, const runtime::Sess
   return memory::split_gpu_budget(memory::gpu_budget_bytes(job.gpu_memory_fraction, *total), needs);
 }
 
-memory::MemorySnapshot read_memory_snapshot(const memory::Nvml& nvml) {
+memory::TreeReader job_tree_reader() {
+  return memory::TreeReader([] {
+    const auto pids = media::ChildProcess::running_pids();
+    return std::vector<int>(pids.begin(), pids.end());
+  });
+}
+
+memory::MemorySnapshot read_memory_snapshot(const memory::Nvml& nvml, memory::TreeReader* tree) {
   memory::MemorySnapshot snapshot;
+  if (tree != nullptr) snapshot.tree = tree->read();
   snapshot.system = memory::read_system_memory();
   snapshot.gpus = nvml.devices();
   snapshot.process = memory::read_process_memory();
@@ -65,12 +79,13 @@ memory::MemorySnapshot read_memory_snapshot(const memory::Nvml& nvml) {
 }
 
 JobMemoryGuard::JobMemoryGuard(std::uint64_t budget_bytes, double monitor_interval_s)
-    : governor_(
-          budget_bytes, memory::current_rss_bytes, [] { runtime::OrtRuntime::instance().shrink_arenas(); },
+    : tree_(job_tree_reader()),
+      governor_(
+          budget_bytes, [this] { return tree_.rss_bytes(); }, [] { runtime::OrtRuntime::instance().shrink_arenas(); },
           [](const std::string& text) { spdlog::warn("{}", text); }) {
   if (monitor_interval_s > 0) {
     monitor_.emplace(std::chrono::milliseconds(static_cast<long>(monitor_interval_s * 1000)),
-                     [this] { return read_memory_snapshot(nvml_); },
+                     [this] { return read_memory_snapshot(nvml_, &tree_); },
                      [](const std::string& line) { fmt::print(stderr, "{}\n", line); });
   }
 }

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -138,9 +139,24 @@ class AllSignalsBlocked {
   sigset_t old_;
 };
 
-void reap_blocking(pid_t pid, int& status) {
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+// wait4 rather than waitpid: its rusage carries the child's peak RSS, which is gone once reaped.
+void reap_blocking(pid_t pid, int& status, rusage& usage) {
+  while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
+}
+
+// The children not yet reaped; a handful at most (a decoder, an encoder, a probe).
+std::mutex g_running_mutex;
+std::vector<pid_t> g_running;
+
+void note_running(pid_t pid) {
+  const std::scoped_lock lock(g_running_mutex);
+  g_running.push_back(pid);
+}
+
+void note_reaped(pid_t pid) {
+  const std::scoped_lock lock(g_running_mutex);
+  std::erase(g_running, pid);
 }
 
 // The child leads its own group; one that moved itself elsewhere still gets the signal directly.
@@ -214,13 +230,16 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, ChildPipes pipe
     pid_ = -1;
     throw SpawnError(argv[0] + ": " + std::strerror(rc));
   }
+  note_running(pid_);
   try {
     const AllSignalsBlocked blocked;
     stderr_thread_ = std::thread([this] { collect_stderr(); });
   } catch (const std::exception& e) {
     signal_child(pid_, SIGKILL);
     int status = 0;
-    reap_blocking(pid_, status);
+    rusage usage{};
+    reap_blocking(pid_, status, usage);
+    note_reaped(pid_);
     pid_ = -1;
     throw SpawnError(argv[0] + ": cannot start the thread that reads its messages: " + e.what());
   }
@@ -273,8 +292,9 @@ int ChildProcess::wait() {
   stdin_.reset();
   stdout_.reset();
   int status = 0;
-  reap_blocking(pid_, status);
-  return reap(status);
+  rusage usage{};
+  reap_blocking(pid_, status, usage);
+  return reap(status, usage);
 }
 
 int ChildProcess::terminate() {
@@ -283,19 +303,28 @@ int ChildProcess::terminate() {
   stdout_.reset();
   signal_child(pid_, SIGTERM);
   int status = 0;
+  rusage usage{};
   const auto deadline = std::chrono::steady_clock::now() + kTerminateGrace;
   while (std::chrono::steady_clock::now() < deadline) {
-    const pid_t done = waitpid(pid_, &status, WNOHANG);
-    if (done == pid_) return reap(status);
-    if (done < 0 && errno != EINTR) return reap(status);
+    const pid_t done = wait4(pid_, &status, WNOHANG, &usage);
+    if (done == pid_) return reap(status, usage);
+    if (done < 0 && errno != EINTR) return reap(status, usage);
     std::this_thread::sleep_for(kReapPollInterval);
   }
   signal_child(pid_, SIGKILL);
-  reap_blocking(pid_, status);
-  return reap(status);
+  reap_blocking(pid_, status, usage);
+  return reap(status, usage);
 }
 
-int ChildProcess::reap(int status) {
+std::vector<pid_t> ChildProcess::running_pids() {
+  const std::scoped_lock lock(g_running_mutex);
+  return g_running;
+}
+
+int ChildProcess::reap(int status, const rusage& usage) {
+  note_reaped(pid_);
+  // Linux gives ru_maxrss in KiB.
+  peak_rss_bytes_ = static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;
   exit_code_ = exit_code_of(status);
   stop_stderr_thread();
   return *exit_code_;

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -45,6 +47,10 @@ struct ChildPipes {
 // on its stdout). Neither copied nor moved: the stderr thread works on this object.
 class ChildProcess {
  public:
+  // The pids of every ChildProcess not yet reaped, across the process: what dlc's own memory
+  // figures add to its RSS for the tree (dlc and the ffmpeg children it started).
+  static std::vector<pid_t> running_pids();
+
   // extra_env: "NAME=VALUE" entries added to dlc's environment, replacing inherited ones of the
   // same name. Throws SpawnError naming argv[0] when the program cannot be started.
   ChildProcess(const std::vector<std::string>& argv, ChildPipes pipes, const std::vector<std::string>& extra_env = {});
@@ -74,6 +80,10 @@ class ChildProcess {
   // The last pipes.stderr_bytes the child wrote to stderr.
   std::string stderr_tail() const;
   pid_t pid() const { return pid_; }
+  // The child's own peak resident memory in bytes, as the kernel hands it over when the child is
+  // reaped (wait4's ru_maxrss: its VmHWM at exit, grandchildren it waited for included); 0 until
+  // then.
+  std::uint64_t peak_rss_bytes() const { return peak_rss_bytes_; }
 
  private:
   // Closes on destruction; the pipes are owned through it so a failed start leaks nothing.
@@ -95,11 +105,12 @@ class ChildProcess {
   };
 
   void collect_stderr();
-  int reap(int status);
+  int reap(int status, const rusage& usage);
   void stop_stderr_thread();
 
   pid_t pid_ = -1;
   std::optional<int> exit_code_;
+  std::uint64_t peak_rss_bytes_ = 0;
   std::size_t stderr_bytes_ = kStderrTailBytes;
   Fd stdin_;
   Fd stdout_;

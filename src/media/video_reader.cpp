@@ -5,11 +5,15 @@
 namespace dlc::media {
 namespace {
 
-std::vector<std::string> decode_argv(const std::filesystem::path& path) {
+std::vector<std::string> decode_argv(const std::filesystem::path& path, int threads) {
+  std::vector<std::string> argv{"ffmpeg", "-v", "error", "-nostdin"};
+  // Before -i: an input option, the decoder's threads.
+  if (threads > 0) argv.insert(argv.end(), {"-threads", std::to_string(threads)});
   // -fps_mode rather than -vsync: ffmpeg 5.1 warns that -vsync is deprecated. passthrough gives
   // every decoded frame once, so the frames read match the frames written back.
-  return {"ffmpeg", "-v",      "error", "-nostdin",  "-i",          ffmpeg_file_arg(path), "-f", "rawvideo",
-          "-pix_fmt", "bgr24", "-fps_mode", "passthrough", "pipe:1"};
+  argv.insert(argv.end(), {"-i", ffmpeg_file_arg(path), "-f", "rawvideo", "-pix_fmt", "bgr24", "-fps_mode",
+                           "passthrough", "pipe:1"});
+  return argv;
 }
 
 }  // namespace
@@ -19,8 +23,9 @@ bool is_truncated(std::int64_t frames_read, std::int64_t frames_expected, bool c
   return decoder_complained && shortfall >= (count_exact ? 1 : 2);
 }
 
-VideoReader::VideoReader(const std::filesystem::path& path)
-    : info_(probe_video(path)), ffmpeg_(decode_argv(path), ChildPipes{.to_stdin = false, .from_stdout = true}) {}
+VideoReader::VideoReader(const std::filesystem::path& path, int threads)
+    : info_(probe_video(path)),
+      ffmpeg_(decode_argv(path, threads), ChildPipes{.to_stdin = false, .from_stdout = true}) {}
 
 bool VideoReader::read(cv::Mat& frame) {
   if (ended_) return false;

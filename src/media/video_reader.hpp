@@ -41,8 +41,9 @@ bool is_truncated(std::int64_t frames_read, std::int64_t frames_expected, bool c
 // frame.
 class VideoReader {
  public:
-  // Probes first (throws VideoError), then starts ffmpeg (throws SpawnError).
-  explicit VideoReader(const std::filesystem::path& path);
+  // Probes first (throws VideoError), then starts ffmpeg (throws SpawnError). threads: the
+  // decoder's -threads (0: ffmpeg's own choice, the cores + 1 for H.264), which its memory grows with.
+  explicit VideoReader(const std::filesystem::path& path, int threads = 0);
   // Probe results; width and height are the size of every frame read() gives.
   const VideoInfo& info() const { return info_; }
 
@@ -50,6 +51,8 @@ class VideoReader {
   // False at the end of the video (or a short last frame); then call finish().
   bool read(cv::Mat& frame);
   std::int64_t frames_read() const { return frames_read_; }
+  // The decoder's own peak RSS once finish() has reaped it (0 before).
+  std::uint64_t decoder_peak_bytes() const { return ffmpeg_.peak_rss_bytes(); }
   // Waits for ffmpeg (stopping it through the closed pipe when called before the end) and says
   // whether it exited cleanly and, when read() got to the end, whether frames are missing.
   // Further calls give the same result.

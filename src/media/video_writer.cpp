@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <map>
 #include <mutex>
@@ -39,8 +40,7 @@ int even(int size) { return size + size % 2; }
 std::vector<std::string> video_codec_args(const std::string& encoder, int quality) {
   const auto q = std::to_string(quality);
   if (encoder == "libx264") return {"-crf", q};
-  // x265 logs its settings to stderr whatever ffmpeg's -v says.
-  if (encoder == "libx265") return {"-crf", q, "-x265-params", "log-level=error"};
+  if (encoder == "libx265") return {"-crf", q};
   // Without -b:v 0 libvpx treats -crf as a cap under its default bitrate, not constant quality.
   if (encoder == "libvpx-vp9") return {"-crf", q, "-b:v", "0"};
   if (encoder == "h264_nvenc" || encoder == "hevc_nvenc") {
@@ -49,6 +49,40 @@ std::vector<std::string> video_codec_args(const std::string& encoder, int qualit
     return {"-rc", "vbr", "-cq", std::to_string(std::max(1, quality)), "-b:v", "0"};
   }
   throw std::invalid_argument("VideoWriter: encoder " + encoder + " is not one of libx264, libx265, libvpx-vp9");
+}
+
+// The preset's index in encoder_presets(), -1 for none.
+int preset_index(const std::string& preset) {
+  if (preset.empty()) return -1;
+  const auto& all = encoder_presets();
+  const auto it = std::ranges::find(all, preset);
+  if (it == all.end()) throw std::invalid_argument("VideoWriter: preset " + preset + " is not one of ultrafast ... veryslow");
+  return static_cast<int>(it - all.begin());
+}
+
+// The preset, threads and lookahead in each encoder's own options. libvpx has no presets: its
+// speed is -cpu-used, 8 (fastest) to 0 under the "good" deadline. NVENC's are p1 (fastest) to p7.
+std::vector<std::string> encoder_speed_args(const VideoWriterOptions& o) {
+  std::vector<std::string> args;
+  const int preset = preset_index(o.preset);
+  const auto& e = o.encoder;
+  if (preset >= 0) {
+    if (e == "libx264" || e == "libx265") args.insert(args.end(), {"-preset", o.preset});
+    if (e == "libvpx-vp9") args.insert(args.end(), {"-deadline", "good", "-cpu-used", std::to_string(8 - preset)});
+    if (e == "h264_nvenc" || e == "hevc_nvenc") {
+      static constexpr std::array<int, 9> kNvenc{1, 2, 3, 3, 4, 4, 5, 6, 7};
+      args.insert(args.end(), {"-preset", "p" + std::to_string(kNvenc[static_cast<std::size_t>(preset)])});
+    }
+  }
+  if (o.threads > 0) args.insert(args.end(), {"-threads", std::to_string(o.threads)});
+  const bool lookahead = o.lookahead >= 0;
+  if (e == "libx264" && lookahead) args.insert(args.end(), {"-x264-params", "rc-lookahead=" + std::to_string(o.lookahead)});
+  // x265 logs its settings to stderr whatever ffmpeg's -v says.
+  if (e == "libx265") {
+    args.insert(args.end(), {"-x265-params", "log-level=error" + (lookahead ? ":rc-lookahead=" + std::to_string(o.lookahead) : "")});
+  }
+  if (e == "libvpx-vp9" && lookahead) args.insert(args.end(), {"-lag-in-frames", std::to_string(o.lookahead)});
+  return args;
 }
 
 std::string lowercase_extension(const std::filesystem::path& path) {
@@ -134,6 +168,12 @@ std::vector<std::string> stream_args(const VideoWriterOptions& options) {
   return args;
 }
 
+const std::vector<std::string>& encoder_presets() {
+  static const std::vector<std::string> presets{"ultrafast", "superfast", "veryfast", "faster", "fast",
+                                                "medium",    "slow",      "slower",   "veryslow"};
+  return presets;
+}
+
 std::string hardware_encoder_for(const std::string& software_encoder) {
   if (software_encoder == "libx264") return "h264_nvenc";
   if (software_encoder == "libx265") return "hevc_nvenc";
@@ -187,6 +227,8 @@ std::vector<std::string> encode_argv(const VideoWriterOptions& options, const st
   argv.insert(argv.end(), {"-c:v", options.encoder});
   const auto codec_args = video_codec_args(options.encoder, options.quality);
   argv.insert(argv.end(), codec_args.begin(), codec_args.end());
+  const auto speed_args = encoder_speed_args(options);
+  argv.insert(argv.end(), speed_args.begin(), speed_args.end());
   if (options.width % 2 != 0 || options.height % 2 != 0) {
     // yuv420p keeps one chroma sample per 2x2 pixels, so the encoders refuse an odd size. Padding
     // (a black column at the right, a row at the bottom) keeps every pixel where it was; scaling

@@ -23,6 +23,14 @@ struct VideoWriterOptions {
   // is the way to ask for them, since it falls back when the GPU cannot encode.
   std::string encoder = "libx264";
   int quality = 18;  // CRF (NVENC: -cq): lower is better; 18 is visually lossless for x264
+  // --video-encoder-preset: ultrafast ... veryslow (x264/x265 -preset; libvpx-vp9 -cpu-used 8 ... 0;
+  // NVENC p1 ... p7). Empty: the encoder's own default (medium).
+  std::string preset{};
+  // ffmpeg's -threads for the encoder (0: ffmpeg's own choice, 1.5 x the cores for x264) and the
+  // frames its lookahead holds (x264/x265 rc-lookahead, libvpx -lag-in-frames; -1: the
+  // preset's): what bounds the encoder's memory, chosen by the plan under a budget.
+  int threads = 0;
+  int lookahead = -1;
   // Its first audio stream, if it has one, is copied into the output unchanged when the output's
   // container can hold it, else transcoded (Opus for .webm, AAC for .mp4/.m4v/.mov); the output
   // ends with the video when the audio is longer. Empty: no audio.
@@ -39,9 +47,13 @@ struct EncodeResult {
   std::string problem;  // ffmpeg's stderr tail, or why the rename failed
 };
 
+// The presets --video-encoder-preset takes, fastest first (FaceFusion's --output-video-preset).
+const std::vector<std::string>& encoder_presets();
+
 // The ffmpeg command line VideoWriter runs to encode into temporary; audio is what
 // probe_audio_track found in options.audio_source (unknown: copied as it is). Throws
-// std::invalid_argument for an encoder whose quality option is not known here.
+// std::invalid_argument for an encoder whose quality option is not known here, or a preset
+// that is not one of encoder_presets().
 std::vector<std::string> encode_argv(const VideoWriterOptions& options, const std::filesystem::path& temporary,
                                      const AudioTrack& audio = {});
 
@@ -88,6 +100,8 @@ class VideoWriter {
   const std::filesystem::path& temporary_path() const { return temporary_; }
   // The encoder ffmpeg runs: options' encoder, or its hardware counterpart (prefer_hardware).
   const std::string& encoder() const { return options_.encoder; }
+  // The encoder's own peak RSS once finish() has reaped it (0 before).
+  std::uint64_t encoder_peak_bytes() const { return ffmpeg_.peak_rss_bytes(); }
 
  private:
   VideoWriterOptions options_;

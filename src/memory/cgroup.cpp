@@ -1,5 +1,10 @@
 #include "memory/cgroup.hpp"
 
+#include "memory/units.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -95,6 +100,7 @@ std::optional<CgroupMemory> read_v2(const std::filesystem::path& mount, const st
       memory->version = 2;
       memory->usage_bytes = read_number(folder / "memory.current").value_or(0);
       memory->inactive_file_bytes = read_stat(folder / "memory.stat", "inactive_file");
+      memory->anon_bytes = read_stat(folder / "memory.stat", "anon");
     }
     const auto max = read_first_word(folder / "memory.max");
     if (max && *max != "max") {
@@ -115,6 +121,7 @@ std::optional<CgroupMemory> read_v1(const std::filesystem::path& mount, const st
       memory->version = 1;
       memory->usage_bytes = read_number(folder / "memory.usage_in_bytes").value_or(0);
       memory->inactive_file_bytes = read_stat(folder / "memory.stat", "total_inactive_file");
+      memory->anon_bytes = read_stat(folder / "memory.stat", "total_rss");
     }
     if (*limit < kV1Unlimited && (!memory->limit_bytes || *limit < *memory->limit_bytes)) memory->limit_bytes = limit;
   }
@@ -132,6 +139,21 @@ std::optional<CgroupMemory> read_cgroup_memory(const std::filesystem::path& proc
   }
   if (paths.v2) return read_v2(cgroup_root, *paths.v2);
   return std::nullopt;
+}
+
+BudgetCap cap_budget(std::uint64_t asked_bytes, const SystemMemory& system, std::uint64_t own_bytes) {
+  if (system.total_bytes == 0 || asked_bytes <= system.total_bytes) return {asked_bytes, {}};
+  auto can_have = std::min(system.total_bytes, system.available_bytes + own_bytes);
+  if (system.cgroup_limit_bytes) {
+    const auto others = system.cgroup_anon_bytes - std::min(system.cgroup_anon_bytes, own_bytes);
+    can_have = *system.cgroup_limit_bytes - std::min(*system.cgroup_limit_bytes, others);
+  }
+  const auto limit = system.cgroup_limit_bytes
+                         ? fmt::format("the memory cgroup's limit of {}", format_gb(*system.cgroup_limit_bytes))
+                         : fmt::format("the machine's RAM of {}", format_gb(system.total_bytes));
+  return {can_have, fmt::format("--max-memory {} is more than {}: planning with {}, what can be had now "
+                                "(the kernel would kill the job before a larger budget is reached)",
+                                format_gb(asked_bytes), limit, format_gb(can_have))};
 }
 
 }  // namespace dlc::memory

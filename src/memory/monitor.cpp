@@ -6,6 +6,28 @@
 
 namespace dlc::memory {
 
+TreeMemory read_tree_memory(const std::vector<int>& child_pids, const std::filesystem::path& proc_root) {
+  TreeMemory tree;
+  tree.own = read_process_memory(proc_root).value_or(ProcessMemory{});
+  for (const int pid : child_pids) {
+    if (const auto child = read_pid_memory(pid, proc_root)) {
+      tree.children_rss_bytes += child->rss_bytes;
+      ++tree.children;
+    }
+  }
+  return tree;
+}
+
+TreeReader::TreeReader(Pids pids, Read read) : pids_(std::move(pids)), read_(std::move(read)) {}
+
+TreeMemory TreeReader::read() {
+  const auto tree = read_(pids_ ? pids_() : std::vector<int>{});
+  auto peak = peak_.load();
+  while (tree.rss_bytes() > peak && !peak_.compare_exchange_weak(peak, tree.rss_bytes())) {
+  }
+  return tree;
+}
+
 std::vector<std::string> monitor_lines(const MemorySnapshot& snapshot) {
   std::vector<std::string> lines;
   if (snapshot.system && snapshot.system->total_bytes > 0) {
@@ -21,6 +43,10 @@ std::vector<std::string> monitor_lines(const MemorySnapshot& snapshot) {
   if (snapshot.process) {
     std::string line = fmt::format("[DLC.MEMORY] dlc: RSS {} (peak {})", format_gb(snapshot.process->rss_bytes),
                                    format_gb(snapshot.process->peak_bytes));
+    if (snapshot.tree && snapshot.tree->children > 0) {
+      line += fmt::format(", with its {} ffmpeg child{} {}", snapshot.tree->children,
+                          snapshot.tree->children == 1 ? "" : "ren", format_gb(snapshot.tree->rss_bytes()));
+    }
     if (snapshot.arenas) {
       line += fmt::format(", model arenas {} (peak {})", format_gb(snapshot.arenas->in_use_bytes),
                           format_gb(snapshot.arenas->peak_bytes));

@@ -59,6 +59,7 @@ std::optional<SystemMemory> read_system_memory(const MemorySources& sources) {
   if (cgroup && cgroup->limit_bytes && *cgroup->limit_bytes < mem.total_bytes) {
     const auto limit = *cgroup->limit_bytes;
     mem.cgroup_limit_bytes = limit;
+    mem.cgroup_anon_bytes = cgroup->anon_bytes;
     mem.total_bytes = limit;
     const auto working_set = std::min(cgroup->working_set_bytes(), limit);
     mem.available_bytes = std::min(mem.available_bytes, limit - working_set);
@@ -75,12 +76,24 @@ int usable_cpu_cores() {
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
-std::optional<ProcessMemory> read_process_memory(const std::filesystem::path& proc_root) {
-  const auto table = read_kb_table(proc_root / "self" / "status");
+namespace {
+
+std::optional<ProcessMemory> read_status_memory(const std::filesystem::path& status) {
+  const auto table = read_kb_table(status);
   if (!table || !table->contains("VmRSS")) return std::nullopt;
   // The kernel updates VmHWM lazily: right after RSS grows it can read a few pages under VmRSS.
   const auto rss = get(*table, "VmRSS");
   return ProcessMemory{rss, std::max(rss, get(*table, "VmHWM"))};
+}
+
+}  // namespace
+
+std::optional<ProcessMemory> read_process_memory(const std::filesystem::path& proc_root) {
+  return read_status_memory(proc_root / "self" / "status");
+}
+
+std::optional<ProcessMemory> read_pid_memory(int pid, const std::filesystem::path& proc_root) {
+  return read_status_memory(proc_root / std::to_string(pid) / "status");
 }
 
 bool reset_peak_rss() {

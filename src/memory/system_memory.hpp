@@ -13,6 +13,7 @@ struct SystemMemory {
   std::uint64_t available_bytes = 0;  // MemAvailable, or what the cgroup limit leaves when less
   std::uint64_t physical_total_bytes = 0;           // MemTotal
   std::optional<std::uint64_t> cgroup_limit_bytes;  // none when no cgroup limits this process
+  std::uint64_t cgroup_anon_bytes = 0;              // the cgroup's anonymous memory (its processes' heaps)
   std::uint64_t swap_total_bytes = 0;
   std::uint64_t swap_used_bytes = 0;
   std::uint64_t used_bytes() const { return total_bytes - available_bytes; }
@@ -40,6 +41,8 @@ std::uint64_t current_rss_bytes();
 int usable_cpu_cores();
 
 std::optional<ProcessMemory> read_process_memory(const std::filesystem::path& proc_root = "/proc");
+// Another process's (proc_root/PID/status): std::nullopt once it has exited.
+std::optional<ProcessMemory> read_pid_memory(int pid, const std::filesystem::path& proc_root = "/proc");
 
 // Starts the process's peak (VmHWM) again from its RSS now (Linux's /proc/self/clear_refs "5"),
 // to measure the peak of one phase. False where the kernel does not allow it.

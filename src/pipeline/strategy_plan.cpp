@@ -59,9 +59,14 @@ void add_build(memory::MemoryPlan& plan, const Models& models) {
 // keeps a margin.
 constexpr std::uint64_t kRunningOverheadBytes = 64ULL << 20;
 
-void add_process(memory::MemoryPlan& plan, const JobShape& job) {
+void add_process(memory::MemoryPlan& plan, const JobShape& job, std::size_t encoder) {
   plan.add("dlc process now", job.process_bytes, "measured RSS");
   plan.add("running: runtime, pipes, threads", kRunningOverheadBytes, "measured with the stand-ins");
+  if (job.decoder) plan.add(job.decoder->what, job.decoder->bytes, job.decoder->basis);
+  if (encoder < job.encoders.size()) {
+    const auto& e = job.encoders[encoder];
+    plan.add(e.what, e.bytes, e.basis);
+  }
 }
 
 void add_frames(memory::MemoryPlan& plan, const JobShape& job, std::uint64_t frames) {
@@ -75,9 +80,9 @@ Models pointers(const std::vector<PlannedModel>& models) {
 }
 
 // The start: the analysis models and the recognizer, for the source face.
-memory::MemoryPlan start_plan(const JobShape& job) {
+memory::MemoryPlan start_plan(const JobShape& job, std::size_t encoder) {
   memory::MemoryPlan plan;
-  add_process(plan, job);
+  add_process(plan, job, encoder);
   auto models = pointers(job.analysis);
   if (job.recognizer) models.push_back(&*job.recognizer);
   add_weights(plan, models);
@@ -114,17 +119,18 @@ std::uint64_t largest_fitting_set(const Models& models, std::uint64_t room) {
   return best;
 }
 
-}  // namespace
-
-StrategyPlan plan_strategy(MemoryStrategy strategy, const JobShape& job, std::uint64_t budget_bytes) {
+// The plan with the encoder in its settings number `encoder`.
+StrategyPlan plan_with_encoder(MemoryStrategy strategy, const JobShape& job, std::uint64_t budget_bytes,
+                               std::size_t encoder) {
   StrategyPlan out;
   out.strategy = strategy;
+  out.encoder = encoder;
   // Two phases after the start: loading (the weights so far and one session's build transient)
   // and the frames (the weights, the calls' working memory and the frames); the peak is the
   // largest of the three.
   memory::MemoryPlan loading;
   memory::MemoryPlan frames;
-  for (auto* plan : {&loading, &frames}) add_process(*plan, job);
+  for (auto* plan : {&loading, &frames}) add_process(*plan, job, encoder);
   auto models = pointers(job.analysis);
   for (const auto* m : pointers(job.steps)) models.push_back(m);
   const int calls = std::max(1, job.concurrent_calls);
@@ -143,7 +149,7 @@ StrategyPlan plan_strategy(MemoryStrategy strategy, const JobShape& job, std::ui
       const auto all = weights_sum(models);
       auto room_with = [&](int workers) {
         memory::MemoryPlan fixed;
-        add_process(fixed, job);
+        add_process(fixed, job, encoder);
         add_activations(fixed, models, workers);
         add_frames(fixed, job, ring);
         const auto used = fixed.peak_bytes();
@@ -230,12 +236,23 @@ StrategyPlan plan_strategy(MemoryStrategy strategy, const JobShape& job, std::ui
     }
   }
   if (strategy == MemoryStrategy::kResident) out.workers = calls;
-  out.plan = start_plan(job);
+  out.plan = start_plan(job, encoder);
   for (const auto* phase : {&loading, &frames}) {
     if (phase->peak_bytes() > out.plan.peak_bytes()) out.plan = *phase;
   }
   out.fits = possible && out.plan.fits(budget_bytes);
   return out;
+}
+
+}  // namespace
+
+StrategyPlan plan_strategy(MemoryStrategy strategy, const JobShape& job, std::uint64_t budget_bytes) {
+  const auto settings = std::max<std::size_t>(1, job.encoders.size());
+  for (std::size_t e = 0; e + 1 < settings; ++e) {
+    auto plan = plan_with_encoder(strategy, job, budget_bytes, e);
+    if (plan.fits) return plan;
+  }
+  return plan_with_encoder(strategy, job, budget_bytes, settings - 1);
 }
 
 StrategyChoice choose_strategy(const JobShape& job, std::uint64_t budget_bytes, std::optional<MemoryStrategy> asked,

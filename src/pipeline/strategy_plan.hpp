@@ -17,6 +17,13 @@ struct PlannedModel {
   std::string basis;
 };
 
+// A child process the job starts (the ffmpeg decoder, the encoder), as the plan sees it.
+struct PlannedChild {
+  std::string what;  // "encoder libx264 1280x720, 2 threads, lookahead 40"
+  std::uint64_t bytes = 0;
+  std::string basis;
+};
+
 // What a job holds, for planning its peak under each memory strategy.
 struct JobShape {
   std::vector<PlannedModel> analysis;      // detector and landmark models: one stage together
@@ -26,6 +33,10 @@ struct JobShape {
   std::uint64_t frame_bytes = 0;
   int frames_in_flight = 1;                // resident and lru: the ring's frames
   int concurrent_calls = 1;                // resident and lru: workers running models at once
+  // A video's ffmpeg children, running all through the job: the decoder, and the encoder in
+  // each of the settings it may take, fastest first (the plan takes the first that fits).
+  std::optional<PlannedChild> decoder;
+  std::vector<PlannedChild> encoders;
 };
 
 struct StrategyPlan {
@@ -36,6 +47,7 @@ struct StrategyPlan {
   bool spill = false;                // stage: the chunk waits on disk, not in memory
   std::uint64_t lru_room_bytes = 0;  // lru: room for loaded models
   int workers = 1;                   // frames processed at once (stage, and lru when models take turns: 1)
+  std::size_t encoder = 0;           // index into JobShape::encoders: the fastest settings that fit
 };
 
 // Stage chunks never exceed this many frames: enough to load each model rarely.
@@ -51,6 +63,8 @@ inline constexpr std::size_t kMinChunkFrames = 8;
 //        above; when they do not all fit, one worker (two would fight over the room);
 //   stage: the costliest stage alone (its build or one call), and a chunk of frames sized to the
 //          budget, or spilled to disk with two frames in memory when fewer than kMinChunkFrames fit.
+// Every phase holds the decoder and the encoder: the encoder in the fastest of its settings with
+// which the strategy fits (its smallest when none does).
 StrategyPlan plan_strategy(MemoryStrategy strategy, const JobShape& job, std::uint64_t budget_bytes);
 
 struct StrategyChoice {

@@ -93,7 +93,7 @@ class JobThreads {
 
 VideoJobReport run_video_job(const VideoJobOptions& options,
                              const std::function<void(const VideoProgress&)>& progress) {
-  media::VideoReader reader(options.target);
+  media::VideoReader reader(options.target, options.decoder_threads);
   const auto& info = reader.info();
 
   const bool staged = options.swapper.strategy == MemoryStrategy::kStage;
@@ -119,6 +119,9 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   out.fps = options.output_fps ? fps_rational(*options.output_fps) : info.fps;
   out.encoder = options.encoder;
   out.quality = options.quality;
+  out.preset = options.encoder_preset;
+  out.threads = options.encoder_threads;
+  out.lookahead = options.encoder_lookahead;
   out.prefer_hardware = options.prefer_hardware_encoder;
   if (report.audio) out.audio_source = options.target;
   media::VideoWriter writer(out);
@@ -246,6 +249,7 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
     return report;
   }
   const auto decoded = reader.finish();
+  report.decoder_peak_bytes = reader.decoder_peak_bytes();
   // ffmpeg exits 0 at a corrupt tail (the frames before it are kept, with a warning); non-zero
   // means the decoder itself failed or was killed: the frames written may stop anywhere.
   if (decoded.exit_code != 0) {
@@ -257,6 +261,7 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
     report.decoder_problem = decoded.problem.empty() ? decoded.stderr_tail : decoded.problem;
   }
   const auto encoded = writer.finish();
+  report.encoder_peak_bytes = writer.encoder_peak_bytes();
   if (!encoded.ok) {
     throw InputError(fmt::format("encoding '{}' failed: {}", report.output.string(), encoded.problem));
   }

@@ -29,6 +29,10 @@ struct VideoJobOptions : FaceJobOptions {
   bool keep_frames = false;
   std::string encoder = "libx264";
   int quality = 18;
+  std::string encoder_preset;  // --video-encoder-preset; empty: the encoder's own
+  int encoder_threads = 0;     // the encoder's -threads (0: ffmpeg's choice), as the plan chose
+  int encoder_lookahead = -1;  // the frames its lookahead holds (-1: the preset's)
+  int decoder_threads = 0;     // the decoder's -threads (0: ffmpeg's choice)
   bool prefer_hardware_encoder = false;  // NVENC when it opens (the CUDA provider), else the software one
   bool keep_audio = true;
   std::optional<double> output_fps;  // empty: the target's own rate
@@ -63,6 +67,8 @@ struct VideoJobReport {
   std::string encoder;  // what encoded it (NVENC falls back to the software encoder)
   MemoryStrategy strategy = MemoryStrategy::kResident;
   std::uint64_t model_releases = 0;  // models released and loaded again (lru, stage)
+  std::uint64_t decoder_peak_bytes = 0;  // each child's own peak RSS, from the kernel when reaped
+  std::uint64_t encoder_peak_bytes = 0;
 };
 
 // Streaming: decoder → a ring of workers + 2 frames → workers → in-order writer → encoder, no

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -160,6 +161,26 @@ TEST(ChildProcess, MissingProgramThrowsNamingIt) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/program"), std::string::npos) << e.what();
   }
   EXPECT_THROW(ChildProcess({}, {}), SpawnError);
+}
+
+// The child's own peak comes from the kernel when it is reaped: dd touches its whole 64 MiB
+// block reading /dev/zero into it.
+TEST(ChildProcess, PeakRssIsTheChildsOwnAtExit) {
+  ChildProcess dd({"dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"}, {});
+  EXPECT_EQ(dd.peak_rss_bytes(), 0u);
+  ASSERT_EQ(dd.wait(), 0);
+  EXPECT_GE(dd.peak_rss_bytes(), 64ULL << 20);
+  EXPECT_LT(dd.peak_rss_bytes(), 256ULL << 20);
+}
+
+TEST(ChildProcess, RunningPidsAreThoseNotYetReaped) {
+  ChildProcess cat({"cat"}, {.to_stdin = true});
+  const auto running = ChildProcess::running_pids();
+  EXPECT_NE(std::find(running.begin(), running.end(), cat.pid()), running.end());
+  cat.close_stdin();
+  EXPECT_EQ(cat.wait(), 0);
+  const auto after = ChildProcess::running_pids();
+  EXPECT_EQ(std::find(after.begin(), after.end(), cat.pid()), after.end());
 }
 
 }  // namespace

@@ -467,6 +467,33 @@ TEST(VideoWriterArgv, NvencGetsConstantQuality) {
   EXPECT_EQ(hardware_encoder_for("libvpx-vp9"), "");
 }
 
+// The words from "-c:v" to "-pix_fmt" for an encoder with these speed settings.
+std::vector<std::string> video_args(const char* encoder, const char* preset = "", int threads = 0, int lookahead = -1) {
+  const auto argv = encode_argv({.output = "/v/out.mp4", .width = 320, .height = 240, .encoder = encoder,
+                                 .preset = preset, .threads = threads, .lookahead = lookahead},
+                                "/v/tmp");
+  const auto c = std::find(argv.begin(), argv.end(), "-c:v");
+  const auto p = std::find(c, argv.end(), "-pix_fmt");
+  return {c, p};
+}
+
+TEST(VideoWriterArgv, PresetThreadsAndLookaheadInEachEncodersOwnOptions) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(video_args("libx264"), (V{"-c:v", "libx264", "-crf", "18"}));
+  EXPECT_EQ(video_args("libx264", "veryfast", 2, 10),
+            (V{"-c:v", "libx264", "-crf", "18", "-preset", "veryfast", "-threads", "2", "-x264-params", "rc-lookahead=10"}));
+  EXPECT_EQ(video_args("libx265", "", 1, 5),
+            (V{"-c:v", "libx265", "-crf", "18", "-threads", "1", "-x265-params", "log-level=error:rc-lookahead=5"}));
+  EXPECT_EQ(video_args("libx265"), (V{"-c:v", "libx265", "-crf", "18", "-x265-params", "log-level=error"}));
+  EXPECT_EQ(video_args("libvpx-vp9", "ultrafast", 0, 0),
+            (V{"-c:v", "libvpx-vp9", "-crf", "18", "-b:v", "0", "-deadline", "good", "-cpu-used", "8", "-lag-in-frames", "0"}));
+  EXPECT_EQ(video_args("libvpx-vp9", "veryslow")[9], "0");
+  EXPECT_EQ(video_args("h264_nvenc", "medium").back(), "p4");
+  EXPECT_THROW(video_args("libx264", "placebo"), std::invalid_argument);
+  EXPECT_EQ(encoder_presets().front(), "ultrafast");
+  EXPECT_EQ(encoder_presets().back(), "veryslow");
+}
+
 TEST(DecodeTruncation, MissingFramesCountOnlyWhenTheDecoderComplained) {
   EXPECT_TRUE(is_truncated(30, 50, true, true));
   EXPECT_TRUE(is_truncated(49, 50, true, true));

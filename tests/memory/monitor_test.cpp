@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/paths.hpp"
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -42,6 +44,39 @@ TEST(MonitorLines, OwnGpuUsageIsAddedWhenKnown) {
   s.gpus[0].process_used_bytes = 2 * kGiB;
   EXPECT_EQ(monitor_lines(s)[2],
             "[DLC.MEMORY] dlc: RSS 1.3GB (peak 1.4GB), model arenas 0.9GB (peak 1.0GB), GPU 0 2.0GB");
+}
+
+TEST(MonitorLines, TheTreeComesBesideDlcsOwnWhenItHasChildren) {
+  auto s = example();
+  s.gpus.clear();
+  s.tree = TreeMemory{*s.process, static_cast<std::uint64_t>(0.3 * kGiB), 2};
+  EXPECT_EQ(monitor_lines(s)[1],
+            "[DLC.MEMORY] dlc: RSS 1.3GB (peak 1.4GB), with its 2 ffmpeg children 1.6GB, model arenas 0.9GB (peak 1.0GB)");
+  s.tree->children = 0;
+  EXPECT_EQ(monitor_lines(s)[1], "[DLC.MEMORY] dlc: RSS 1.3GB (peak 1.4GB), model arenas 0.9GB (peak 1.0GB)");
+}
+
+// recorded-16g: dlc at 1363148 kB, its ffmpeg child 4242 at 262144 kB; 4343 has exited.
+TEST(TreeMemory, AddsEachRunningChildsRss) {
+  const auto proc = test::source_tree_file("tests/data/machines/recorded-16g/proc");
+  const auto tree = read_tree_memory({4242, 4343}, proc);
+  EXPECT_EQ(tree.own.rss_bytes, 1363148ULL * 1024);
+  EXPECT_EQ(tree.children, 1u);
+  EXPECT_EQ(tree.children_rss_bytes, 262144ULL * 1024);
+  EXPECT_EQ(tree.rss_bytes(), (1363148ULL + 262144ULL) * 1024);
+}
+
+TEST(TreeReader, KeepsTheHighestReading) {
+  std::vector<std::uint64_t> readings{100, 300, 200};
+  std::size_t next = 0;
+  TreeReader reader([] { return std::vector<int>{1}; }, [&](const std::vector<int>& pids) {
+    EXPECT_EQ(pids, std::vector<int>{1});
+    return TreeMemory{ProcessMemory{readings[next++], 0}, 0, 0};
+  });
+  EXPECT_EQ(reader.rss_bytes(), 100u);
+  EXPECT_EQ(reader.rss_bytes(), 300u);
+  EXPECT_EQ(reader.rss_bytes(), 200u);
+  EXPECT_EQ(reader.sampled_peak_bytes(), 300u);
 }
 
 TEST(MonitorLines, NoGpuNoArenas) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace dlc::pipeline {
 namespace {
 
@@ -39,6 +41,42 @@ TEST(StrategyPlan, ResidentCountsEveryModelAndEachWorkersCall) {
   EXPECT_EQ(plan.workers, 2);
   EXPECT_TRUE(plan.fits);
   EXPECT_FALSE(plan_strategy(MemoryStrategy::kResident, swap_and_enhance(), 3'537'420'287u).fits);
+}
+
+// A video's children: the decoder at 100 MiB, the encoder at 500, 300 or 150 MiB (fastest first).
+JobShape with_children(JobShape job) {
+  job.decoder = PlannedChild{"decoder", 100 * kMiB, "test"};
+  job.encoders = {{"encoder fast", 500 * kMiB, "test"}, {"encoder bounded", 300 * kMiB, "test"},
+                  {"encoder least", 150 * kMiB, "test"}};
+  return job;
+}
+
+// Every phase holds the decoder and the encoder: resident's 3,537,420,288 B plus 100 + 500 MiB.
+TEST(StrategyPlan, TheChildrenAreInThePlan) {
+  const auto plan = plan_strategy(MemoryStrategy::kResident, with_children(swap_and_enhance()), 64ULL << 30);
+  EXPECT_EQ(plan.plan.peak_bytes(), 3'537'420'288u + 600 * kMiB);
+  EXPECT_EQ(plan.encoder, 0u);
+  const auto& items = plan.plan.items();
+  EXPECT_TRUE(std::ranges::any_of(items, [](const auto& i) { return i.what == "decoder"; }));
+  EXPECT_TRUE(std::ranges::any_of(items, [](const auto& i) { return i.what == "encoder fast"; }));
+}
+
+// Under a budget the fastest encoder settings that fit are taken, before a slower strategy.
+TEST(StrategyPlan, TheEncoderIsBoundedToFitTheBudget) {
+  const auto job = with_children(swap_and_enhance());
+  const auto base = 3'537'420'288u + 100 * kMiB;
+  const auto bounded = plan_strategy(MemoryStrategy::kResident, job, base + 300 * kMiB);
+  EXPECT_TRUE(bounded.fits);
+  EXPECT_EQ(bounded.encoder, 1u);
+  EXPECT_EQ(bounded.plan.peak_bytes(), base + 300 * kMiB);
+  const auto choice = choose_strategy(job, base + 300 * kMiB, std::nullopt, false);
+  ASSERT_TRUE(choice.chosen);
+  EXPECT_EQ(choice.plans[*choice.chosen].strategy, MemoryStrategy::kResident);
+  // Nothing fits: the plan shown is the one with the encoder at its least, naming it.
+  const auto none = plan_strategy(MemoryStrategy::kResident, job, base);
+  EXPECT_FALSE(none.fits);
+  EXPECT_EQ(none.encoder, 2u);
+  EXPECT_NE(none.plan.describe(base).find("encoder least"), std::string::npos);
 }
 
 // The enhancer's stage is the costliest: its weights and one call, 341 + 1143 MiB, beside the
