@@ -59,7 +59,7 @@ const ModelRole kSimswap{"swapper", {"simswap_256.onnx"}, "face_swapper --face-s
                          kSwapperAlternative, "simswap_256: a 256-pixel face (with its embedding converter)"};
 // FaceFusion's models-3.4.0 crossface_simswap.onnx, earlier arcface_converter_w600k_r50_simswap.onnx:
 // input "input" [1,512] → one output [1,512] (face_swapper/core.py forward_convert_embedding).
-const ModelRole kSimswapConverter{"converter", {"crossface_simswap.onnx", "arcface_converter_w600k_r50_simswap.onnx"},
+const ModelRole kSimswapConverter{"embedding_converter", {"crossface_simswap.onnx", "arcface_converter_w600k_r50_simswap.onnx"},
                                   "face_swapper --face-swapper-model simswap_256", kFloat * 2 * 512,
                                   {{{-1, 512}}, {{{-1, 512}}}}, "",
                                   "simswap_256's source identity (ArcFace's embedding converted)"};
@@ -255,7 +255,11 @@ std::string file_problem(const ModelRole& role, const std::filesystem::path& fil
 std::string role_file_problem(const ModelRole& role, const std::filesystem::path& file) { return file_problem(role, file); }
 
 std::string download_command(const ModelRole& role, const std::vector<std::filesystem::path>& search_path) {
-  const std::string key(role.role == "enhancer" ? role.serves : role.role);
+  // The manifest knows a role by its name (the enhancers by what they serve); where several models
+  // share a role (the swappers), the first one's name is the role's default: the others go by file.
+  const auto& first_of_its_role = *std::ranges::find(all_roles(), role.role, &ModelRole::role);
+  std::string key(role.role == "enhancer" ? role.serves : role.role);
+  if (role.role != "enhancer" && first_of_its_role != &role) key = role.files.front();
   if (search_path.size() == 1) return fmt::format("dlc models download {} --models-dir {}", key, search_path.front().string());
   return fmt::format("dlc models download {}", key);
 }
