@@ -95,6 +95,18 @@ TEST(EncoderPeak, FasterPresetsPlanNoMore) {
   EXPECT_LE(encoder_peak_bytes("libx264", "ultrafast", 1920, 1080, s), encoder_peak_bytes("libx264", "", 1920, 1080, s));
 }
 
+TEST(EncoderPeak, SlowerPresetsPlanTheMeasuredVeryslowFactor) {
+  // libx264 1920x1080, 8 threads, lookahead 40: veryslow peaked at 875212 KiB against medium's
+  // 602644 KiB (1.452x); every preset slower than medium is planned at that bound.
+  const EncoderSettings s{8, kFullLookahead};
+  const auto medium = encoder_peak_bytes("libx264", "medium", 1920, 1080, s);
+  for (const auto* preset : {"slow", "slower", "veryslow"}) {
+    const auto planned = encoder_peak_bytes("libx264", preset, 1920, 1080, s);
+    EXPECT_GE(static_cast<double>(planned), 1.452 * static_cast<double>(medium)) << preset;
+    EXPECT_LE(static_cast<double>(planned), 1.47 * static_cast<double>(medium)) << preset;
+  }
+}
+
 TEST(DecoderPeak, GrowsWithPixelsAndThreads) {
   EXPECT_LT(decoder_peak_bytes(854, 480, 2), decoder_peak_bytes(3840, 2160, 2));
   EXPECT_LE(decoder_peak_bytes(1920, 1080, 1), decoder_peak_bytes(1920, 1080, 8));
