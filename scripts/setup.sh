@@ -29,6 +29,7 @@ apt_packages=(
   ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libprotobuf-dev protobuf-compiler libssl-dev libcurl4-openssl-dev zlib1g-dev python3-onnx python3-numpy
+  qt6-base-dev xvfb xauth
 )
 
 install_debian_packages() {

@@ -1,0 +1,76 @@
+#include "gui/dlc_process.hpp"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QTimer>
+
+#include <csignal>
+
+namespace dlc::gui {
+
+namespace {
+constexpr int kCancelGraceMs = 5000;
+}
+
+QString dlc_binary() {
+  const QString from_env = qEnvironmentVariable("DLC_BINARY");
+  if (!from_env.isEmpty()) return from_env;
+  return QDir(QCoreApplication::applicationDirPath()).filePath("dlc");
+}
+
+DlcProcess::DlcProcess(QObject* parent) : QObject(parent) {
+  process_.setProcessChannelMode(QProcess::SeparateChannels);
+  connect(&process_, &QProcess::readyReadStandardError, this, &DlcProcess::read_stderr);
+  connect(&process_, &QProcess::finished, this, [this](int exit_code, QProcess::ExitStatus status) {
+    read_stderr();
+    if (!pending_.isEmpty()) handle_line(QString::fromUtf8(pending_));
+    pending_.clear();
+    const int code = status == QProcess::NormalExit ? exit_code : 128 + SIGKILL;
+    emit finished(code, code == 0 ? QString() : last_error_);
+  });
+  connect(&process_, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
+    if (error != QProcess::FailedToStart) return;
+    emit finished(127, QString("cannot start %1: %2").arg(process_.program(), process_.errorString()));
+  });
+}
+
+DlcProcess::~DlcProcess() {
+  if (running()) {
+    process_.kill();
+    process_.waitForFinished(kCancelGraceMs);
+  }
+}
+
+void DlcProcess::start(const QStringList& arguments) {
+  last_error_.clear();
+  pending_.clear();
+  process_.start(dlc_binary(), arguments);
+}
+
+void DlcProcess::cancel() {
+  if (!running()) return;
+  ::kill(static_cast<pid_t>(process_.processId()), SIGINT);
+  QTimer::singleShot(kCancelGraceMs, &process_, [this] {
+    if (running()) process_.kill();
+  });
+}
+
+bool DlcProcess::running() const { return process_.state() != QProcess::NotRunning; }
+
+void DlcProcess::read_stderr() {
+  pending_ += process_.readAllStandardError();
+  for (qsizetype end = pending_.indexOf('\n'); end >= 0; end = pending_.indexOf('\n')) {
+    const QString line = QString::fromUtf8(pending_.left(end)).trimmed();
+    pending_.remove(0, end + 1);
+    if (!line.isEmpty()) handle_line(line);
+  }
+}
+
+void DlcProcess::handle_line(const QString& line) {
+  static const QString kError = QStringLiteral("[dlc] error: ");
+  if (line.startsWith(kError)) last_error_ = line.mid(kError.size());
+  emit logLine(line);
+}
+
+}  // namespace dlc::gui

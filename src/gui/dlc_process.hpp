@@ -1,0 +1,46 @@
+#pragma once
+
+#include <QObject>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+#include "gui/job_events.hpp"
+
+namespace dlc::gui {
+
+// The `dlc` executable the window drives: $DLC_BINARY if set, else `dlc` beside dlc-gui.
+QString dlc_binary();
+
+// One `dlc` child (run, live, faces scan, models ...), started with an argv list (never a shell
+// string). Its stderr is read line by line; event lines become signals, the rest is passed on.
+class DlcProcess : public QObject {
+  Q_OBJECT
+
+ public:
+  explicit DlcProcess(QObject* parent = nullptr);
+  ~DlcProcess() override;
+
+  void start(const QStringList& arguments);
+  // Asks the job to stop (SIGINT: dlc removes its temporary output) and kills it if it has not
+  // exited within the grace period.
+  void cancel();
+  bool running() const;
+
+ signals:
+  void logLine(const QString& line);
+  void progress(const dlc::gui::Progress& progress);
+  void memorySample(const dlc::gui::MemorySample& sample);
+  // exit_code is dlc's (app/exit_codes.hpp); message is its last error line, empty on success.
+  void finished(int exit_code, const QString& message);
+
+ private:
+  void read_stderr();
+  void handle_line(const QString& line);
+
+  QProcess process_;
+  QByteArray pending_;
+  QString last_error_;
+};
+
+}  // namespace dlc::gui
