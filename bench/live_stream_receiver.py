@@ -18,9 +18,12 @@ BITS = 32
 
 def main():
     url, ppm, ppm_frame, width, height = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-    source = url + "?timeout=60000000&fifo_size=1000000&overrun_nonfatal=1"
+    # timeout: the receiver ends when no packet came for 10 s (the stream has ended, or dlc never
+    # started). No -fflags nobuffer: it drops what ffmpeg read while probing the stream (the first
+    # seconds, half of a 12 s run); a 1 s probe delays only the first frames.
+    source = url + "?timeout=10000000&fifo_size=1000000&overrun_nonfatal=1"
     # -s: the size dlc sends (--virtual-camera-size); ffmpeg scales anything else to it, and says so.
-    argv = ["ffmpeg", "-hide_banner", "-nostdin", "-fflags", "nobuffer", "-flags", "low_delay", "-i", source,
+    argv = ["ffmpeg", "-hide_banner", "-nostdin", "-probesize", "500000", "-analyzeduration", "1000000", "-flags", "low_delay", "-i", source,
             "-map", "0:v", "-s", f"{width}x{height}", "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]
     frame_bytes = width * height * 3
     ffmpeg = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -44,7 +47,7 @@ def main():
             at = (8 * width + 16 * bit + 8) * 3
             stamp = (stamp << 1) | (1 if sum(frame[at:at + 3]) > 3 * 127 else 0)
         if stamp != previous:  # a repeat carries its frame's stamp again: only the first counts
-            latencies.append(((int(now * 1000) & 0xFFFFFFFF) - stamp) & 0xFFFFFFFF)
+            latencies.append((now, ((int(now * 1000) & 0xFFFFFFFF) - stamp) & 0xFFFFFFFF))
             previous = stamp
     ffmpeg.wait()
     reader.join()
@@ -62,9 +65,11 @@ def main():
         ordered = sorted(values)
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0
 
-    # The middle: the first and last 10 % left out (start-up and the end's burst).
+    # The middle: the first and last 10 % left out (start-up with the probe's burst, and the end,
+    # whose last frames ffmpeg hands over only when the input times out).
     cut = len(arrivals) // 10
     middle = arrivals[cut:len(arrivals) - cut] if len(arrivals) > 20 else arrivals
+    middle_latencies = [ms for at, ms in latencies if middle and middle[0] <= at <= middle[-1]]
     print(json.dumps({
         "frames": len(arrivals),
         "size": size,
@@ -73,8 +78,10 @@ def main():
         "middle_seconds": round(middle[-1] - middle[0], 2) if len(middle) >= 2 else 0,
         "middle_rate_fps": round(rate(middle), 3),
         "new_frames": len(latencies),
-        "latency_p50_ms": percentile(latencies, 0.50),
-        "latency_p95_ms": percentile(latencies, 0.95),
+        "latency_p50_ms": percentile([ms for _, ms in latencies], 0.50),
+        "latency_p95_ms": percentile([ms for _, ms in latencies], 0.95),
+        "middle_latency_p50_ms": percentile(middle_latencies, 0.50),
+        "middle_latency_p95_ms": percentile(middle_latencies, 0.95),
         "ffmpeg_exit": ffmpeg.returncode,
         "ffmpeg_said": stderr[-1] if ffmpeg.returncode != 0 and stderr else "",
     }))
