@@ -26,6 +26,7 @@
 #include <cmath>
 #include <csignal>
 
+#include "app/exit_codes.hpp"  // a header of constants: no dlc code is linked
 #include "gui/dlc_process.hpp"
 #include "gui/thumbnail.hpp"
 
@@ -33,13 +34,6 @@ namespace dlc::gui {
 namespace {
 
 constexpr int kThumbnail = 200;
-// dlc's exit codes (app/exit_codes.hpp): the window's advice for each.
-constexpr int kExitUsage = 2;
-constexpr int kExitBadInput = 3;
-constexpr int kExitModel = 4;
-constexpr int kExitMemoryBudget = 5;
-constexpr int kExitDownload = 6;
-constexpr int kExitRefused = 7;
 
 QString format_seconds(double seconds) {
   const auto s = static_cast<long>(std::lround(seconds));
@@ -469,7 +463,9 @@ void SwapTab::show_error(int exit_code, const QString& message) {
   error_->setText(what_to_do(exit_code, message));
 }
 
+// The window's advice for each of dlc's exit codes.
 QString SwapTab::what_to_do(int exit_code, const QString& message) const {
+  using namespace dlc::app;
   const auto said = message.isEmpty() ? QString() : message + "\n";
   switch (exit_code) {
     case 128 + SIGINT:

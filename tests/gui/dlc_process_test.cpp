@@ -9,6 +9,18 @@
 
 using dlc::gui::DlcProcess;
 
+namespace {
+
+// ffmpeg's test pattern (no face) as an H.264 video of seconds at 25 fps.
+bool make_pattern(const QString& path, const QString& size, int seconds) {
+  QProcess ffmpeg;
+  ffmpeg.start("ffmpeg", {"-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=" + size + ":rate=25", "-t",
+                          QString::number(seconds), "-c:v", "libx264", "-pix_fmt", "yuv420p", path});
+  return ffmpeg.waitForFinished(60000) && ffmpeg.exitCode() == 0;
+}
+
+}  // namespace
+
 class DlcProcessTest : public QObject {
   Q_OBJECT
 
@@ -39,11 +51,7 @@ class DlcProcessTest : public QObject {
     const QString source = DLC_SOURCE_DIR "/.cache/media/astronaut.png";
     if (!QFile::exists(source)) QSKIP("the Debian photos are missing: run scripts/setup.sh");
     QTemporaryDir dir;
-    QProcess ffmpeg;
-    ffmpeg.start("ffmpeg", {"-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-t",
-                            "1", "-c:v", "libx264", "-pix_fmt", "yuv420p", dir.filePath("clip.mp4")});
-    QVERIFY(ffmpeg.waitForFinished(60000));
-    QCOMPARE(ffmpeg.exitCode(), 0);
+    QVERIFY(make_pattern(dir.filePath("clip.mp4"), "160x120", 1));
     DlcProcess process;
     QSignalSpy planned(&process, &DlcProcess::planned);
     QSignalSpy progress(&process, &DlcProcess::progress);
@@ -75,10 +83,7 @@ class DlcProcessTest : public QObject {
     const QString source = DLC_SOURCE_DIR "/.cache/media/astronaut.png";
     if (!QFile::exists(source)) QSKIP("the Debian photos are missing: run scripts/setup.sh");
     QTemporaryDir dir;
-    QProcess ffmpeg;
-    ffmpeg.start("ffmpeg", {"-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=25", "-t",
-                            "20", "-c:v", "libx264", "-pix_fmt", "yuv420p", dir.filePath("clip.mp4")});
-    QVERIFY(ffmpeg.waitForFinished(60000));
+    QVERIFY(make_pattern(dir.filePath("clip.mp4"), "640x480", 20));
     DlcProcess process;
     QSignalSpy memory(&process, &DlcProcess::memorySample);
     QSignalSpy finished(&process, &DlcProcess::finished);
