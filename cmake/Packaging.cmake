@@ -4,7 +4,7 @@
 # PREFIX/share/dlc. Models themselves are never packaged: `dlc models download` puts them in
 # $XDG_DATA_HOME/dlc/models.
 include(GNUInstallDirs)
-# cpack and cmake --install package what is built (dlc and its module) instead of building every
+# cpack and cmake --install package what is built (dlc, its module, dlc-gui) instead of building every
 # test and benchmark first.
 set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 
@@ -12,6 +12,11 @@ set(DLC_INSTALL_LIBDIR "lib/dlc")
 set_target_properties(dlc PROPERTIES INSTALL_RPATH "$ORIGIN/../${DLC_INSTALL_LIBDIR}")
 install(TARGETS dlc RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS dlc_opencv_live LIBRARY DESTINATION ${DLC_INSTALL_LIBDIR})
+# The desktop window beside dlc, which it runs for every job (src/gui/dlc_process.cpp); its Qt 6
+# libraries come from Debian (dpkg-shlibdeps adds them to Depends).
+if(TARGET dlc-gui)
+  install(TARGETS dlc-gui RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
 
 # ONNX Runtime under its soname (what dlc's DT_NEEDED names), plus any execution-provider
 # libraries beside it (a --gpu setup's CUDA/TensorRT providers), which ORT loads from its own folder.

@@ -147,6 +147,10 @@ void add_job_flags(CLI::App& app, JobOptions& job, CompatFlags& compat) {
   app.add_option("--memory-monitor-interval", job.memory_monitor_interval_s,
                  "seconds between [DLC.MEMORY] lines while working; 0 turns them off (default 10)")
       ->check(in_range(0.0, 3600.0, " s"));
+  app.add_option("--events", job.events,
+                 "json: also write one JSON object per line on stderr (plan, progress, memory each second, done, "
+                 "error) for a program that drives dlc")
+      ->check(one_of({"json"}));
   app.add_option("--detect-every", job.detect_every,
                  "detect faces every N frames and reuse them in between (default 1; live: from the camera's rate)")
       ->check(in_range(1, 1000));

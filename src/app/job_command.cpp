@@ -13,6 +13,7 @@
 #include <filesystem>
 
 #include "app/commands.hpp"
+#include "app/event_lines.hpp"
 #include "app/exit_codes.hpp"
 #include "app/job_setup.hpp"
 #include "face/selection.hpp"
@@ -71,9 +72,10 @@ int video_command(const JobOptions& job, int threads, const pipeline::StrategyPl
   const bool show_progress = spdlog::get_level() <= spdlog::level::info;
   auto& tree = guard->tree();
   const auto report = pipeline::run_video_job(options, [terminal, show_progress, &tree](const pipeline::VideoProgress& p) {
-    if (!show_progress) return;
     const double fps = p.seconds > 0 ? static_cast<double>(p.frames_done) / p.seconds : 0.0;
     const double eta = fps > 0 ? static_cast<double>(std::max<std::int64_t>(0, p.frames_total - p.frames_done)) / fps : 0.0;
+    events::progress(p.frames_done, p.frames_total, fps, eta);
+    if (!show_progress) return;
     const auto now = tree.read();
     const auto children = now.children > 0 ? fmt::format(", with ffmpeg {}", memory::format_mb(now.rss_bytes())) : "";
     fmt::print(stderr, "{}dlc: frame {}/{}, {:.1f} fps, ETA {:.0f} s, RSS {}{}{}", terminal ? "\r" : "", p.frames_done,
@@ -89,6 +91,7 @@ int video_command(const JobOptions& job, int threads, const pipeline::StrategyPl
   const auto budget = guard->governor().budget_bytes();
   guard.reset();
   if (report.stopped) {
+    events::note_error(fmt::format("stopped after {} frames; no output written", report.frames));
     fmt::print(stderr, "dlc: stopped after {} frames; no output written\n", report.frames);
     return 128 + g_signal.load();
   }
@@ -107,6 +110,7 @@ int video_command(const JobOptions& job, int threads, const pipeline::StrategyPl
   fmt::print("dlc: wrote {} ({} frames in {:.1f} s, {} without a face{}; {}{}{}{})\n", report.output.string(),
              report.frames, report.seconds, report.frames_without_face, skipped, fmt::join(report.processors, ", "),
              report.audio ? "; audio kept" : "", memory_note, governor_note);
+  events::done(report.output, report.frames);
   const auto own_peak = memory::read_process_memory().value_or(memory::ProcessMemory{}).peak_bytes;
   spdlog::info("memory: peak RSS dlc {}, ffmpeg decoder {}, encoder {} {} (each its own, from the kernel); "
                "together {} (the highest reading sampled); planned {}, budget {}",
@@ -143,6 +147,7 @@ int job_command(const CliOptions& options, int threads) {
   if (!plan) return kExitMemoryBudget;
   if (video) return video_command(job, threads, *plan);
   const auto report = pipeline::run_image_job(face_job_options(job, threads, *plan));
+  events::done(report.output, 1);
   if (report.processed_faces == 0 && report.skipped_faces == 0) {
     fmt::print("dlc: no face found in the target '{}': wrote it unchanged to {}\n", job.target, report.output.string());
   } else {

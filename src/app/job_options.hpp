@@ -37,6 +37,7 @@ struct JobOptions {
   bool memory_optimization = true;
   std::optional<std::string> models_dir;
   double memory_monitor_interval_s = 10;  // 0 = off
+  std::string events;                     // --events json: machine-readable lines on stderr; empty = off
   std::string face_detector = "auto";     // auto | scrfd | blazeface | dlib
   std::string face_swapper_model = "auto";  // auto | inswapper_128 | hyperswap_1a/1b/1c_256 | simswap_256
   int face_detector_size = 640;

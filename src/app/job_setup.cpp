@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include "app/event_lines.hpp"
 #include "app/machine.hpp"
 #include "face/dlib_face.hpp"
 #include "face/selection.hpp"
@@ -239,16 +240,19 @@ std::optional<pipeline::StrategyPlan> plan_memory(const JobOptions& job, bool li
   const auto choice = pipeline::choose_strategy(shape, budget, asked, live);
   const auto shown = choice.chosen.value_or(static_cast<std::size_t>(asked.value_or(pipeline::MemoryStrategy::kResident)));
   const auto& plan = choice.plans[shown];
+  events::plan(choice.chosen ? std::string(pipeline::strategy_name(plan.strategy)) : std::string(), budget, plan.plan.peak_bytes(),
+               choice.chosen.has_value(), plan.plan.describe(budget), pipeline::describe_strategies(choice));
   if (!choice.chosen) {
     std::string hint = "raise --max-memory or drop a processor";
     if (live) {
       hint = fmt::format("a live stream needs resident or lru: the smallest budget that works is {}",
                          memory::format_mb(pipeline::smallest_budget(pipeline::MemoryStrategy::kLru, shape)));
     }
-    fmt::print(stderr, "dlc: the memory budget of {} cannot be met ({} planned with {}); {}\n{}{}",
-               memory::format_mb(budget), memory::format_mb(plan.plan.peak_bytes()),
-               pipeline::strategy_name(plan.strategy), hint, plan.plan.describe(budget),
-               pipeline::describe_strategies(choice));
+    const auto problem = fmt::format("the memory budget of {} cannot be met ({} planned with {}); {}",
+                                     memory::format_mb(budget), memory::format_mb(plan.plan.peak_bytes()),
+                                     pipeline::strategy_name(plan.strategy), hint);
+    events::note_error(problem);
+    fmt::print(stderr, "dlc: {}\n{}{}", problem, plan.plan.describe(budget), pipeline::describe_strategies(choice));
     return std::nullopt;
   }
   if (choice.automatic && plan.strategy != pipeline::MemoryStrategy::kResident) {

@@ -13,6 +13,7 @@
 #include "app/live_command.hpp"
 
 #include "app/commands.hpp"
+#include "app/event_lines.hpp"
 #include "app/exit_codes.hpp"
 #include "app/job_setup.hpp"
 #include "app/machine.hpp"
@@ -117,13 +118,20 @@ int live_command(const JobOptions& job, int threads) {
                swapper_options.detect_every, fmt::join(swapper.description(), ", "));
   std::int64_t processed = 0;
   const auto started = std::chrono::steady_clock::now();
+  auto last_event = started;
   const auto report = pipeline::run_live(*camera, options, [&](cv::Mat& frame, std::int64_t) {
+    if (events::enabled() && std::chrono::steady_clock::now() - last_event > std::chrono::milliseconds(500)) {
+      last_event = std::chrono::steady_clock::now();
+      const auto seconds = std::chrono::duration<double>(last_event - started).count();
+      events::progress(processed, 0, static_cast<double>(processed) / seconds, 0.0);
+    }
     // Detection cadence counts processed frames: a dropped frame is not one the faces came from.
     // The tracker's clock is real time (frames come at a variable rate, some dropped): each
     // frame is taken as it comes off the 2-frame queue, its capture a frame time or so before.
     swapper.process(frame, processed++, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   });
 
+  events::done(report.recording, report.processed);
   const auto& l = report.latency;
   fmt::print("dlc live: {} ({}): {} frames captured at {:.1f} fps, {} processed at {:.1f} fps, {} dropped "
              "({} before processing, {} before output, {} over the memory budget); latency capture->display "

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "app/event_lines.hpp"
 #include "memory/cgroup.hpp"
 #include "media/child_process.hpp"
 #include "memory/nvml.hpp"
@@ -87,6 +88,14 @@ JobMemoryGuard::JobMemoryGuard(std::uint64_t budget_bytes, double monitor_interv
     monitor_.emplace(std::chrono::milliseconds(static_cast<long>(monitor_interval_s * 1000)),
                      [this] { return read_memory_snapshot(nvml_, &tree_); },
                      [](const std::string& line) { fmt::print(stderr, "{}\n", line); });
+  }
+  if (events::enabled()) {
+    const auto started = std::chrono::steady_clock::now();
+    events_monitor_.emplace(std::chrono::seconds(1), [this] { return read_memory_snapshot(nvml_, &tree_); },
+                            [budget_bytes, started](const memory::MemorySnapshot& snapshot) {
+                              const std::chrono::duration<double> since = std::chrono::steady_clock::now() - started;
+                              events::memory(snapshot, budget_bytes, since.count());
+                            });
   }
 }
 

@@ -53,6 +53,7 @@ class JobMemoryGuard {
   memory::RssGovernor governor_;
   memory::Nvml nvml_;
   std::optional<memory::MemoryMonitor> monitor_;
+  std::optional<memory::MemoryMonitor> events_monitor_;  // --events: a memory line each second
 };
 
 }  // namespace dlc::app

@@ -10,6 +10,7 @@
 
 #include "app/cli.hpp"
 #include "app/commands.hpp"
+#include "app/event_lines.hpp"
 #include "app/exit_codes.hpp"
 #include "media/video_probe.hpp"
 #include "pipeline/processor_chain.hpp"
@@ -56,23 +57,27 @@ int main(int argc, char** argv) {
     return outcome.exit_code;
   }
   set_up_logging(outcome.options->log_level);
+  if (outcome.options->job.events == "json") dlc::app::events::enable();
   for (const auto& warning : outcome.options->warnings) spdlog::warn("{}", warning);
+  const auto fail = [](int code, const std::string& message) {
+    spdlog::error("{}", message);
+    dlc::app::events::note_error(message);
+    return code;
+  };
+  int code = dlc::app::kExitFailure;
   try {
-    return dispatch(*outcome.options);
+    code = dispatch(*outcome.options);
   } catch (const dlc::processors::NsfwRefused& e) {
-    spdlog::error("{}", e.what());
-    return dlc::app::kExitRefused;
+    code = fail(dlc::app::kExitRefused, e.what());
   } catch (const dlc::pipeline::InputError& e) {
-    spdlog::error("{}", e.what());
-    return dlc::app::kExitBadInput;
+    code = fail(dlc::app::kExitBadInput, e.what());
   } catch (const dlc::media::VideoError& e) {
-    spdlog::error("{}", e.what());
-    return dlc::app::kExitBadInput;
+    code = fail(dlc::app::kExitBadInput, e.what());
   } catch (const dlc::runtime::ModelError& e) {
-    spdlog::error("model {}", e.what());
-    return dlc::app::kExitModel;
+    code = fail(dlc::app::kExitModel, std::string("model ") + e.what());
   } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    return dlc::app::kExitFailure;
+    code = fail(dlc::app::kExitFailure, e.what());
   }
+  if (code != dlc::app::kExitOk) dlc::app::events::error(code, dlc::app::events::error_message(code));
+  return code;
 }

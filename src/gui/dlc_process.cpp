@@ -6,6 +6,10 @@
 #include <QTimer>
 
 #include <csignal>
+#include <type_traits>
+#include <variant>
+
+#include "gui/event_line.hpp"
 
 namespace dlc::gui {
 
@@ -20,6 +24,10 @@ QString dlc_binary() {
 }
 
 DlcProcess::DlcProcess(QObject* parent) : QObject(parent) {
+  qRegisterMetaType<Progress>();
+  qRegisterMetaType<MemorySample>();
+  qRegisterMetaType<JobPlan>();
+  qRegisterMetaType<JobDone>();
   process_.setProcessChannelMode(QProcess::SeparateChannels);
   connect(&process_, &QProcess::readyReadStandardError, this, &DlcProcess::read_stderr);
   connect(&process_, &QProcess::finished, this, [this](int exit_code, QProcess::ExitStatus status) {
@@ -27,7 +35,7 @@ DlcProcess::DlcProcess(QObject* parent) : QObject(parent) {
     if (!pending_.isEmpty()) handle_line(QString::fromUtf8(pending_));
     pending_.clear();
     const int code = status == QProcess::NormalExit ? exit_code : 128 + SIGKILL;
-    emit finished(code, code == 0 ? QString() : last_error_);
+    emit finished(code, code == 0 ? QString() : failure_message());
   });
   connect(&process_, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
     if (error != QProcess::FailedToStart) return;
@@ -44,6 +52,8 @@ DlcProcess::~DlcProcess() {
 
 void DlcProcess::start(const QStringList& arguments) {
   last_error_.clear();
+  last_line_.clear();
+  error_event_.clear();
   pending_.clear();
   process_.start(dlc_binary(), arguments);
 }
@@ -69,8 +79,28 @@ void DlcProcess::read_stderr() {
 
 void DlcProcess::handle_line(const QString& line) {
   static const QString kError = QStringLiteral("[dlc] error: ");
+  if (const auto event = parse_event_line(line)) {
+    std::visit(
+        [this](const auto& e) {
+          using T = std::decay_t<decltype(e)>;
+          if constexpr (std::is_same_v<T, Progress>) emit progress(e);
+          if constexpr (std::is_same_v<T, MemorySample>) emit memorySample(e);
+          if constexpr (std::is_same_v<T, JobPlan>) emit planned(e);
+          if constexpr (std::is_same_v<T, JobDone>) emit done(e);
+          if constexpr (std::is_same_v<T, JobError>) error_event_ = QString::fromStdString(e.message);
+        },
+        *event);
+    return;
+  }
   if (line.startsWith(kError)) last_error_ = line.mid(kError.size());
+  last_line_ = line;
   emit logLine(line);
+}
+
+QString DlcProcess::failure_message() const {
+  if (!error_event_.isEmpty()) return error_event_;
+  if (!last_error_.isEmpty()) return last_error_;
+  return last_line_;
 }
 
 }  // namespace dlc::gui

@@ -13,7 +13,8 @@ namespace dlc::gui {
 QString dlc_binary();
 
 // One `dlc` child (run, live, faces scan, models ...), started with an argv list (never a shell
-// string). Its stderr is read line by line; event lines become signals, the rest is passed on.
+// string). Its stderr is read line by line; `--events json` lines become signals, the rest is
+// passed on as logLine.
 class DlcProcess : public QObject {
   Q_OBJECT
 
@@ -31,16 +32,23 @@ class DlcProcess : public QObject {
   void logLine(const QString& line);
   void progress(const dlc::gui::Progress& progress);
   void memorySample(const dlc::gui::MemorySample& sample);
-  // exit_code is dlc's (app/exit_codes.hpp); message is its last error line, empty on success.
+  void planned(const dlc::gui::JobPlan& plan);
+  // The job wrote its output (before finished(0, "")).
+  void done(const dlc::gui::JobDone& result);
+  // exit_code is dlc's (app/exit_codes.hpp); message is its error event's message, else its last
+  // error line, else its last line; empty on success.
   void finished(int exit_code, const QString& message);
 
  private:
   void read_stderr();
   void handle_line(const QString& line);
+  QString failure_message() const;
 
   QProcess process_;
   QByteArray pending_;
   QString last_error_;
+  QString last_line_;
+  QString error_event_;
 };
 
 }  // namespace dlc::gui

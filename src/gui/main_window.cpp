@@ -1,13 +1,24 @@
 #include "gui/main_window.hpp"
 
+#include <QCloseEvent>
+#include <QSettings>
 #include <QTabWidget>
+
+#include "gui/swap_tab.hpp"
 
 namespace dlc::gui {
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), tabs_(new QTabWidget(this)) {
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), tabs_(new QTabWidget(this)), swap_(new SwapTab(tabs_)) {
   setWindowTitle("dlc");
   setCentralWidget(tabs_);
+  tabs_->addTab(swap_, "Swap");
   resize(960, 720);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  QSettings settings;
+  swap_->settings().save(settings);
+  QMainWindow::closeEvent(event);
 }
 
 }  // namespace dlc::gui

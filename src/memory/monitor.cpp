@@ -60,7 +60,12 @@ std::vector<std::string> monitor_lines(const MemorySnapshot& snapshot) {
 }
 
 MemoryMonitor::MemoryMonitor(std::chrono::milliseconds interval, Reader read, Printer print)
-    : interval_(interval), read_(std::move(read)), print_(std::move(print)), thread_([this] { loop(); }) {}
+    : MemoryMonitor(interval, std::move(read), Sink([print = std::move(print)](const MemorySnapshot& snapshot) {
+                      for (const auto& line : monitor_lines(snapshot)) print(line);
+                    })) {}
+
+MemoryMonitor::MemoryMonitor(std::chrono::milliseconds interval, Reader read, Sink sink)
+    : interval_(interval), read_(std::move(read)), sink_(std::move(sink)), thread_([this] { loop(); }) {}
 
 MemoryMonitor::~MemoryMonitor() {
   {
@@ -76,7 +81,7 @@ void MemoryMonitor::loop() {
   std::unique_lock lock(mutex_);
   while (!wake_.wait_until(lock, next, [this] { return stop_; })) {
     lock.unlock();
-    for (const auto& line : monitor_lines(read_())) print_(line);
+    sink_(read_());
     lock.lock();
     // Fixed cadence: a slow reading does not push later rounds back.
     next += interval_;

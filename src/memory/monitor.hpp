@@ -75,8 +75,11 @@ class MemoryMonitor {
  public:
   using Reader = std::function<MemorySnapshot()>;
   using Printer = std::function<void(const std::string& line)>;
+  using Sink = std::function<void(const MemorySnapshot& snapshot)>;
 
   MemoryMonitor(std::chrono::milliseconds interval, Reader read, Printer print);
+  // Each reading handed over whole (dlc's --events memory lines).
+  MemoryMonitor(std::chrono::milliseconds interval, Reader read, Sink sink);
   ~MemoryMonitor();
   MemoryMonitor(const MemoryMonitor&) = delete;
   MemoryMonitor& operator=(const MemoryMonitor&) = delete;
@@ -86,7 +89,7 @@ class MemoryMonitor {
 
   std::chrono::milliseconds interval_;
   Reader read_;
-  Printer print_;
+  Sink sink_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;

@@ -47,6 +47,11 @@ TEST(DebPackage, DependsOnDebianHoldsDlcAndStartsFromItsOwnPrefix) {
     EXPECT_NE(list.out.find(std::string(file) + "\n"), std::string::npos) << file << " not in\n" << list.out;
   }
   EXPECT_EQ(list.out.find("inswapper"), std::string::npos) << "models are never packaged";
+#ifdef DLC_PACKAGE_HAS_GUI
+  // The window beside dlc, with Qt 6 from Debian.
+  EXPECT_NE(list.out.find("./usr/bin/dlc-gui\n"), std::string::npos) << list.out;
+  EXPECT_NE(depends[1].str().find("libqt6widgets6"), std::string::npos) << depends[1];
+#endif
 
   const auto root = dir / "root";
   ASSERT_EQ(media::run_process({"dpkg-deb", "-x", deb.string(), root.string()}).exit_code, 0);

@@ -1,0 +1,136 @@
+#pragma once
+
+#include <QString>
+#include <QWidget>
+
+#include <functional>
+#include <memory>
+
+#include "gui/job_settings.hpp"
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QSlider;
+class QTemporaryDir;
+
+namespace dlc::gui {
+
+class DlcProcess;
+class FrameGrabber;
+struct Progress;
+struct JobDone;
+
+// Deep-Live-Cam's main window for files: Source and Target (file dialogs, thumbnails, drag and
+// drop, ↔), the switches, the enhancer drop-down, the sliders, Start (a save dialog, then a `dlc
+// run` child with a progress bar and Cancel) and Preview (the swap of the target, or of one
+// video frame chosen with a slider). Errors are shown in the tab, never as a crash.
+class SwapTab : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit SwapTab(QWidget* parent = nullptr);
+  ~SwapTab() override;
+
+  // The window's controls as a job takes them, and back (saved settings, the command line).
+  JobSettings settings() const;
+  void set_settings(const JobSettings& settings);
+
+  void set_source(const QString& path);
+  void set_target(const QString& path);
+  // Start asks this for the output path (the suggestion: the target's name with "-swapped");
+  // empty cancels. The default is a save dialog; tests give their own.
+  void set_output_chooser(std::function<QString(const QString& suggested)> chooser);
+
+  // For the tests and the other tabs: the controls a user works with.
+  QPushButton* start_button() const { return start_; }
+  QPushButton* cancel_button() const { return cancel_; }
+  QPushButton* preview_button() const { return preview_; }
+  QPushButton* swap_button() const { return swap_paths_; }
+  QProgressBar* progress_bar() const { return progress_; }
+  QLabel* status_label() const { return status_; }
+  QLabel* error_label() const { return error_; }
+  QLabel* result_label() const { return result_; }
+  QLabel* preview_label() const { return preview_image_; }
+  QSlider* preview_frame_slider() const { return preview_frame_; }
+  QLabel* source_thumbnail() const { return source_thumb_; }
+  QLabel* target_thumbnail() const { return target_thumb_; }
+  QCheckBox* many_faces_box() const { return many_faces_; }
+  QComboBox* enhancer_box() const { return enhancer_; }
+  QSlider* opacity_slider() const { return opacity_; }
+  QSlider* sharpness_slider() const { return sharpness_; }
+  QSlider* mouth_mask_slider() const { return mouth_mask_; }
+  bool job_running() const;
+  QString last_output() const { return last_output_; }
+
+ signals:
+  // A job ended: dlc's exit code (0 ok), and the output written (empty unless 0).
+  void jobFinished(int exit_code, const QString& output);
+  // Every job's process, as it starts, so the memory panel can follow it.
+  void jobStarted(dlc::gui::DlcProcess* process);
+  void settingsChanged();
+
+ protected:
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void build();
+  void start();
+  void preview();
+  void preview_frame(int frame);
+  void on_progress(const Progress& progress);
+  void on_finished(int exit_code, const QString& message);
+  void show_error(int exit_code, const QString& message);
+  void set_running(bool running);
+  void update_swap_button();
+  QString what_to_do(int exit_code, const QString& message) const;
+
+  JobSettings hidden_;  // what the command line gave that the tab has no control for
+  QLineEdit* source_edit_ = nullptr;
+  QLineEdit* target_edit_ = nullptr;
+  QLabel* source_thumb_ = nullptr;
+  QLabel* target_thumb_ = nullptr;
+  QPushButton* swap_paths_ = nullptr;
+  QCheckBox* keep_fps_ = nullptr;
+  QCheckBox* keep_audio_ = nullptr;
+  QCheckBox* keep_frames_ = nullptr;
+  QCheckBox* many_faces_ = nullptr;
+  QCheckBox* map_faces_ = nullptr;
+  QCheckBox* show_fps_ = nullptr;
+  QCheckBox* poisson_ = nullptr;
+  QCheckBox* mirror_ = nullptr;
+  QCheckBox* blueish_ = nullptr;
+  QComboBox* enhancer_ = nullptr;
+  QSlider* opacity_ = nullptr;
+  QSlider* sharpness_ = nullptr;
+  QSlider* mouth_mask_ = nullptr;
+  QDoubleSpinBox* max_memory_ = nullptr;
+  QDoubleSpinBox* gpu_fraction_ = nullptr;
+  QPushButton* start_ = nullptr;
+  QPushButton* cancel_ = nullptr;
+  QPushButton* preview_ = nullptr;
+  QProgressBar* progress_ = nullptr;
+  QLabel* status_ = nullptr;
+  QLabel* error_ = nullptr;
+  QLabel* result_ = nullptr;
+  QLabel* preview_image_ = nullptr;
+  QSlider* preview_frame_ = nullptr;
+
+  DlcProcess* job_ = nullptr;
+  FrameGrabber* source_grabber_ = nullptr;
+  FrameGrabber* target_grabber_ = nullptr;
+  FrameGrabber* frame_grabber_ = nullptr;  // the chosen video frame, for its preview
+  std::unique_ptr<QTemporaryDir> preview_dir_;
+  bool previewing_ = false;
+  QString pending_output_;
+  QString last_output_;
+  double target_fps_ = 25.0;
+  std::function<QString(const QString&)> choose_output_;
+};
+
+}  // namespace dlc::gui

@@ -1,0 +1,296 @@
+// The swap tab driven as a user drives it: paths in the pickers, the switches, a click on Start
+// (the save dialog answered by the test), then the `dlc run` child this build made, on the Debian
+// photos with the fixture swapper and BlazeFace.
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QLabel>
+#include <QProcess>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+#include <csignal>
+#include <cstdlib>
+
+#include "gui/dlc_process.hpp"
+#include "gui/main_window.hpp"
+#include "gui/swap_tab.hpp"
+
+using dlc::gui::FaceEnhancer;
+using dlc::gui::JobSettings;
+using dlc::gui::MainWindow;
+using dlc::gui::SwapTab;
+
+namespace {
+
+const QString kSource = DLC_SOURCE_DIR "/.cache/media/astronaut.png";
+const QString kGrace = DLC_SOURCE_DIR "/.cache/media/grace_hopper.jpg";
+
+int run(const QString& program, const QStringList& args, QByteArray* out = nullptr) {
+  QProcess p;
+  p.start(program, args);
+  if (!p.waitForFinished(120000)) return -1;
+  if (out) *out = p.readAllStandardOutput();
+  return p.exitCode();
+}
+
+// The mean absolute difference of two images over a rectangle, per channel value.
+double mean_difference(const QImage& a, const QImage& b, const QRect& area) {
+  const QImage x = a.convertToFormat(QImage::Format_RGB888);
+  const QImage y = b.convertToFormat(QImage::Format_RGB888);
+  double sum = 0;
+  for (int row = area.top(); row <= area.bottom(); ++row) {
+    const uchar* p = x.constScanLine(row) + area.left() * 3;
+    const uchar* q = y.constScanLine(row) + area.left() * 3;
+    for (int i = 0; i < area.width() * 3; ++i) sum += std::abs(int(p[i]) - int(q[i]));
+  }
+  return sum / (double(area.width()) * area.height() * 3);
+}
+
+}  // namespace
+
+class SwapTabTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() {
+    if (!QFile::exists(kSource) || !QFile::exists(kGrace)) QSKIP("the Debian photos are missing: run scripts/setup.sh");
+    if (!QFile::exists("/usr/share/dlib/shape_predictor_68_face_landmarks.dat")) {
+      QSKIP("dlib's 68-point model is missing (Debian libdlib-data): run scripts/setup.sh");
+    }
+    QVERIFY(dir_.isValid());
+    // The swapper and its recognizer from the fixtures; BlazeFace and dlib's points find faces.
+    QDir().mkpath(models());
+    for (const char* name : {"w600k_r50.onnx", "inswapper_128.onnx"}) {
+      QVERIFY(QFile::copy(QString(DLC_FIXTURE_DIR "/") + name, models() + "/" + name));
+    }
+    // The two photos side by side, 512 high: two faces.
+    QCOMPARE(run("ffmpeg", {"-v", "error", "-nostdin", "-i", kSource, "-i", kGrace, "-filter_complex",
+                            "[0]scale=-2:512[a];[1]scale=-2:512[b];[a][b]hstack", "-frames:v", "1",
+                            dir_.filePath("two.png")}),
+             0);
+  }
+
+  void init() {
+    window_ = std::make_unique<MainWindow>();
+    JobSettings s;
+    s.models_dir = models();
+    s.extra_arguments = {"--execution-threads", "2", "--memory-monitor-interval", "0"};
+    tab()->set_settings(s);
+    tab()->set_output_chooser([this](const QString&) { return output_; });
+    window_->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
+  }
+  void cleanup() { window_.reset(); }
+
+  void manyFacesOnChangesEveryFace() {
+    const QImage before(dir_.filePath("two.png"));
+    const QRect left(0, 0, before.width() / 2, before.height());
+    const QRect right(before.width() / 2, 0, before.width() - before.width() / 2, before.height());
+    for (const bool many : {false, true}) {
+      output_ = dir_.filePath(many ? "many.png" : "one.png");
+      tab()->set_source(kSource);
+      tab()->set_target(dir_.filePath("two.png"));
+      tab()->many_faces_box()->setChecked(many);
+      const int code = start_and_wait();
+      QCOMPARE(code, 0);
+      QCOMPARE(tab()->result_label()->text(), "Wrote " + output_);
+      const QImage after(output_);
+      QCOMPARE(after.size(), before.size());
+      const double l = mean_difference(before, after, left);
+      const double r = mean_difference(before, after, right);
+      qInfo("many faces %s: left half changed by %.2f, right half by %.2f (mean |difference| per value)",
+            many ? "on" : "off", l, r);
+      QVERIFY2(l > 0.5, "the leftmost face was not swapped");
+      if (many) {
+        QVERIFY2(r > 0.5, "Many faces on, but the second face was left alone");
+      } else {
+        QVERIFY2(r < 0.05, "Many faces off, but the second face changed");
+      }
+    }
+  }
+
+  void aVideoRunsToTheEndWithProgress() {
+    const auto clip = make_clip("clip.mp4", 2);
+    output_ = dir_.filePath("clip-out.mp4");
+    tab()->set_source(kSource);
+    tab()->set_target(clip);
+    // The longest time the event loop did not turn while the job ran: a 10 ms timer's gaps.
+    QElapsedTimer clock;
+    qint64 last = 0;
+    qint64 longest = 0;
+    QTimer probe;
+    probe.setInterval(10);
+    QStringList slow;  // the gaps over 50 ms: when, how long
+    connect(&probe, &QTimer::timeout, this, [&] {
+      const auto now = clock.elapsed();
+      if (now - last > 50) slow << QString("%1 ms at %2 ms").arg(now - last).arg(last);
+      longest = std::max(longest, now - last);
+      last = now;
+    });
+    QSignalSpy progress(tab()->findChild<dlc::gui::DlcProcess*>(), &dlc::gui::DlcProcess::progress);
+    clock.start();
+    probe.start();
+    // The same probe with no job first: what the machine's load alone costs.
+    QTest::qWait(3000);
+    const auto idle_longest = longest;
+    const auto idle_slow = slow.join(", ");
+    longest = 0;
+    slow.clear();
+    const auto job_start = clock.elapsed();
+    const int code = start_and_wait();
+    probe.stop();
+    QCOMPARE(code, 0);
+    qInfo("event loop, a 10 ms timer's longest gap between turns: %lld ms while the video ran (%lld ms), %lld ms "
+          "idle before it (3000 ms); gaps over 50 ms, job: %s; idle: %s", longest, clock.elapsed() - job_start,
+          idle_longest, qPrintable(slow.join(", ")), qPrintable(idle_slow));
+    QVERIFY(progress.count() >= 1);
+    QCOMPARE(tab()->progress_bar()->value(), 50);
+    QCOMPARE(tab()->progress_bar()->maximum(), 50);
+    QVERIFY(QFileInfo(output_).size() > 0);
+    QByteArray frames;
+    QCOMPARE(run("ffprobe", {"-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+                             "stream=nb_read_frames,width,height", "-of", "csv=p=0", output_},
+                 &frames),
+             0);
+    QCOMPARE(QString(frames).trimmed(), QString("320,240,50"));
+  }
+
+  void cancelMidVideoLeavesNothing() {
+    QTemporaryDir out;
+    const auto clip = make_clip("long.mp4", 20);
+    output_ = out.filePath("long-out.mp4");
+    tab()->set_source(kSource);
+    tab()->set_target(clip);
+    auto* process = tab()->findChild<dlc::gui::DlcProcess*>();
+    QSignalSpy progress(process, &dlc::gui::DlcProcess::progress);
+    QSignalSpy finished(tab(), &SwapTab::jobFinished);
+    QTest::mouseClick(tab()->start_button(), Qt::LeftButton);
+    QVERIFY(progress.wait(60000));
+    QVERIFY(tab()->cancel_button()->isEnabled());
+    QTest::mouseClick(tab()->cancel_button(), Qt::LeftButton);
+    QVERIFY(finished.wait(30000));
+    QCOMPARE(finished.at(0).at(0).toInt(), 128 + SIGINT);
+    QVERIFY2(tab()->error_label()->text().contains("nothing was written"), qPrintable(tab()->error_label()->text()));
+    QVERIFY(!QFile::exists(output_));
+    QCOMPARE(QDir(out.path()).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot), QStringList());
+    QVERIFY(tab()->start_button()->isEnabled());
+  }
+
+  void aMissingEnhancerIsAMessageNotACrash() {
+    output_ = dir_.filePath("enhanced.png");
+    tab()->set_source(kSource);
+    tab()->set_target(kGrace);
+    tab()->enhancer_box()->setCurrentText("GFPGAN");
+    QCOMPARE(start_and_wait(), 4);
+    const auto text = tab()->error_label()->text();
+    QVERIFY2(text.contains("dlc models download"), qPrintable(text));
+    QVERIFY(!QFile::exists(output_));
+    // Still usable: None, Start again, and it works.
+    QVERIFY(tab()->start_button()->isEnabled());
+    tab()->enhancer_box()->setCurrentText("None");
+    QCOMPARE(start_and_wait(), 0);
+    QVERIFY(QFile::exists(output_));
+    QVERIFY(tab()->error_label()->text().isEmpty());
+  }
+
+  void aMissingSourceSaysWhatToDo() {
+    output_ = dir_.filePath("never.png");
+    tab()->set_source(dir_.filePath("no-such-face.png"));
+    tab()->set_target(kGrace);
+    QCOMPARE(start_and_wait(), 3);
+    QVERIFY2(tab()->error_label()->text().contains("no-such-face.png"), qPrintable(tab()->error_label()->text()));
+    QVERIFY(tab()->start_button()->isEnabled());
+  }
+
+  void previewShowsTheSwappedImage() {
+    tab()->set_source(kSource);
+    tab()->set_target(kGrace);
+    QSignalSpy finished(tab()->findChild<dlc::gui::DlcProcess*>(), &dlc::gui::DlcProcess::finished);
+    QTest::mouseClick(tab()->preview_button(), Qt::LeftButton);
+    QVERIFY(finished.wait(120000));
+    QCOMPARE(finished.at(0).at(0).toInt(), 0);
+    QVERIFY(!tab()->preview_label()->pixmap().isNull());
+    // The README's picture: DLC_GUI_SCREENSHOT=FILE saves the window with its preview, in 256
+    // colours to stay small.
+    // The fixture swapper's face is noise: the picture shows the classic swapper (no model).
+    if (const auto path = qEnvironmentVariable("DLC_GUI_SCREENSHOT"); !path.isEmpty()) {
+      auto s = tab()->settings();
+      s.models_dir = dir_.filePath("no-models");
+      tab()->set_settings(s);
+      window_->resize(640, 940);
+      QTest::mouseClick(tab()->preview_button(), Qt::LeftButton);
+      QVERIFY(finished.wait(120000));
+      QCOMPARE(finished.last().at(0).toInt(), 0);
+      QTRY_VERIFY_WITH_TIMEOUT(!tab()->target_thumbnail()->pixmap().isNull(), 10000);
+      const auto picture = window_->grab().toImage().convertToFormat(QImage::Format_RGB444).convertToFormat(
+          QImage::Format_Indexed8, Qt::AvoidDither);
+      QVERIFY(picture.save(path, "PNG", 0));  // 0: the smallest file
+    }
+  }
+
+  // A video target: the frame slider under the preview swaps the frame chosen.
+  void aVideoFrameIsPreviewed() {
+    tab()->set_source(kSource);
+    tab()->set_target(make_clip("clip.mp4", 2));
+    QTRY_VERIFY_WITH_TIMEOUT(tab()->preview_frame_slider()->isVisible(), 30000);
+    QCOMPARE(tab()->preview_frame_slider()->maximum(), 49);
+    tab()->preview_frame_slider()->setValue(25);
+    QSignalSpy finished(tab()->findChild<dlc::gui::DlcProcess*>(), &dlc::gui::DlcProcess::finished);
+    QTest::mouseClick(tab()->preview_button(), Qt::LeftButton);
+    QVERIFY(finished.wait(120000));
+    QCOMPARE(finished.at(0).at(0).toInt(), 0);
+    const auto shown = tab()->preview_label()->pixmap();
+    QVERIFY(!shown.isNull());
+    QVERIFY2(std::abs(shown.width() * 3 - shown.height() * 4) <= 4, "not the 320x240 frame's shape");
+  }
+
+  void swapButtonOnlyForTwoImages() {
+    tab()->set_source(kSource);
+    tab()->set_target(kGrace);
+    QVERIFY(tab()->swap_button()->isEnabled());
+    QTest::mouseClick(tab()->swap_button(), Qt::LeftButton);
+    QCOMPARE(tab()->settings().source, kGrace);
+    QCOMPARE(tab()->settings().target, kSource);
+    tab()->set_target(dir_.filePath("clip.mp4"));
+    QVERIFY(!tab()->swap_button()->isEnabled());
+  }
+
+ private:
+  SwapTab* tab() const { return window_->swap_tab(); }
+  QString models() const { return dir_.filePath("models"); }
+
+  // Grace Hopper's photo as a 320x240 video of seconds at 25 fps.
+  QString make_clip(const QString& name, int seconds) {
+    const auto path = dir_.filePath(name);
+    if (QFile::exists(path)) return path;
+    [&] {
+      QCOMPARE(run("ffmpeg", {"-v", "error", "-nostdin", "-loop", "1", "-i", kGrace, "-vf",
+                              "scale=-2:240,pad=320:240:(ow-iw)/2:0", "-t", QString::number(seconds), "-r", "25",
+                              "-c:v", "libx264", "-pix_fmt", "yuv420p", path}),
+               0);
+    }();
+    return path;
+  }
+
+  // Start, then the job's exit code once it ended (-1 if it did not within two minutes).
+  int start_and_wait() {
+    QSignalSpy finished(tab(), &SwapTab::jobFinished);
+    QTest::mouseClick(tab()->start_button(), Qt::LeftButton);
+    if (!finished.wait(120000)) return -1;
+    return finished.at(0).at(0).toInt();
+  }
+
+  QTemporaryDir dir_;
+  QString output_;
+  std::unique_ptr<MainWindow> window_;
+};
+
+QTEST_MAIN(SwapTabTest)
+#include "swap_tab_test.moc"
