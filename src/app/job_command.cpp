@@ -50,13 +50,15 @@ extern "C" void on_stop_signal(int signal) {
 }
 
 // Ctrl-C / SIGTERM end a video job without a half-written output: exit 130 / 143.
-int video_command(const JobOptions& job, int threads, const pipeline::StrategyPlan& plan) {
+int video_command(const JobOptions& job, int threads, const pipeline::StrategyPlan& plan,
+                  const media::VideoInfo& target) {
   if (!job.map_faces.empty()) {
     fmt::print(stderr, "dlc run: --map-faces works on image targets only in this build\n");
     return kExitFailure;
   }
   auto options = video_job_options(job, threads, plan);
   options.stop = &g_stop;
+  options.target_info = target;
 
   auto guard = std::make_optional<JobMemoryGuard>(ram_budget_bytes(job, read_machine_facts()),
                                                   job.memory_monitor_interval_s);
@@ -141,7 +143,7 @@ int job_command(const CliOptions& options, int threads) {
   const auto plan = plan_memory(job, false, frame_bytes, video ? video_workers(threads) + 2 : 2,
                                 video ? video_workers(threads) : 1, video ? &target : nullptr);
   if (!plan) return kExitMemoryBudget;
-  if (video) return video_command(job, threads, *plan);
+  if (video) return video_command(job, threads, *plan, target);
   const auto report = pipeline::run_image_job(face_job_options(job, threads, *plan));
   if (report.processed_faces == 0 && report.skipped_faces == 0) {
     fmt::print("dlc: no face found in the target '{}': wrote it unchanged to {}\n", job.target, report.output.string());
