@@ -11,7 +11,7 @@ set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 set(DLC_INSTALL_LIBDIR "lib/dlc")
 set_target_properties(dlc PROPERTIES INSTALL_RPATH "$ORIGIN/../${DLC_INSTALL_LIBDIR}")
 install(TARGETS dlc RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(TARGETS dlc_opencv_live LIBRARY DESTINATION ${DLC_INSTALL_LIBDIR})
+install(TARGETS dlc_opencv_live dlc_opencv_codecs LIBRARY DESTINATION ${DLC_INSTALL_LIBDIR})
 
 # ONNX Runtime under its soname (what dlc's DT_NEEDED names), plus any execution-provider
 # libraries beside it (a --gpu setup's CUDA/TensorRT providers), which ORT loads from its own folder.

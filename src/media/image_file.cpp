@@ -1,7 +1,6 @@
 #include "media/image_file.hpp"
 
 #include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
 #include <zlib.h>
 
 #include <algorithm>
@@ -12,6 +11,8 @@
 #include <fstream>
 #include <limits>
 #include <utility>
+
+#include "media/image_codec.hpp"
 
 namespace dlc::media {
 namespace {
@@ -169,10 +170,11 @@ ImageFile read_image_file(const std::filesystem::path& path) {
     return file;
   }
   if (is_png(bytes)) bytes = without_noisy_png_chunks(bytes);
-  try {
-    file.image = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, bytes.data()), cv::IMREAD_COLOR);
-  } catch (const cv::Exception&) {
-    file.image.release();  // OpenCV refused it (too large, unknown format): the caller says so
+  auto decoded = decode_image(bytes);
+  file.image = std::move(decoded.image);
+  if (!decoded.problem.empty()) {
+    file.problem = std::move(decoded.problem);
+    file.damaged = file.problem.starts_with("corrupt");
   }
   return file;
 }

@@ -10,8 +10,9 @@
 
 namespace dlc::media {
 
-// An image file read whole, its structure checked, then decoded by OpenCV to 8-bit BGR (EXIF
-// orientation applied, as cv::imread does).
+// An image file read whole, its structure checked, then decoded to 8-bit BGR (EXIF orientation
+// applied, as cv::imread does) by media/image_codec.hpp: libpng, libjpeg-turbo, libwebp, and
+// OpenCV's imgcodecs (loaded only then) for other formats.
 struct ImageFile {
   cv::Mat image;         // empty when problem is set, or when OpenCV cannot decode the file
   std::string problem;   // for a user: the damage ("truncated JPEG data: ..."), or why it cannot be read
