@@ -22,6 +22,7 @@
 #include "memory/plan.hpp"
 #include "memory/units.hpp"
 #include "face/dlib_face.hpp"
+#include "media/image_file.hpp"
 #include "media/video_probe.hpp"
 #include "pipeline/image_job.hpp"
 #include "pipeline/job_models.hpp"
@@ -137,7 +138,16 @@ int job_command(const CliOptions& options, int threads) {
   }
   if (live) return live_command(job, threads);
   const bool video = !is_image(job.target);
-  const auto target = media::probe_video(job.target);
+  // An image's size is in its header: no ffprobe run (formats other than PNG/JPEG/WebP still take one).
+  const auto image_size = video ? std::nullopt : media::read_image_size(job.target);
+  media::VideoInfo target;
+  if (image_size) {
+    target.path = job.target;
+    target.width = image_size->width;
+    target.height = image_size->height;
+  } else {
+    target = media::probe_video(job.target);
+  }
   const auto frame_bytes = static_cast<std::uint64_t>(target.width) * static_cast<std::uint64_t>(target.height) * 3;
   // A video has workers + 2 frames in flight, an image its source and target.
   const auto plan = plan_memory(job, false, frame_bytes, video ? video_workers(threads) + 2 : 2,

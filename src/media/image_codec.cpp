@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <utility>
 
 #include "media/install_layout.hpp"
 #include "media/opencv_codecs_api.hpp"
@@ -401,6 +402,42 @@ std::string encode_image(const cv::Mat& bgr, const std::string& extension, std::
   const auto* api = load_codecs(error);
   if (api == nullptr) return error;
   return api->encode(extension.c_str(), &image, &out, &error) ? std::string() : error;
+}
+
+std::optional<cv::Size> image_size_of(std::span<const unsigned char> b) {
+  const auto be16 = [&](std::size_t at) { return static_cast<int>((b[at] << 8) | b[at + 1]); };
+  switch (image_format_of(b)) {
+    case ImageFormat::kPng: {
+      if (b.size() < 24) return std::nullopt;
+      const auto w = (be16(16) << 16) | be16(18);
+      const auto h = (be16(20) << 16) | be16(22);
+      if (w <= 0 || h <= 0) return std::nullopt;
+      return cv::Size(w, h);
+    }
+    case ImageFormat::kJpeg: {
+      // Segments by their lengths to the first frame header, SOF0-15 less DHT (C4), JPG (C8), DAC (CC).
+      for (std::size_t i = 2; i + 9 <= b.size() && b[i] == 0xFF;) {
+        const unsigned char marker = b[i + 1];
+        if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
+          cv::Size size(be16(i + 7), be16(i + 5));
+          if (size.width <= 0 || size.height <= 0) return std::nullopt;
+          if (jpeg_orientation(b) >= 5) std::swap(size.width, size.height);
+          return size;
+        }
+        if (marker == 0xDA || marker == 0xD9) return std::nullopt;
+        i += 2 + static_cast<std::size_t>(be16(i + 2));
+      }
+      return std::nullopt;
+    }
+    case ImageFormat::kWebp: {
+      int w = 0;
+      int h = 0;
+      if (WebPGetInfo(b.data(), b.size(), &w, &h) == 0) return std::nullopt;
+      return cv::Size(w, h);
+    }
+    case ImageFormat::kOther: break;
+  }
+  return std::nullopt;
 }
 
 bool opencv_codecs_loaded() { return codecs_module().api.load() != nullptr; }

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -32,6 +33,11 @@ DecodedImage decode_image(std::span<const unsigned char> bytes);
 // writes), with imwrite's default settings (PNG: zlib level 1, SUB filter, RLE; JPEG quality 95;
 // WebP lossless). Returns the problem, empty when out holds the file.
 std::string encode_image(const cv::Mat& bgr, const std::string& extension, std::vector<unsigned char>& out);
+
+// The size an image decodes to (a JPEG's EXIF orientation applied), from a PNG's IHDR, a JPEG's
+// frame header or a WebP's header, without decoding it; empty for another format or a header
+// that cannot be read. What a job plans an image target by, instead of running ffprobe.
+std::optional<cv::Size> image_size_of(std::span<const unsigned char> bytes);
 
 // Whether dlc_opencv_codecs.so has been loaded in this process (tests: a PNG/JPEG/WebP job never
 // loads it).

@@ -139,6 +139,15 @@ std::vector<unsigned char> without_noisy_png_chunks(std::span<const unsigned cha
   return kept;
 }
 
+std::optional<cv::Size> read_image_size(const std::filesystem::path& path) {
+  constexpr std::streamsize kHeaderBytes = 1 << 20;  // past any EXIF block (an APP1 holds 64 KiB at most)
+  std::ifstream in(path, std::ios::binary);
+  std::vector<unsigned char> bytes(static_cast<std::size_t>(kHeaderBytes));
+  in.read(reinterpret_cast<char*>(bytes.data()), kHeaderBytes);
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  return image_size_of(bytes);
+}
+
 ImageFile read_image_file(const std::filesystem::path& path) {
   ImageFile file;
   std::ifstream in(path, std::ios::binary);

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -28,6 +29,10 @@ struct ImageFile {
 // the user's terminal; so are ancillary chunks whose CRC is wrong, which libpng would drop with a
 // warning. Throws nothing: a file that cannot be read gives the reason in problem.
 ImageFile read_image_file(const std::filesystem::path& path);
+
+// The size path's image decodes to, from the header in its first MiB (image_size_of); empty when
+// it cannot be told that way (another format, a damaged header, an unreadable file).
+std::optional<cv::Size> read_image_size(const std::filesystem::path& path);
 
 // The structural damage read_image_file looks for, in a file's bytes: empty for a whole JPEG or
 // PNG and for any other format.

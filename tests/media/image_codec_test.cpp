@@ -110,6 +110,20 @@ TEST(ImageCodec, WithoutTheModuleOtherFormatsSayWhy) {
   EXPECT_EQ(encode_image(picture(), ".png", png), "") << "PNG needs no module";
 }
 
+TEST(ImageCodec, SizeFromTheHeaderAlone) {
+  for (const char* ext : {".png", ".jpg", ".webp"}) {
+    SCOPED_TRACE(ext);
+    EXPECT_EQ(image_size_of(opencv_encoded(ext, picture())), cv::Size(124, 90));
+  }
+  EXPECT_EQ(image_size_of(opencv_encoded(".bmp", picture())), std::nullopt) << "another format: ffprobe's to say";
+  EXPECT_EQ(image_size_of(Bytes{0x89, 'P', 'N', 'G'}), std::nullopt);
+  const auto photo = test::source_tree_file(".cache/media/grace_hopper.jpg");
+  if (std::filesystem::exists(photo)) {
+    EXPECT_EQ(read_image_size(photo), cv::imread(photo.string()).size());
+  }
+  EXPECT_FALSE(opencv_codecs_loaded());
+}
+
 // Whole in structure (so image_damage passes them) but with bad data inside: each decoder's error
 // becomes a one-line problem, and read_image_file calls it damage.
 TEST(ImageCodec, CorruptDataIsAOneLineProblem) {
