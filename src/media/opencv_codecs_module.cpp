@@ -6,22 +6,11 @@
 
 #include <exception>
 
+#include "media/module_errors.hpp"
 #include "media/opencv_codecs_api.hpp"
 
 namespace dlc::media {
 namespace {
-
-std::string message_of(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const cv::Exception& e) {
-    return e.err.empty() ? e.what() : e.err;
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "unknown error";
-  }
-}
 
 bool decode(const unsigned char* bytes, std::size_t size, cv::Mat* image, std::string* error) {
   try {
