@@ -47,5 +47,6 @@ set(CPACK_DEBIAN_PACKAGE_SECTION "graphics")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS "${OnnxRuntime_LIBRARY_DIR}")
 # What dlc runs or reads besides its libraries: ffmpeg for videos, dlib's 68-point predictor.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "ffmpeg, libdlib-data")
+# libcurl4: dlopen'd by `dlc models download`, so dpkg-shlibdeps does not see it.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "ffmpeg, libdlib-data, libcurl4")
 include(CPack)
