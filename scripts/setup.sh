@@ -25,7 +25,7 @@ as_root() {
 # Debian packages: build tools, libraries, ffmpeg, Python for the fixture generator.
 apt_packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
-  libopencv-dev libdlib-dev libdlib-data
+  libopencv-dev libdlib-dev libdlib-data libpng-dev libjpeg62-turbo-dev libwebp-dev
   ffmpeg libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libprotobuf-dev protobuf-compiler libssl-dev libcurl4-openssl-dev zlib1g-dev python3-onnx python3-numpy

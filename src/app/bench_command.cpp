@@ -141,6 +141,7 @@ json pipeline_report(const JobOptions& job, int threads, const std::filesystem::
   run.output = (scratch.path() / "bench.mp4").string();
   auto options = video_job_options(run, threads, *plan);
   options.keep_audio = false;
+  options.target_info = info;  // probed once
   runtime::StageTimes times;
   std::uint64_t rss_after_load = 0;
   std::chrono::steady_clock::time_point timed_start;

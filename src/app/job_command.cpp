@@ -23,6 +23,7 @@
 #include "memory/plan.hpp"
 #include "memory/units.hpp"
 #include "face/dlib_face.hpp"
+#include "media/image_file.hpp"
 #include "media/video_probe.hpp"
 #include "pipeline/image_job.hpp"
 #include "pipeline/job_models.hpp"
@@ -51,13 +52,15 @@ extern "C" void on_stop_signal(int signal) {
 }
 
 // Ctrl-C / SIGTERM end a video job without a half-written output: exit 130 / 143.
-int video_command(const JobOptions& job, int threads, const pipeline::StrategyPlan& plan) {
+int video_command(const JobOptions& job, int threads, const pipeline::StrategyPlan& plan,
+                  const media::VideoInfo& target) {
   if (!job.map_faces.empty()) {
     fmt::print(stderr, "dlc run: --map-faces works on image targets only in this build\n");
     return kExitFailure;
   }
   auto options = video_job_options(job, threads, plan);
   options.stop = &g_stop;
+  options.target_info = target;
 
   auto guard = std::make_optional<JobMemoryGuard>(ram_budget_bytes(job, read_machine_facts()),
                                                   job.memory_monitor_interval_s);
@@ -139,13 +142,22 @@ int job_command(const CliOptions& options, int threads) {
   }
   if (live) return live_command(job, threads);
   const bool video = !is_image(job.target);
-  const auto target = media::probe_video(job.target);
+  // An image's size is in its header: no ffprobe run (formats other than PNG/JPEG/WebP still take one).
+  const auto image_size = video ? std::nullopt : media::read_image_size(job.target);
+  media::VideoInfo target;
+  if (image_size) {
+    target.path = job.target;
+    target.width = image_size->width;
+    target.height = image_size->height;
+  } else {
+    target = media::probe_video(job.target);
+  }
   const auto frame_bytes = static_cast<std::uint64_t>(target.width) * static_cast<std::uint64_t>(target.height) * 3;
   // A video has workers + 2 frames in flight, an image its source and target.
   const auto plan = plan_memory(job, false, frame_bytes, video ? video_workers(threads) + 2 : 2,
                                 video ? video_workers(threads) : 1, video ? &target : nullptr);
   if (!plan) return kExitMemoryBudget;
-  if (video) return video_command(job, threads, *plan);
+  if (video) return video_command(job, threads, *plan, target);
   const auto report = pipeline::run_image_job(face_job_options(job, threads, *plan));
   events::done(report.output, 1);
   if (report.processed_faces == 0 && report.skipped_faces == 0) {

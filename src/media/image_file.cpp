@@ -1,7 +1,6 @@
 #include "media/image_file.hpp"
 
 #include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
 #include <zlib.h>
 
 #include <algorithm>
@@ -12,6 +11,8 @@
 #include <fstream>
 #include <limits>
 #include <utility>
+
+#include "media/image_codec.hpp"
 
 namespace dlc::media {
 namespace {
@@ -138,6 +139,15 @@ std::vector<unsigned char> without_noisy_png_chunks(std::span<const unsigned cha
   return kept;
 }
 
+std::optional<cv::Size> read_image_size(const std::filesystem::path& path) {
+  constexpr std::streamsize kHeaderBytes = 1 << 20;  // past any EXIF block (an APP1 holds 64 KiB at most)
+  std::ifstream in(path, std::ios::binary);
+  std::vector<unsigned char> bytes(static_cast<std::size_t>(kHeaderBytes));
+  in.read(reinterpret_cast<char*>(bytes.data()), kHeaderBytes);
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  return image_size_of(bytes);
+}
+
 ImageFile read_image_file(const std::filesystem::path& path) {
   ImageFile file;
   std::ifstream in(path, std::ios::binary);
@@ -169,10 +179,11 @@ ImageFile read_image_file(const std::filesystem::path& path) {
     return file;
   }
   if (is_png(bytes)) bytes = without_noisy_png_chunks(bytes);
-  try {
-    file.image = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, bytes.data()), cv::IMREAD_COLOR);
-  } catch (const cv::Exception&) {
-    file.image.release();  // OpenCV refused it (too large, unknown format): the caller says so
+  auto decoded = decode_image(bytes);
+  file.image = std::move(decoded.image);
+  if (!decoded.problem.empty()) {
+    file.problem = std::move(decoded.problem);
+    file.damaged = file.problem.starts_with("corrupt");
   }
   return file;
 }

@@ -4,14 +4,16 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 namespace dlc::media {
 
-// An image file read whole, its structure checked, then decoded by OpenCV to 8-bit BGR (EXIF
-// orientation applied, as cv::imread does).
+// An image file read whole, its structure checked, then decoded to 8-bit BGR (EXIF orientation
+// applied, as cv::imread does) by media/image_codec.hpp: libpng, libjpeg-turbo, libwebp, and
+// OpenCV's imgcodecs (loaded only then) for other formats.
 struct ImageFile {
   cv::Mat image;         // empty when problem is set, or when OpenCV cannot decode the file
   std::string problem;   // for a user: the damage ("truncated JPEG data: ..."), or why it cannot be read
@@ -27,6 +29,10 @@ struct ImageFile {
 // the user's terminal; so are ancillary chunks whose CRC is wrong, which libpng would drop with a
 // warning. Throws nothing: a file that cannot be read gives the reason in problem.
 ImageFile read_image_file(const std::filesystem::path& path);
+
+// The size path's image decodes to, from the header in its first MiB (image_size_of); empty when
+// it cannot be told that way (another format, a damaged header, an unreadable file).
+std::optional<cv::Size> read_image_size(const std::filesystem::path& path);
 
 // The structural damage read_image_file looks for, in a file's bytes: empty for a whole JPEG or
 // PNG and for any other format.

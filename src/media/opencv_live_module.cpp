@@ -9,22 +9,11 @@
 #include <exception>
 #include <string>
 
+#include "media/module_errors.hpp"
 #include "media/opencv_live.hpp"
 
 namespace dlc::media {
 namespace {
-
-std::string message_of(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const cv::Exception& e) {
-    return e.err.empty() ? e.what() : e.err;
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "unknown error";
-  }
-}
 
 // MJPG is asked for because most USB cameras give 720p and above at full rate only compressed.
 class OpenCvCapture final : public LiveCapture {

@@ -77,6 +77,24 @@ int rotation_of(const nlohmann::json& stream) {
   return 0;
 }
 
+AudioTrack audio_track_of(const nlohmann::json& doc) {
+  AudioTrack track;
+  bool audio_seen = false;
+  bool video_seen = false;
+  for (const auto& stream : doc.value("streams", nlohmann::json::array())) {
+    const auto type = stream.value("codec_type", std::string());
+    if (type == "audio" && !audio_seen) {
+      audio_seen = true;
+      track.codec = stream.value("codec_name", std::string());
+      track.duration_s = stream_duration(stream);
+    } else if (type == "video" && !video_seen && !is_cover_art(stream)) {
+      video_seen = true;
+      track.video_duration_s = stream_duration(stream);
+    }
+  }
+  return track;
+}
+
 }  // namespace
 
 VideoError::VideoError(std::filesystem::path path, const std::string& problem)
@@ -131,27 +149,14 @@ VideoInfo parse_probe_json(const std::string& json, const std::filesystem::path&
   } else {
     info.frame_count = std::llround(info.duration_s * info.fps.value());
   }
+  info.audio = audio_track_of(doc);
   return info;
 }
 
 AudioTrack parse_audio_track_json(const std::string& json) {
-  AudioTrack track;
   const auto doc = nlohmann::json::parse(json, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return track;
-  bool audio_seen = false;
-  bool video_seen = false;
-  for (const auto& stream : doc.value("streams", nlohmann::json::array())) {
-    const auto type = stream.value("codec_type", std::string());
-    if (type == "audio" && !audio_seen) {
-      audio_seen = true;
-      track.codec = stream.value("codec_name", std::string());
-      track.duration_s = stream_duration(stream);
-    } else if (type == "video" && !video_seen && !is_cover_art(stream)) {
-      video_seen = true;
-      track.video_duration_s = stream_duration(stream);
-    }
-  }
-  return track;
+  if (doc.is_discarded() || !doc.is_object()) return {};
+  return audio_track_of(doc);
 }
 
 AudioTrack probe_audio_track(const std::filesystem::path& path) {

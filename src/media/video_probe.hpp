@@ -29,6 +29,14 @@ struct Rational {
   friend bool operator==(const Rational&, const Rational&) = default;
 };
 
+// The first audio stream of a file, as an encoder needs to know it: whether it can be copied into
+// the output's container, and whether it outlasts the video beside it.
+struct AudioTrack {
+  std::string codec;              // "aac", "opus", ...; empty: no audio stream, or unreadable
+  double duration_s = 0.0;        // 0 when the container does not say
+  double video_duration_s = 0.0;  // of the same file's first video stream; 0 when none or unknown
+};
+
 struct VideoInfo {
   std::filesystem::path path;
   // As ffmpeg decodes it: the stored size turned by rotation, since ffmpeg applies the display
@@ -45,15 +53,10 @@ struct VideoInfo {
   std::string codec;         // "h264", "vp9", ...
   std::string pixel_format;  // "yuv420p", ...
   bool has_audio = false;
+  // The same probe's first audio stream, so the encoder that keeps it need not run ffprobe again.
+  AudioTrack audio;
 };
 
-// The first audio stream of a file, as an encoder needs to know it: whether it can be copied into
-// the output's container, and whether it outlasts the video beside it.
-struct AudioTrack {
-  std::string codec;              // "aac", "opus", ...; empty: no audio stream, or unreadable
-  double duration_s = 0.0;        // 0 when the container does not say
-  double video_duration_s = 0.0;  // of the same file's first video stream; 0 when none or unknown
-};
 
 // Runs `ffprobe -v error -print_format json -show_streams -show_format PATH` (argv, no shell).
 // Throws VideoError naming the file when it is missing, ffprobe cannot read it, or it has no video

@@ -1,6 +1,7 @@
 #include "media/video_reader.hpp"
 
 #include <span>
+#include <utility>
 
 namespace dlc::media {
 namespace {
@@ -23,9 +24,11 @@ bool is_truncated(std::int64_t frames_read, std::int64_t frames_expected, bool c
   return decoder_complained && shortfall >= (count_exact ? 1 : 2);
 }
 
-VideoReader::VideoReader(const std::filesystem::path& path, int threads)
-    : info_(probe_video(path)),
-      ffmpeg_(decode_argv(path, threads), ChildPipes{.to_stdin = false, .from_stdout = true}) {}
+VideoReader::VideoReader(const std::filesystem::path& path, int threads) : VideoReader(probe_video(path), threads) {}
+
+VideoReader::VideoReader(VideoInfo info, int threads)
+    : info_(std::move(info)),
+      ffmpeg_(decode_argv(info_.path, threads), ChildPipes{.to_stdin = false, .from_stdout = true}) {}
 
 bool VideoReader::read(cv::Mat& frame) {
   if (ended_) return false;

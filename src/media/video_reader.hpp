@@ -44,6 +44,9 @@ class VideoReader {
   // Probes first (throws VideoError), then starts ffmpeg (throws SpawnError). threads: the
   // decoder's -threads (0: ffmpeg's own choice, the cores + 1 for H.264), which its memory grows with.
   explicit VideoReader(const std::filesystem::path& path, int threads = 0);
+  // A video already probed (the job probes its target once and passes the result on): starts
+  // ffmpeg on info.path without running ffprobe again.
+  explicit VideoReader(VideoInfo info, int threads = 0);
   // Probe results; width and height are the size of every frame read() gives.
   const VideoInfo& info() const { return info_; }
 

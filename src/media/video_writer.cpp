@@ -137,7 +137,8 @@ VideoWriterOptions with_encoder_chosen(VideoWriterOptions options) {
 }
 
 AudioTrack audio_track_of(const VideoWriterOptions& options) {
-  return options.audio_source.empty() ? AudioTrack{} : probe_audio_track(options.audio_source);
+  if (options.audio_source.empty()) return {};
+  return options.audio_track ? *options.audio_track : probe_audio_track(options.audio_source);
 }
 
 }  // namespace

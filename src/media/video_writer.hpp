@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,9 @@ struct VideoWriterOptions {
   // container can hold it, else transcoded (Opus for .webm, AAC for .mp4/.m4v/.mov); the output
   // ends with the video when the audio is longer. Empty: no audio.
   std::filesystem::path audio_source{};
+  // audio_source's first audio stream as the job already probed it (VideoInfo::audio); empty:
+  // the writer runs ffprobe on audio_source itself.
+  std::optional<AudioTrack> audio_track{};
   // libx264 -> h264_nvenc, libx265 -> hevc_nvenc when ffmpeg has that encoder and it opens here;
   // otherwise the software encoder, with one warning when the hardware one is there but fails.
   bool prefer_hardware = false;

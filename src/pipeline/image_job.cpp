@@ -2,13 +2,16 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <opencv2/imgcodecs.hpp>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <memory>
 #include <system_error>
 
+#include "media/image_codec.hpp"
 #include "media/image_file.hpp"
 #include "pipeline/face_map.hpp"
 #include "pipeline/frame_swapper.hpp"
@@ -25,21 +28,23 @@ std::filesystem::path resolve_output(const std::filesystem::path& source, const 
 }
 
 void write_image_atomically(const cv::Mat& image, const std::filesystem::path& path) {
-  // The temporary keeps the extension: it is what tells OpenCV the format.
+  std::vector<unsigned char> bytes;
+  if (const auto problem = media::encode_image(image, path.extension().string(), bytes); !problem.empty()) {
+    throw InputError(fmt::format("cannot write '{}': {} (unknown image format '{}'?)", path.string(), problem,
+                                 path.extension().string()));
+  }
   auto temporary = path;
   temporary.replace_filename(fmt::format(".{}.dlc-partial-{}{}", path.stem().string(), getpid(), path.extension().string()));
-  bool written = false;
-  try {
-    written = cv::imwrite(temporary.string(), image);
-  } catch (const cv::Exception& e) {
-    std::filesystem::remove(temporary);
-    throw InputError(fmt::format("cannot write '{}': {}", path.string(), e.err));
-  }
-  if (!written) {
-    std::error_code ec;
-    std::filesystem::remove(temporary, ec);
-    throw InputError(fmt::format("cannot write '{}': unknown image format '{}' or the folder is not writable",
-                                 path.string(), path.extension().string()));
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (!out) {
+      const auto why = std::strerror(errno);
+      std::error_code ec;
+      std::filesystem::remove(temporary, ec);
+      throw InputError(fmt::format("cannot write '{}': {}", path.string(), why));
+    }
   }
   std::error_code ec;
   std::filesystem::rename(temporary, path, ec);

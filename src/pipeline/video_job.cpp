@@ -93,7 +93,8 @@ class JobThreads {
 
 VideoJobReport run_video_job(const VideoJobOptions& options,
                              const std::function<void(const VideoProgress&)>& progress) {
-  media::VideoReader reader(options.target, options.decoder_threads);
+  auto reader = options.target_info ? media::VideoReader(*options.target_info, options.decoder_threads)
+                                    : media::VideoReader(options.target, options.decoder_threads);
   const auto& info = reader.info();
 
   const bool staged = options.swapper.strategy == MemoryStrategy::kStage;
@@ -123,7 +124,10 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   out.threads = options.encoder_threads;
   out.lookahead = options.encoder_lookahead;
   out.prefer_hardware = options.prefer_hardware_encoder;
-  if (report.audio) out.audio_source = options.target;
+  if (report.audio) {
+    out.audio_source = options.target;
+    out.audio_track = info.audio;
+  }
   media::VideoWriter writer(out);
   report.encoder = writer.encoder();
   // Spilled, the ring's one slot keeps only the decoder's buffer; the chunk is on disk.

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "media/video_probe.hpp"
 #include "memory/governor.hpp"
 #include "pipeline/face_analyser.hpp"
 #include "pipeline/frame_swapper.hpp"
@@ -33,6 +34,9 @@ struct VideoJobOptions : FaceJobOptions {
   int encoder_threads = 0;     // the encoder's -threads (0: ffmpeg's choice), as the plan chose
   int encoder_lookahead = -1;  // the frames its lookahead holds (-1: the preset's)
   int decoder_threads = 0;     // the decoder's -threads (0: ffmpeg's choice)
+  // The target as the command already probed it (its ffprobe run is the job's only one); empty:
+  // the job probes target itself.
+  std::optional<media::VideoInfo> target_info;
   bool prefer_hardware_encoder = false;  // NVENC when it opens (the CUDA provider), else the software one
   bool keep_audio = true;
   std::optional<double> output_fps;  // empty: the target's own rate

@@ -9,11 +9,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <regex>
@@ -223,6 +226,43 @@ TEST_F(JobCommand, OutputFpsSetsTheRate) {
   EXPECT_EQ(info.fps.den, 1);
   EXPECT_EQ(info.frame_count, 6);
   EXPECT_EQ(media::probe_video(target).fps.num, 25);
+}
+
+// The ffprobe runs of one dlc run, counted by an ffprobe first in PATH that logs each run.
+int ffprobe_runs(const std::filesystem::path& dir, const std::function<void()>& run) {
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  const auto log = dir / "ffprobe.log";
+  std::filesystem::remove(log);
+  {
+    std::ofstream wrapper(bin / "ffprobe");
+    wrapper << "#!/bin/sh\necho \"$*\" >>'" << log.string() << "'\nexec /usr/bin/ffprobe \"$@\"\n";
+  }
+  std::filesystem::permissions(bin / "ffprobe", std::filesystem::perms::owner_all);
+  const std::string path = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "/usr/bin:/bin";
+  setenv("PATH", (bin.string() + ":" + path).c_str(), 1);
+  run();
+  setenv("PATH", path.c_str(), 1);
+  const auto probes = read_file(log);
+  return static_cast<int>(std::count(probes.begin(), probes.end(), '\n'));
+}
+
+// The target is probed once (job_command's probe goes on to the decoder and the encoder's audio);
+// the audio is still kept. An image target is sized from its header: no ffprobe at all.
+TEST_F(JobCommand, ProbesTheTargetOnce) {
+  if (!std::filesystem::exists("/usr/bin/ffprobe")) GTEST_SKIP() << "no /usr/bin/ffprobe to wrap";
+  const auto target = dir_ / "tone.mp4";
+  const auto made = media::run_process({"ffmpeg", "-v", "error", "-loop", "1", "-i", grace_.string(), "-f", "lavfi",
+                                        "-i", "sine=frequency=440:duration=1", "-vf", "scale=320:240", "-frames:v",
+                                        "4", "-r", "25", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                                        target.string()});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  DlcRun r;
+  EXPECT_EQ(ffprobe_runs(dir_, [&] { r = dlc(with(job(target, dir_ / "out.mp4"), {"--max-memory", "8"})); }), 1);
+  ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+  EXPECT_EQ(media::probe_audio_track(dir_ / "out.mp4").codec, "aac");
+  EXPECT_EQ(ffprobe_runs(dir_, [&] { r = dlc(with(job(grace_, dir_ / "out.png"), {"--max-memory", "8"})); }), 0);
+  ASSERT_EQ(r.exit_code, kExitOk) << r.err;
 }
 
 // A budget that holds fewer than 8 frames beside the costliest stage spills the chunk to disk

@@ -43,6 +43,18 @@ TEST(Main, VersionNamesOrtAndItsProviders) {
   EXPECT_TRUE(std::regex_search(r.out, std::regex("execution providers compiled in: .*cpu"))) << r.out;
 }
 
+// Every dlc process maps its libraries at start: OpenCV's imgcodecs (GDAL and ~85 more libraries, 35 MB
+// of RSS) is not among them (it is in dlc_opencv_codecs.so, for formats other than PNG/JPEG/WebP),
+// nor libcurl (4.6 MB with its libraries; `dlc models download` loads it).
+TEST(Main, TheBinaryLinksNeitherImgcodecsNorCurl) {
+  const auto r = dlc({"--version"}, {"LD_TRACE_LOADED_OBJECTS=1"});
+  ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find("libonnxruntime"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("libopencv_imgcodecs"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("libgdal"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("libcurl"), std::string::npos) << r.out;
+}
+
 TEST(Main, OutOfRangeFlagsExitTwoNamingTheFlag) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"run", "--gpu-memory-fraction", "1.5", "-s", "a.jpg", "-t", "b.jpg", "-o", "c.jpg"}, "--gpu-memory-fraction"},

@@ -134,6 +134,7 @@ TEST_F(ImageFileTest, AThumbnailsEndMarkerIsNotTheImagesAndOrientationIsApplied)
   ASSERT_EQ(expected.size(), cv::Size(96, 128)) << "imread applies the orientation";
   ASSERT_EQ(file.image.size(), expected.size());
   EXPECT_EQ(cv::norm(file.image, expected, cv::NORM_INF), 0.0);
+  EXPECT_EQ(read_image_size(path), expected.size()) << "the header's size, turned as the image is";
 
   const Bytes cut(jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(jpeg.size() * 2 / 3));
   EXPECT_TRUE(image_damage(cut).starts_with("truncated JPEG data")) << image_damage(cut);

@@ -34,12 +34,19 @@ TEST_F(VideoProbe, ReadsTheFiguresOfAVideoWithAudio) {
   EXPECT_EQ(info.pixel_format, "yuv420p");
   EXPECT_EQ(info.rotation, 0);
   EXPECT_TRUE(info.has_audio);
+  // The same run's audio track, what the encoder needs to keep it: probe_audio_track's figures.
+  const auto audio = probe_audio_track(dir_ / "in.mp4");
+  EXPECT_EQ(info.audio.codec, "aac");
+  EXPECT_EQ(info.audio.codec, audio.codec);
+  EXPECT_EQ(info.audio.duration_s, audio.duration_s);
+  EXPECT_EQ(info.audio.video_duration_s, audio.video_duration_s);
 }
 
 TEST_F(VideoProbe, SeesThatAVideoHasNoAudio) {
   const auto info = probe_video(dir_ / "silent.mp4");
   EXPECT_EQ(info.frame_count, 50);
   EXPECT_FALSE(info.has_audio);
+  EXPECT_TRUE(info.audio.codec.empty());
 }
 
 TEST_F(VideoProbe, MissingFileIsAnErrorNamingIt) {

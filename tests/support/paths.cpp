@@ -9,6 +9,13 @@
 #include <string>
 
 namespace dlc::test {
+namespace {
+
+// Test binaries live in build/tests, not beside dlc_opencv_codecs.so: tell the loader where it is
+// (a test that wants it missing overrides this).
+[[maybe_unused]] const bool codecs_module_named = setenv("DLC_CODECS_MODULE", DLC_CODECS_MODULE_PATH, 0) == 0;
+
+}  // namespace
 
 std::filesystem::path fixture_model(const char* name) { return std::filesystem::path(DLC_FIXTURE_DIR) / name; }
 
