@@ -187,6 +187,11 @@ void add_live_flags(CLI::App& live, JobOptions& job) {
   live.add_option("--camera-size", job.camera_size, "capture size WxH, e.g. 1280x720")->check(frame_size);
   live.add_option("--camera-fps", job.camera_fps, "capture frame rate to ask for")->check(in_range(1.0, 240.0));
   live.add_flag("--headless", job.headless, "no preview window");
+  live.add_flag("--fix-blueish-cam", job.fix_blueish_cam, "swap each camera frame's red and blue channels (a camera that gives RGB as BGR)");
+  live.add_flag("--show-fps", job.show_fps, "draw the frame rate into the preview from the start (the f key toggles it)");
+  live.add_option("--preview-pipe", job.preview_pipe,
+                  "write each preview frame, raw BGR letterboxed to WxH after a 24-byte header, to stdout (for dlc-gui)")
+      ->check(frame_size);
   live.add_option("--record", job.record, "write the processed stream to this video file");
   live.add_option("--stream", job.stream, "send the processed stream, paced, to udp://HOST:PORT, srt://, tcp://, rtsp:// or rtp://")
       ->check(CLI::Validator(
@@ -311,6 +316,7 @@ ParseOutcome parse_command_line(std::span<const std::string> args) {
   models->add_option("--from", options.models_from, "download: copy the files from this folder instead (offline)");
   models->add_option("--mirror", options.models_mirror, "download: fetch MIRROR/FILE instead of the manifest's URLs");
   models->add_option("--manifest", options.models_manifest, "a model manifest (JSON) instead of the built-in one");
+  models->add_flag("--json", options.models_json, "list: one JSON object (each role: its file or what stands in for it; no hashing)");
   app.require_subcommand(0, 1);
   for (auto* sub : {run, live, diagnose, bench, models}) sub->fallthrough();
 

@@ -23,6 +23,7 @@ struct CliOptions {
   std::optional<std::string> models_from;      // models download --from DIR
   std::optional<std::string> models_mirror;    // models download --mirror URL
   std::optional<std::string> models_manifest;  // models --manifest FILE instead of the built-in one
+  bool models_json = false;                    // models list --json
   // Deep-Live-Cam's flags that have no effect here, or a hidden alias: one warning line each,
   // logged once the log level is set.
   std::vector<std::string> warnings;

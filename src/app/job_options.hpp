@@ -67,6 +67,9 @@ struct JobOptions {
   std::string virtual_camera_size = "1280x720";  // the stream's and the virtual camera's fixed size
   std::string virtual_camera_fit = "crop";       // crop | letterbox
   bool stamp_capture_time = false;
+  bool fix_blueish_cam = false;            // swap each camera frame's red and blue (Deep-Live-Cam's "Fix Blueish Cam")
+  bool show_fps = false;                   // the preview's frame-rate overlay from the start
+  std::optional<std::string> preview_pipe;  // "WxH": the preview's frames, raw, to stdout (pipeline/preview_pipe.hpp)
   bool list_cameras = false;
   std::optional<std::int64_t> max_frames;
   std::optional<double> duration_s;

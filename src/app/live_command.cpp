@@ -3,10 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 
@@ -76,7 +78,12 @@ int live_command(const JobOptions& job, int threads) {
   const bool paced = !job.record.empty() || !job.stream.empty() || job.virtual_camera;
   const auto output_size = media::parse_frame_size(job.virtual_camera_size);
   const auto fitted = static_cast<int>((static_cast<std::uint64_t>(output_size.area()) * 3 + frame_bytes - 1) / frame_bytes);
-  const auto frames = 5 + (paced ? 3 : 0) + (job.headless ? 0 : 1) +
+  // The preview pipe's letterboxed frame, counted like the fitted ones.
+  const auto piped = job.preview_pipe ? [&] {
+    const auto size = media::parse_frame_size(*job.preview_pipe);
+    return static_cast<int>((static_cast<std::uint64_t>(size.area()) * 3 + frame_bytes - 1) / frame_bytes);
+  }() : 0;
+  const auto frames = 5 + (paced ? 3 : 0) + (job.headless && !job.preview_pipe ? 0 : 1) + piped +
                       fitted * ((job.stream.empty() ? 0 : 1) + (job.virtual_camera ? 1 : 0));
   const auto plan = plan_memory(job, true, frame_bytes, frames, 1);
   if (!plan) return kExitMemoryBudget;
@@ -96,6 +103,12 @@ int live_command(const JobOptions& job, int threads) {
   options.headless = job.headless;
   options.resizable_window = job.live_resizable;
   options.mirror = job.live_mirror;
+  options.fix_blueish = job.fix_blueish_cam;
+  options.show_fps = job.show_fps;
+  if (job.preview_pipe) {
+    options.preview_pipe_fd = STDOUT_FILENO;
+    options.preview_pipe_size = media::parse_frame_size(*job.preview_pipe);
+  }
   options.record = job.record;
   options.encoder = job.video_encoder;
   options.quality = job.video_quality;
@@ -133,7 +146,9 @@ int live_command(const JobOptions& job, int threads) {
 
   events::done(report.recording, report.processed);
   const auto& l = report.latency;
-  fmt::print("dlc live: {} ({}): {} frames captured at {:.1f} fps, {} processed at {:.1f} fps, {} dropped "
+  // With --preview-pipe stdout carries the frames: the summary goes to stderr.
+  std::FILE* out = job.preview_pipe ? stderr : stdout;
+  fmt::print(out, "dlc live: {} ({}): {} frames captured at {:.1f} fps, {} processed at {:.1f} fps, {} dropped "
              "({} before processing, {} before output, {} over the memory budget); latency capture->display "
              "p50 {:.0f} ms, p95 {:.0f} ms, max {:.0f} ms\n",
              report.camera, pipeline::to_string(report.end), report.captured, report.capture_fps, report.processed,
@@ -150,7 +165,7 @@ int live_command(const JobOptions& job, int threads) {
       to.push_back(fmt::format("written to the virtual camera {} at {}x{}", report.virtual_camera, output_size.width, output_size.height));
     }
     const auto& o = report.output_latency;
-    fmt::print("dlc live: {} frames ({:.2f} s at {}/{} fps; {} repeat the last processed frame, the swapper being "
+    fmt::print(out, "dlc live: {} frames ({:.2f} s at {}/{} fps; {} repeat the last processed frame, the swapper being "
                "late; {} written late, {} skipped as the outputs fell over a second behind) {}; latency capture->output "
                "p50 {:.0f} ms, p95 {:.0f} ms\n",
                report.recorded,

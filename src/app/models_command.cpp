@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <cstdio>
@@ -74,6 +75,38 @@ Identity identify(const Manifest& manifest, const std::filesystem::path& file, s
   id.what = fmt::format("is {} by content ({}){}", entry_label(*known), how,
                         known->file == file.filename() ? "" : ", under another name");
   return id;
+}
+
+// `dlc models list --json`, for dlc-gui's models panel: the same roles and files as the text list,
+// without the sha256 of each file (reading every model takes seconds; `verify` does it).
+int list_json(const CliOptions& options) {
+  const auto search_path = models_search_path(options.job);
+  nlohmann::json out;
+  out["search_path"] = nlohmann::json::array();
+  for (const auto& d : search_path) out["search_path"].push_back(d.string());
+  out["roles"] = nlohmann::json::array();
+  for (const auto* role : pipeline::all_roles()) {
+    const auto present = pipeline::role_files_present(*role, search_path);
+    nlohmann::json r;
+    r["role"] = std::string(role->role);
+    r["label"] = role_label(*role);
+    r["serves"] = std::string(role->serves);
+    r["file"] = std::string(role->files.front());
+    r["present"] = !present.empty();
+    r["download"] = pipeline::download_key(*role);
+    r["adds"] = std::string(role->adds);
+    if (present.empty()) {
+      r["fallback"] = role->fallback.empty() ? nlohmann::json(nullptr) : nlohmann::json(fallback_in_use(*role, search_path));
+    } else {
+      const auto& used = present.front();  // the one a job uses (pipeline::find_role_file)
+      r["path"] = used.path.string();
+      r["bytes"] = used.file_bytes;
+      r["problem"] = used.problem;
+    }
+    out["roles"].push_back(std::move(r));
+  }
+  fmt::print("{}\n", out.dump());
+  return kExitOk;
 }
 
 int list_or_verify(const CliOptions& options) {
@@ -207,6 +240,7 @@ int download(const CliOptions& options) {
 int models_command(const CliOptions& options) {
   try {
     if (options.models_action == "download") return download(options);
+    if (options.models_json && options.models_action == "list") return list_json(options);
     return list_or_verify(options);
   } catch (const std::runtime_error& e) {
     fmt::print(stderr, "dlc: {}\n", e.what());

@@ -4,6 +4,9 @@
 #include <QSettings>
 #include <QTabWidget>
 
+#include "gui/live_panel.hpp"
+#include "gui/memory_panel.hpp"
+#include "gui/models_panel.hpp"
 #include "gui/swap_tab.hpp"
 
 namespace dlc::gui {
@@ -12,6 +15,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), tabs_(new QTabWid
   setWindowTitle("dlc");
   setCentralWidget(tabs_);
   tabs_->addTab(swap_, "Swap");
+  auto* live = add_live_tab(tabs_);
+  add_memory_tab(tabs_, live);
+  add_models_tab(tabs_);
   resize(960, 720);
 }
 

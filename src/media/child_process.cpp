@@ -250,19 +250,24 @@ ChildProcess::~ChildProcess() {
   stop_stderr_thread();
 }
 
-bool ChildProcess::write_all(std::span<const std::byte> data) {
-  if (stdin_.get() < 0) return false;
+int write_to_pipe(int fd, std::span<const std::byte> data) {
   SigpipeGuard guard;
   while (!data.empty()) {
-    const auto n = write(stdin_.get(), data.data(), data.size());
+    const auto n = write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno == EPIPE) guard.consume_raised();
-      return false;
+      const int error = errno;
+      if (error == EPIPE) guard.consume_raised();
+      return error;
     }
     data = data.subspan(static_cast<std::size_t>(n));
   }
-  return true;
+  return 0;
+}
+
+bool ChildProcess::write_all(std::span<const std::byte> data) {
+  if (stdin_.get() < 0) return false;
+  return write_to_pipe(stdin_.get(), data) == 0;
 }
 
 bool ChildProcess::read_exact(std::span<std::byte> buffer) {

@@ -36,6 +36,11 @@ struct ChildPipes {
   std::size_t stderr_bytes = kStderrTailBytes;
 };
 
+// Writes all of data to fd (a pipe): 0, or the errno that stopped it. SIGPIPE is blocked in the
+// calling thread around the write and the one a closed reader raised is consumed (EPIPE is
+// returned), so a reader that went away never kills dlc.
+int write_to_pipe(int fd, std::span<const std::byte> data);
+
 // Owns one running program, started from an argv vector (posix_spawnp, never a shell), for
 // long-lived streaming through its stdin and stdout. stderr is drained by a small thread (which
 // blocks every signal, so dlc's handlers run on dlc's own threads) into a bounded tail, so a

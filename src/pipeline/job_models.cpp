@@ -254,12 +254,17 @@ std::string file_problem(const ModelRole& role, const std::filesystem::path& fil
 
 std::string role_file_problem(const ModelRole& role, const std::filesystem::path& file) { return file_problem(role, file); }
 
-std::string download_command(const ModelRole& role, const std::vector<std::filesystem::path>& search_path) {
+std::string download_key(const ModelRole& role) {
   // The manifest knows a role by its name (the enhancers by what they serve); where several models
   // share a role (the swappers), the first one's name is the role's default: the others go by file.
   const auto& first_of_its_role = *std::ranges::find(all_roles(), role.role, &ModelRole::role);
   std::string key(role.role == "enhancer" ? role.serves : role.role);
   if (role.role != "enhancer" && first_of_its_role != &role) key = role.files.front();
+  return key;
+}
+
+std::string download_command(const ModelRole& role, const std::vector<std::filesystem::path>& search_path) {
+  const auto key = download_key(role);
   if (search_path.size() == 1) return fmt::format("dlc models download {} --models-dir {}", key, search_path.front().string());
   return fmt::format("dlc models download {}", key);
 }

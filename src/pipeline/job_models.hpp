@@ -80,6 +80,9 @@ std::string role_file_problem(const ModelRole& role, const std::filesystem::path
 // The command that downloads the role's file into the search path: "dlc models download swapper"
 // (with --models-dir when the search path is that one folder).
 std::string download_command(const ModelRole& role, const std::vector<std::filesystem::path>& search_path);
+// The name `dlc models download` knows the role's file by (the role, the processor an enhancer
+// serves, or the file where several models share a role).
+std::string download_key(const ModelRole& role);
 
 // What to tell a user about an invalid file of the role: "delete it or download it again ...".
 std::string invalid_file_advice(const ModelRole& role);

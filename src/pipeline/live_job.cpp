@@ -19,6 +19,7 @@
 #include "media/v4l2_output.hpp"
 #include "media/video_writer.hpp"
 #include "pipeline/latest_queue.hpp"
+#include "pipeline/preview_pipe.hpp"
 
 namespace dlc::pipeline {
 namespace {
@@ -221,6 +222,8 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
     }
     report.preview = window != nullptr;
   }
+  std::optional<PreviewPipe> pipe;
+  if (options.preview_pipe_fd >= 0) pipe.emplace(options.preview_pipe_fd, options.preview_pipe_size);
 
   LatestQueue<LiveFrame> to_process(2);
   LatestQueue<LiveFrame> to_output(2);
@@ -297,6 +300,8 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
           pool.give(std::move(frame->image));
           continue;
         }
+        // Deep-Live-Cam's "Fix Blueish Cam": a camera that delivers RGB as if it were BGR.
+        if (options.fix_blueish) cv::cvtColor(frame->image, frame->image, cv::COLOR_BGR2RGB);
         if (mirror) {
           cv::flip(frame->image, flipped, 1);
           std::swap(frame->image, flipped);
@@ -318,7 +323,7 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
 
   cv::Mat overlay;
   LatencyHistogram latency;
-  bool show_rate = false;
+  bool show_rate = options.show_fps;
   double shown_rate = 0;
   std::int64_t shown_this_second = 0;
   auto rate_window_start = start;
@@ -333,14 +338,18 @@ LiveReport run_live(media::CameraSource& camera, const LiveOptions& options, con
       // A paced output that failed ends the run; finish() below says why.
       if (paced && paced->failed()) abort_all();
       if (got == LatestQueue<LiveFrame>::Pop::kItem) {
-        if (window) {
+        if (window || pipe) {
           const cv::Mat* shown = &frame.image;
           if (show_rate) {
             frame.image.copyTo(overlay);
             draw_rate(overlay, shown_rate);
             shown = &overlay;
           }
-          if (!window->show(*shown, show_error)) throw std::runtime_error("the preview failed: " + show_error);
+          if (window && !window->show(*shown, show_error)) throw std::runtime_error("the preview failed: " + show_error);
+          if (pipe) {
+            if (!pipe->write(*shown, frame.index, shown_rate)) throw std::runtime_error("the preview pipe failed: " + pipe->problem());
+            ++report.piped;
+          }
         }
       }
       if (window) {

@@ -35,6 +35,12 @@ struct LiveOptions {
   // warning, when OpenCV's highgui module (media/opencv_live.hpp) cannot be loaded.
   bool headless = false;
   bool mirror = false;    // --live-mirror: flipped left-right before processing; `m` toggles it
+  bool fix_blueish = false;  // --fix-blueish-cam: each camera frame's red and blue swapped first
+  bool show_fps = false;     // --show-fps: the preview's frame-rate overlay on from the start (`f` toggles it)
+  // --preview-pipe WxH: each frame the preview shows (overlay included) also written to this
+  // descriptor, letterboxed to preview_pipe_size (pipeline/preview_pipe.hpp); -1: none.
+  int preview_pipe_fd = -1;
+  cv::Size preview_pipe_size{640, 360};
   // The paced outputs (PacedOutput, at the camera's rate: one frame per camera frame period of
   // the session, the last processed frame repeated when the swapper is late).
   // --record: at the camera's size, with the encoder and quality below.
@@ -78,6 +84,7 @@ struct LiveReport {
   double processed_fps = 0;  // measured between the first and last processed frame
   LatencyStats latency;      // capture timestamp → shown/recorded
   bool preview = false;      // a window was shown
+  std::int64_t piped = 0;    // frames written to the preview pipe
   std::filesystem::path recording;  // empty when not recording
   std::string stream;               // empty when not streaming
   std::string virtual_camera;       // the device written to; empty when none

@@ -1,6 +1,7 @@
 // `dlc models list|verify`, and what run, live and bench do with a model file that is present but
 // invalid, through the binary: the lines a user sees and the exit codes.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -89,6 +90,40 @@ TEST_F(ModelsCommand, ListNamesEachRolesFileOrItsFallback) {
   EXPECT_NE(r.out.find("    `dlc models download face_enhancer_gpen256 --models-dir " + fixtures.string() + "` fetches it\n"),
             std::string::npos)
       << r.out;
+}
+
+// --json: the same roles as one object, the present ones with their file, the missing ones with
+// what stands in (or null) and the name `dlc models download` takes.
+TEST_F(ModelsCommand, ListJsonGivesEachRolesFileOrItsFallback) {
+  const auto fixtures = dir_ / "models";
+  std::filesystem::create_directory(fixtures);
+  std::filesystem::copy_file(test::fixture_model("inswapper_128.onnx"), fixtures / "inswapper_128.onnx");
+  const auto r = dlc({"models", "list", "--json", "--models-dir", fixtures.string()});
+  ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["search_path"], nlohmann::json::array({fixtures.string()}));
+  const auto role = [&](const std::string& label) {
+    for (const auto& x : doc["roles"]) {
+      if (x["label"] == label) return x;
+    }
+    return nlohmann::json();
+  };
+  const auto swapper = role("swapper");
+  ASSERT_FALSE(swapper.is_null()) << r.out;
+  EXPECT_TRUE(swapper["present"].get<bool>());
+  EXPECT_EQ(swapper["path"], (fixtures / "inswapper_128.onnx").string());
+  EXPECT_EQ(swapper["bytes"], std::filesystem::file_size(fixtures / "inswapper_128.onnx"));
+  EXPECT_EQ(swapper["problem"], "");
+  EXPECT_EQ(swapper["download"], "swapper");
+  const auto gpen = role("enhancer (face_enhancer_gpen256)");
+  ASSERT_FALSE(gpen.is_null()) << r.out;
+  EXPECT_FALSE(gpen["present"].get<bool>());
+  EXPECT_EQ(gpen["file"], "GPEN-BFR-256.onnx");
+  EXPECT_TRUE(gpen["fallback"].is_null());
+  EXPECT_EQ(gpen["download"], "face_enhancer_gpen256");
+  const auto detector = role("detector");
+  EXPECT_FALSE(detector["present"].get<bool>());
+  EXPECT_TRUE(detector["fallback"].is_string()) << r.out;
 }
 
 // A manifest that knows the fixture fp16 swapper by its sha256: found by content under the fp32's name.

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+#include <unistd.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +23,7 @@
 #include "media/subprocess.hpp"
 #include "media/video_probe.hpp"
 #include "media/video_reader.hpp"
+#include "pipeline/preview_pipe.hpp"
 #include "support/paths.hpp"
 
 namespace dlc::pipeline {
@@ -402,22 +406,85 @@ TEST_F(LiveJob, StopFlagEndsTheRunAndKeepsTheRecording) {
   EXPECT_EQ(media::probe_video(o.record).frame_count, r.recorded);
 }
 
-TEST_F(LiveJob, MirrorFlipsBeforeProcessing) {
+// The first frame the processing callback gets with options o, and the clip's own first frame.
+std::pair<cv::Mat, cv::Mat> first_processed_and_read(LiveOptions o, const std::filesystem::path& clip) {
   cv::Mat first_seen;
-  auto o = options();
-  o.mirror = true;
   o.max_frames = 1;
   run_live(o, [&](cv::Mat& frame, std::int64_t index) {
     if (index == 0) frame.copyTo(first_seen);
   });
-  ASSERT_FALSE(first_seen.empty());
-  media::VideoReader reader(clip_);
+  media::VideoReader reader(clip);
   cv::Mat first;
-  ASSERT_TRUE(reader.read(first));
+  reader.read(first);
+  return {first_seen, first};
+}
+
+TEST_F(LiveJob, MirrorFlipsBeforeProcessing) {
+  auto o = options();
+  o.mirror = true;
+  const auto [first_seen, first] = first_processed_and_read(o, clip_);
+  ASSERT_FALSE(first_seen.empty());
+  ASSERT_FALSE(first.empty());
   cv::Mat flipped;
   cv::flip(first, flipped, 1);
   EXPECT_EQ(cv::norm(first_seen, flipped, cv::NORM_INF), 0.0);
   EXPECT_GT(cv::norm(first_seen, first, cv::NORM_INF), 0.0);
+}
+
+TEST_F(LiveJob, FixBlueishSwapsRedAndBlueBeforeProcessing) {
+  auto o = options();
+  o.fix_blueish = true;
+  const auto [first_seen, first] = first_processed_and_read(o, clip_);
+  ASSERT_FALSE(first_seen.empty());
+  ASSERT_FALSE(first.empty());
+  cv::Mat swapped;
+  cv::cvtColor(first, swapped, cv::COLOR_BGR2RGB);
+  EXPECT_EQ(cv::norm(first_seen, swapped, cv::NORM_INF), 0.0);
+  EXPECT_GT(cv::norm(first_seen, first, cv::NORM_INF), 0.0);
+}
+
+// Every frame the preview shows goes down the pipe, letterboxed, numbered with the camera's
+// index; with show_fps the overlay is drawn into them (the frames are uniform grey before it).
+TEST(LiveLoop, PreviewPipeGetsEveryShownFrameWithTheOverlay) {
+  // 25 frames a second, so that the overlay's rate (measured over a second) is non-zero in the later frames.
+  NumberedCamera camera(40, [](std::int64_t) { std::this_thread::sleep_for(std::chrono::milliseconds(40)); });
+  std::array<int, 2> fd{};
+  ASSERT_EQ(pipe(fd.data()), 0);
+  std::vector<unsigned char> bytes;
+  std::thread reader([&] {
+    unsigned char chunk[65536];
+    for (ssize_t n; (n = read(fd[0], chunk, sizeof chunk)) > 0;) bytes.insert(bytes.end(), chunk, chunk + n);
+  });
+  LiveOptions o;
+  o.headless = true;
+  o.show_fps = true;
+  o.preview_pipe_fd = fd[1];
+  o.preview_pipe_size = {64, 64};
+  const auto r = run_live(camera, o, [](cv::Mat&, std::int64_t) {});
+  close(fd[1]);
+  reader.join();
+  close(fd[0]);
+  const std::size_t frame_bytes = kPreviewHeaderBytes + 64 * 64 * 3;
+  ASSERT_GT(r.shown, 0);
+  EXPECT_EQ(r.piped, r.shown);
+  ASSERT_EQ(bytes.size(), static_cast<std::size_t>(r.piped) * frame_bytes);
+  std::int64_t last_index = -1;
+  bool any_rate = false;
+  for (std::size_t at = 0; at < bytes.size(); at += frame_bytes) {
+    const auto header = decode_preview_header(bytes.data() + at);
+    ASSERT_TRUE(header) << "at byte " << at;
+    EXPECT_EQ(header->width, 64u);
+    EXPECT_GT(header->index, last_index);
+    last_index = header->index;
+    any_rate = any_rate || header->millifps > 0;
+    const cv::Mat image(64, 64, CV_8UC3, bytes.data() + at + kPreviewHeaderBytes);
+    // The grey frames (64x48) letterboxed into 64x64: bars above and below.
+    EXPECT_EQ(image.at<cv::Vec3b>(2, 32), cv::Vec3b(0, 0, 0));
+    cv::Scalar mean, stddev;
+    cv::meanStdDev(image(cv::Rect(0, 20, 64, 24)), mean, stddev);
+    EXPECT_GT(stddev[0], 0.0) << "no overlay in the frame with index " << header->index;
+  }
+  EXPECT_TRUE(any_rate);
 }
 
 TEST_F(LiveJob, CallbackErrorsReachTheCallerAndLeaveNoRecording) {
