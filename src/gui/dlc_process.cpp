@@ -30,7 +30,9 @@ DlcProcess::DlcProcess(QObject* parent) : QObject(parent) {
   qRegisterMetaType<JobDone>();
   process_.setProcessChannelMode(QProcess::SeparateChannels);
   connect(&process_, &QProcess::readyReadStandardError, this, &DlcProcess::read_stderr);
+  connect(&process_, &QProcess::readyReadStandardOutput, this, &DlcProcess::standardOutputReady);
   connect(&process_, &QProcess::finished, this, [this](int exit_code, QProcess::ExitStatus status) {
+    emit standardOutputReady();
     read_stderr();
     if (!pending_.isEmpty()) handle_line(QString::fromUtf8(pending_));
     pending_.clear();

@@ -27,9 +27,12 @@ class DlcProcess : public QObject {
   // exited within the grace period.
   void cancel();
   bool running() const;
+  // What the child wrote to stdout since the last call (dlc live --preview-pipe's frames).
+  QByteArray readAllStandardOutput() { return process_.readAllStandardOutput(); }
 
  signals:
   void logLine(const QString& line);
+  void standardOutputReady();
   void progress(const dlc::gui::Progress& progress);
   void memorySample(const dlc::gui::MemorySample& sample);
   void planned(const dlc::gui::JobPlan& plan);

@@ -12,10 +12,8 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QTabWidget>
-#include <QTimer>
 #include <QVBoxLayout>
 
-#include <csignal>
 
 #include "gui/dlc_process.hpp"
 
@@ -110,37 +108,26 @@ LivePanel::LivePanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(status_);
   layout->addWidget(view_, 1);
 
-  process_.setProcessChannelMode(QProcess::SeparateChannels);
-  connect(&process_, &QProcess::readyReadStandardOutput, this, &LivePanel::read_preview);
-  connect(&process_, &QProcess::readyReadStandardError, this, &LivePanel::read_log);
-  connect(&process_, &QProcess::finished, this, [this](int exit_code, QProcess::ExitStatus status) {
-    read_preview();
-    read_log();
-    if (!log_pending_.isEmpty()) handle_line(QString::fromUtf8(log_pending_).trimmed());
-    log_pending_.clear();
-    const int code = status == QProcess::NormalExit ? exit_code : 128 + SIGKILL;
+  // The session's events (--events json): its memory and plan go to the Memory tab.
+  connect(&process_, &DlcProcess::standardOutputReady, this, &LivePanel::read_preview);
+  connect(&process_, &DlcProcess::logLine, this, &LivePanel::logLine);
+  connect(&process_, &DlcProcess::memorySample, this, &LivePanel::memorySample);
+  connect(&process_, &DlcProcess::planned, this, &LivePanel::planned);
+  connect(&process_, &DlcProcess::finished, this, [this](int code, const QString& message) {
     live_button_->setText("Live");
     fps_ = 0.0;
     fps_label_->setText("– fps");
-    status_->setText(code == 0 ? QString("Live ended.") : QString("Live failed (exit %1): %2").arg(code).arg(last_error_));
-    emit finished(code, code == 0 ? QString() : last_error_);
-  });
-  connect(&process_, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
-    if (error != QProcess::FailedToStart) return;
-    live_button_->setText("Live");
-    status_->setText(QString("cannot start %1: %2").arg(process_.program(), process_.errorString()));
-    emit finished(127, status_->text());
+    status_->setText(code == 0 ? QString("Live ended.") : QString("Live failed (exit %1): %2").arg(code).arg(message));
+    emit finished(code, message);
   });
   connect(&cameras_, &QProcess::finished, this, &LivePanel::cameras_listed);
   refreshCameras();
 }
 
 LivePanel::~LivePanel() {
-  for (auto* process : {&process_, &cameras_}) {
-    if (process->state() == QProcess::NotRunning) continue;
-    process->kill();
-    process->waitForFinished(kStopGraceMs);
-  }
+  if (cameras_.state() == QProcess::NotRunning) return;
+  cameras_.kill();
+  cameras_.waitForFinished(kStopGraceMs);
 }
 
 void LivePanel::setSourceFace(const QString& path) { source_->setText(path); }
@@ -156,7 +143,7 @@ void LivePanel::addCameraFile(const QString& path) {
 
 QStringList LivePanel::liveArguments() const {
   QStringList args{"live", "-s", source_->text(), "--camera", camera_->currentData().toString(), "--headless",
-                   "--preview-pipe", QString("%1x%2").arg(kPreviewWidth).arg(kPreviewHeight)};
+                   "--preview-pipe", QString("%1x%2").arg(kPreviewWidth).arg(kPreviewHeight), "--events", "json"};
   if (mirror_->isChecked()) args << "--live-mirror";
   if (fix_blueish_->isChecked()) args << "--fix-blueish-cam";
   if (show_fps_->isChecked()) args << "--show-fps";
@@ -172,23 +159,17 @@ void LivePanel::startLive() {
     status_->setText("Choose a camera first (or a video file).");
     return;
   }
-  last_error_.clear();
-  log_pending_.clear();
   preview_ = PreviewStream();
   view_->clear();
   status_->setText("Starting…");
   live_button_->setText("Stop");
-  process_.start(dlc_binary(), liveArguments());
+  process_.start(liveArguments());
   emit started();
 }
 
 void LivePanel::stopLive() {
-  if (!running()) return;
   // dlc live ends on SIGINT as after q: the recording kept, exit 0.
-  ::kill(static_cast<pid_t>(process_.processId()), SIGINT);
-  QTimer::singleShot(kStopGraceMs, &process_, [this] {
-    if (running()) process_.kill();
-  });
+  process_.cancel();
 }
 
 bool LivePanel::preview_wanted() const {
@@ -207,22 +188,6 @@ void LivePanel::read_preview() {
     fps_label_->setText(QString("%1 fps").arg(fps_, 0, 'f', 1));
     view_->setImage(std::move(frame->image));
   }
-}
-
-void LivePanel::read_log() {
-  log_pending_ += process_.readAllStandardError();
-  for (qsizetype end = log_pending_.indexOf('\n'); end >= 0; end = log_pending_.indexOf('\n')) {
-    const QString line = QString::fromUtf8(log_pending_.left(end)).trimmed();
-    log_pending_.remove(0, end + 1);
-    if (!line.isEmpty()) handle_line(line);
-  }
-}
-
-void LivePanel::handle_line(const QString& line) {
-  static const QString kError = QStringLiteral("[dlc] error: ");
-  if (line.startsWith(kError)) last_error_ = line.mid(kError.size());
-  else if (line.startsWith("dlc: ") && last_error_.isEmpty()) last_error_ = line.mid(5);
-  emit logLine(line);
 }
 
 void LivePanel::refreshCameras() {

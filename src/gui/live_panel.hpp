@@ -1,12 +1,12 @@
 #pragma once
 
 #include <QImage>
-#include <QProcess>
 #include <QStringList>
 #include <QWidget>
 
 #include <functional>
 
+#include "gui/dlc_process.hpp"
 #include "gui/job_events.hpp"
 #include "gui/preview_stream.hpp"
 
@@ -59,7 +59,7 @@ class LivePanel : public QWidget {
   void setExtraArguments(std::function<QStringList()> extra) { extra_ = std::move(extra); }
   // The argv of the session Live starts now (without the dlc binary).
   QStringList liveArguments() const;
-  bool running() const { return process_.state() != QProcess::NotRunning; }
+  bool running() const { return process_.running(); }
 
   QComboBox* cameraBox() const { return camera_; }
   QPushButton* liveButton() const { return live_button_; }
@@ -82,14 +82,13 @@ class LivePanel : public QWidget {
  signals:
   void logLine(const QString& line);
   void memorySample(const dlc::gui::MemorySample& sample);
+  void planned(const dlc::gui::JobPlan& plan);
   void started();
   // exit_code is dlc's; message its last error line (empty on success).
   void finished(int exit_code, const QString& message);
 
  private:
   void read_preview();
-  void read_log();
-  void handle_line(const QString& line);
   void cameras_listed();
   bool preview_wanted() const;
 
@@ -105,11 +104,9 @@ class LivePanel : public QWidget {
   QLabel* status_ = nullptr;
   LiveView* view_ = nullptr;
 
-  QProcess process_;
+  DlcProcess process_;
   QProcess cameras_;
   PreviewStream preview_;
-  QByteArray log_pending_;
-  QString last_error_;
   double fps_ = 0.0;
   std::function<QStringList()> extra_;
 };

@@ -16,7 +16,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), tabs_(new QTabWid
   setCentralWidget(tabs_);
   tabs_->addTab(swap_, "Swap");
   auto* live = add_live_tab(tabs_);
-  add_memory_tab(tabs_, live);
+  auto* memory = add_memory_tab(tabs_, live);
+  // The swap tab's jobs are plotted too, each from its start.
+  connect(swap_, &SwapTab::jobStarted, memory, [memory](DlcProcess* process) {
+    memory->jobStarted();
+    memory->follow(process);
+  });
   add_models_tab(tabs_);
   resize(960, 720);
 }

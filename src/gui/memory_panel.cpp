@@ -170,7 +170,19 @@ QStringList MemoryPanel::jobArguments() const {
 }
 
 void MemoryPanel::follow(const DlcProcess* process) {
-  connect(process, &DlcProcess::memorySample, this, &MemoryPanel::addSample);
+  connect(process, &DlcProcess::memorySample, this, &MemoryPanel::addSample, Qt::UniqueConnection);
+  connect(process, &DlcProcess::planned, this, &MemoryPanel::showPlan, Qt::UniqueConnection);
+}
+
+void MemoryPanel::showPlan(const JobPlan& plan) {
+  QStringList lines;
+  lines << (plan.strategy.empty() ? QString("no strategy fits the budget")
+                                  : QString("strategy %1 (%2)").arg(QString::fromStdString(plan.strategy),
+                                                                   plan.fits ? "fits" : "does not fit"));
+  for (const auto& line : plan.lines) lines << QString::fromStdString(line);
+  if (!plan.strategies.empty()) lines << "" << "every strategy:";
+  for (const auto& line : plan.strategies) lines << QString::fromStdString(line);
+  setPlan(lines);
 }
 
 void MemoryPanel::jobStarted() {
@@ -198,6 +210,7 @@ MemoryPanel* add_memory_tab(QTabWidget* tabs, LivePanel* live) {
     live->setExtraArguments([memory] { return memory->jobArguments(); });
     QObject::connect(live, &LivePanel::started, memory, &MemoryPanel::jobStarted);
     QObject::connect(live, &LivePanel::memorySample, memory, &MemoryPanel::addSample);
+    QObject::connect(live, &LivePanel::planned, memory, &MemoryPanel::showPlan);
   }
   return memory;
 }

@@ -69,6 +69,8 @@ class MemoryPanel : public QWidget {
   void addSample(const dlc::gui::MemorySample& sample);
   // The plan's lines, as the job prints them at its start or `dlc plan` gives them.
   void setPlan(const QStringList& lines);
+  // The plan event of a job's --events json: its strategy, lines and each strategy's summary.
+  void showPlan(const dlc::gui::JobPlan& plan);
 
  private:
   MemoryPlot* plot_ = nullptr;
