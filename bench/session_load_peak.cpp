@@ -1,7 +1,7 @@
 // dlc_session_load_peak: what building one ONNX Runtime session costs in RSS at its peak, against
 // the RSS once it is built, for each way of handing ORT the model (issue 20, item 2).
 //
-//   dlc_session_load_peak --model FILE [--way NAME]... [--threads N] [--run]
+//   dlc_session_load_peak --model FILE [--way NAME]... [--threads N] [--run [N]] [--set OPTION]...
 //
 // Each way runs in its own child process (fork), so one way's heap does not colour the next:
 // the child clears its peak (/proc/self/clear_refs 5), builds the session, trims the heap and
@@ -14,7 +14,18 @@
 //                beside FILE, written once), whose weights ORT maps
 //   external-noprepack  the same with session.disable_prepacking=1
 // Session options as dlc's memory-optimized policy (ORT_ENABLE_ALL, memory pattern, sequential,
-// initializers through the device allocator). Prints one line per way, MB = 2^20 bytes.
+// initializers through the device allocator), changed by each --set (issue 20: which option
+// costs or saves what):
+//   graph=basic|extended|all   the graph optimization level (all: NCHWc layouts, reordered
+//                              weight copies)
+//   mempattern=0               no memory pattern
+//   arena=0                    no CPU arena (malloc per tensor)
+//   arena=env                  dlc's shared arena on the env (OrtRuntime: grows by what is
+//                              requested, kSameAsRequested) instead of the session's own
+// --run N runs the model N times on fixed pseudo-random inputs: peak and RSS during the runs,
+// the median call in ms (a timing on a shared machine: say its load), and an FNV-1a hash of the
+// outputs' bytes, so two settings' outputs can be compared bit for bit.
+// Prints one line per way, MB = 2^20 bytes.
 
 #include <fcntl.h>
 #include <malloc.h>
@@ -25,7 +36,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -54,18 +68,57 @@ double status_mb(std::string_view key) {
 
 void clear_peak() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
-Ort::SessionOptions dlc_options(int threads, bool prepack) {
+struct Settings {
+  GraphOptimizationLevel graph = GraphOptimizationLevel::ORT_ENABLE_ALL;
+  bool memory_pattern = true;
+  bool arena = true;
+  bool env_arena = false;
+};
+
+bool apply_setting(Settings& settings, std::string_view option) {
+  if (option == "graph=basic") settings.graph = GraphOptimizationLevel::ORT_ENABLE_BASIC;
+  else if (option == "graph=extended") settings.graph = GraphOptimizationLevel::ORT_ENABLE_EXTENDED;
+  else if (option == "graph=all") settings.graph = GraphOptimizationLevel::ORT_ENABLE_ALL;
+  else if (option == "mempattern=0") settings.memory_pattern = false;
+  else if (option == "arena=0") settings.arena = settings.env_arena = false;
+  else if (option == "arena=env") settings.env_arena = true;
+  else return false;
+  return true;
+}
+
+Ort::SessionOptions dlc_options(int threads, bool prepack, const Settings& settings) {
   Ort::SessionOptions options;
-  options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
-  options.EnableMemPattern();
+  options.SetGraphOptimizationLevel(settings.graph);
+  if (settings.memory_pattern) options.EnableMemPattern();
+  else options.DisableMemPattern();
+  if (settings.arena) options.EnableCpuMemArena();
+  else options.DisableCpuMemArena();
   options.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
   options.SetIntraOpNumThreads(threads);
   options.AddConfigEntry(kOrtSessionOptionsUseDeviceAllocatorForInitializers, "1");
   if (!prepack) options.AddConfigEntry(kOrtSessionOptionsConfigDisablePrepacking, "1");
+  if (settings.env_arena) options.AddConfigEntry(kOrtSessionOptionsConfigUseEnvAllocators, "1");
   return options;
 }
 
-void run_once(Ort::Session& session) {
+// FNV-1a over the outputs' bytes.
+std::uint64_t hash_outputs(const std::vector<Ort::Value>& outputs) {
+  std::uint64_t hash = 1469598103934665603ULL;
+  for (const auto& value : outputs) {
+    const auto info = value.GetTensorTypeAndShapeInfo();
+    const auto* bytes = static_cast<const unsigned char*>(value.GetTensorRawData());
+    const std::size_t size = info.GetElementCount() * sizeof(float);
+    for (std::size_t i = 0; i < size; ++i) hash = (hash ^ bytes[i]) * 1099511628211ULL;
+  }
+  return hash;
+}
+
+struct RunResult {
+  double median_ms = 0;
+  std::uint64_t hash = 0;
+};
+
+RunResult run_model(Ort::Session& session, int runs) {
   Ort::AllocatorWithDefaultOptions allocator;
   std::vector<Ort::Value> inputs;
   std::vector<std::string> names;
@@ -75,7 +128,13 @@ void run_once(Ort::Session& session) {
     for (auto& d : shape) d = d < 0 ? (shape.size() == 4 ? 640 : 1) : d;
     inputs.push_back(Ort::Value::CreateTensor<float>(allocator, shape.data(), shape.size()));
     auto* data = inputs.back().GetTensorMutableData<float>();
-    std::fill(data, data + inputs.back().GetTensorTypeAndShapeInfo().GetElementCount(), 0.0F);
+    // Fixed pseudo-random values in [-1, 1): zeros would hide a difference between settings.
+    std::uint32_t state = 12345;
+    const auto count = inputs.back().GetTensorTypeAndShapeInfo().GetElementCount();
+    for (std::size_t k = 0; k < count; ++k) {
+      state = state * 1664525U + 1013904223U;
+      data[k] = static_cast<float>(state >> 8) / static_cast<float>(1U << 23) - 1.0F;
+    }
   }
   std::vector<std::string> out_names;
   for (std::size_t i = 0; i < session.GetOutputCount(); ++i) {
@@ -84,10 +143,22 @@ void run_once(Ort::Session& session) {
   std::vector<const char*> in_ptrs, out_ptrs;
   for (auto& n : names) in_ptrs.push_back(n.c_str());
   for (auto& n : out_names) out_ptrs.push_back(n.c_str());
-  session.Run(Ort::RunOptions{}, in_ptrs.data(), inputs.data(), inputs.size(), out_ptrs.data(), out_ptrs.size());
+  RunResult result;
+  std::vector<double> times;
+  for (int r = 0; r < runs; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto outputs = session.Run(Ort::RunOptions{}, in_ptrs.data(), inputs.data(), inputs.size(),
+                                     out_ptrs.data(), out_ptrs.size());
+    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    result.hash = hash_outputs(outputs);
+  }
+  std::sort(times.begin(), times.end());
+  result.median_ms = times[times.size() / 2];
+  return result;
 }
 
-int measure(const std::filesystem::path& model, const std::string& way, int threads, bool run) {
+int measure(const std::filesystem::path& model, const std::string& way, int threads, int runs,
+            const Settings& settings) {
   auto& env = dlc::runtime::OrtRuntime::instance().env();
   std::filesystem::path file = model;
   if (way.starts_with("external")) file = dlc::runtime::mapped_model_file(model);
@@ -104,22 +175,24 @@ int measure(const std::filesystem::path& model, const std::string& way, int thre
     size = static_cast<std::size_t>(st.st_size);
     mapped = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
-    session = Ort::Session(env, mapped, size, dlc_options(threads, prepack));
+    session = Ort::Session(env, mapped, size, dlc_options(threads, prepack, settings));
     munmap(mapped, size);
   } else {
-    session = Ort::Session(env, file.c_str(), dlc_options(threads, prepack));
+    session = Ort::Session(env, file.c_str(), dlc_options(threads, prepack, settings));
   }
   malloc_trim(0);
   const double peak = status_mb("VmHWM");
   const double steady = status_mb("VmRSS");
   std::printf("%-15s %-28s base %7.1f  load peak %7.1f  steady %7.1f  peak/steady %.3f  (over base: %.1f / %.1f)\n",
               way.c_str(), model.filename().c_str(), base, peak, steady, peak / steady, peak - base, steady - base);
-  if (run) {
+  if (runs > 0) {
     clear_peak();
-    run_once(session);
+    const auto result = run_model(session, runs);
+    const double run_peak = status_mb("VmHWM");
     malloc_trim(0);
-    std::printf("%-15s %-28s after one run: peak %7.1f  rss %7.1f\n", way.c_str(), model.filename().c_str(),
-                status_mb("VmHWM"), status_mb("VmRSS"));
+    std::printf("%-15s %-28s after %d run(s): peak %7.1f  rss %7.1f  (over steady: %.1f)  median %.0f ms  outputs %016llx\n",
+                way.c_str(), model.filename().c_str(), runs, run_peak, status_mb("VmRSS"), run_peak - steady,
+                result.median_ms, static_cast<unsigned long long>(result.hash));
   }
   std::fflush(stdout);
   return 0;
@@ -131,7 +204,8 @@ int main(int argc, char** argv) {
   std::filesystem::path model;
   std::vector<std::string> ways;
   int threads = 2;
-  bool run = false;
+  int runs = 0;
+  Settings settings;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--model" && i + 1 < argc) {
@@ -141,10 +215,13 @@ int main(int argc, char** argv) {
     } else if (arg == "--threads" && i + 1 < argc) {
       threads = std::stoi(argv[++i]);
     } else if (arg == "--run") {
-      run = true;
+      runs = 1;
+      if (i + 1 < argc && argv[i + 1][0] != '-') runs = std::stoi(argv[++i]);
+    } else if (arg == "--set" && i + 1 < argc && apply_setting(settings, argv[i + 1])) {
+      ++i;
     } else {
       std::fprintf(stderr, "usage: dlc_session_load_peak --model FILE [--way path|path-noprepack|mmap|external|external-noprepack]... "
-                           "[--threads N] [--run]\n");
+                           "[--threads N] [--run [N]] [--set graph=basic|extended|all|mempattern=0|arena=0|arena=env]...\n");
       return 2;
     }
   }
@@ -159,7 +236,7 @@ int main(int argc, char** argv) {
     const pid_t child = fork();
     if (child == 0) {
       try {
-        _exit(measure(model, way, threads, run));
+        _exit(measure(model, way, threads, runs, settings));
       } catch (const std::exception& e) {
         std::fprintf(stderr, "%s %s: %s\n", way.c_str(), model.c_str(), e.what());
         _exit(1);

@@ -80,13 +80,19 @@ const ModelRole kGpen512{"enhancer", {"GPEN-BFR-512.onnx"}, "face_enhancer_gpen5
 
 // Figures of the real architectures. Multiply-adds per call from MODEL-ARCHITECTURES.md (det_10g
 // at 640x640). Working memory: what running the model adds to the RSS of the loaded process (its
-// ONNX Runtime arena and kernel buffers, CPU, memory pattern on), measured with the
+// ONNX Runtime arena and kernel buffers, CPU), measured with the
 // architecture-faithful stand-ins of tools/make_standin_models.py: `dlc bench --models-only` with
 // the peak (VmHWM) reset once the sessions were loaded, ORT 1.29, 2 threads. It follows the graph's
 // shapes, not its weights' values, so it holds for the real files. w600k_r50 runs once, for the
 // source face: its arena's peak. A first call: the peak over the bench's warm-up frame, when ONNX
-// Runtime has no memory pattern yet (what lru's rebuilt sessions run). Building the session: the peak (VmHWM) while ONNX Runtime builds
-// it, over the loaded session's RSS, measured the same way. All apply to a file within 10 % of the
+// Runtime has no memory pattern yet (what lru's rebuilt sessions run). dlc's sessions run without
+// the memory pattern (runtime::SessionPolicy::memory_pattern), so every call is a first call: the
+// working memory is the first call's figure (issue 20: with the pattern it was det_10g 126 MiB,
+// inswapper 265, GFPGAN 1143, gfpgan-1024 1821; dlc_session_load_peak --run 2 on the stand-ins
+// without it: det_10g 54, inswapper 155, GFPGAN 694). Building the session: the peak (VmHWM) while ONNX Runtime builds
+// it, over the loaded session's RSS, measured the same way; from the mapped copy with
+// dlc_session_load_peak --way external (dlc's shared arena, 2 threads: det_10g 59.4 / 50.5 MB,
+// inswapper 598.1 / 562.6, GFPGAN 452.6 / 268.4, peak / RSS once built). All apply to a file within 10 % of the
 // reference size.
 struct KnownArchitecture {
   std::string_view file;
@@ -94,6 +100,8 @@ struct KnownArchitecture {
   std::uint64_t arena_bytes;       // working memory of one call; 0: not measured
   std::uint64_t first_call_bytes;  // the same for a fresh session's first call (no memory pattern yet)
   std::uint64_t build_bytes;       // transient while the session is built; 0: not measured (1.4 x the file)
+  // The same built from its mapped copy (runtime::mapped_model_file); 0: not measured (build_bytes).
+  std::uint64_t mapped_build_bytes;
   double gmacs;                    // 0: not known
 };
 constexpr std::uint64_t kMiB = 1ULL << 20;
@@ -101,18 +109,18 @@ constexpr std::uint64_t kMiB = 1ULL << 20;
 // decoder family as GFPGAN, its working memory taken as GFPGANv1.4's per output pixel (not
 // measured). gfpgan-1024's stand-in (v1.4 plus a level at 1024x1024, MODEL-ARCHITECTURES.md
 // 5.7) was measured like the others, the detector's stand-in beside it.
-constexpr std::uint64_t kGfpganArena = 1143 * kMiB;
 constexpr std::uint64_t kGfpganFirstCall = 688 * kMiB;
+constexpr std::uint64_t kGfpganArena = kGfpganFirstCall;
 constexpr std::array<KnownArchitecture, 8> kKnownArchitectures{{
-    {"det_10g.onnx", 16'920'743, 126 * kMiB, 75 * kMiB, 17 * kMiB, 13.3},
-    {"2d106det.onnx", 5'025'307, 0, 0, 5 * kMiB, 0.112},
-    {"w600k_r50.onnx", 174'385'603, 58 * kMiB, 58 * kMiB, 151 * kMiB, 6.31},
-    {"inswapper_128.onnx", 554'238'733, 265 * kMiB, 158 * kMiB, 563 * kMiB, 174.6},
-    {"GFPGANv1.4.onnx", 340'210'034, kGfpganArena, kGfpganFirstCall, 137 * kMiB, 197.8},
+    {"det_10g.onnx", 16'920'743, 75 * kMiB, 75 * kMiB, 17 * kMiB, 9 * kMiB, 13.3},
+    {"2d106det.onnx", 5'025'307, 0, 0, 5 * kMiB, 0, 0.112},
+    {"w600k_r50.onnx", 174'385'603, 58 * kMiB, 58 * kMiB, 151 * kMiB, 0, 6.31},
+    {"inswapper_128.onnx", 554'238'733, 158 * kMiB, 158 * kMiB, 563 * kMiB, 36 * kMiB, 174.6},
+    {"GFPGANv1.4.onnx", 340'210'034, kGfpganArena, kGfpganFirstCall, 137 * kMiB, 184 * kMiB, 197.8},
     // Sizes: FIELD.md's model table (one source each).
-    {"gfpgan-1024.onnx", 365'875'079, 1821 * kMiB, 1234 * kMiB, 0, 247.2},
-    {"GPEN-BFR-512.onnx", 284'250'449, kGfpganArena, kGfpganFirstCall, 0, 0},
-    {"GPEN-BFR-256.onnx", 75'715'262, kGfpganArena / 4, kGfpganFirstCall / 4, 0, 0},
+    {"gfpgan-1024.onnx", 365'875'079, 1234 * kMiB, 1234 * kMiB, 0, 0, 247.2},
+    {"GPEN-BFR-512.onnx", 284'250'449, kGfpganArena, kGfpganFirstCall, 0, 0, 0},
+    {"GPEN-BFR-256.onnx", 75'715'262, kGfpganArena / 4, kGfpganFirstCall / 4, 0, 0, 0},
 }};
 
 const KnownArchitecture* known_architecture(const JobModel& model) {
@@ -411,6 +419,11 @@ memory::ModelFootprint footprint_of(const JobModel& model, int detector_size) {
   }
   auto footprint = memory::estimate_model(model.file_bytes, io_bytes, working);
   if (known != nullptr && known->build_bytes > 0) footprint.load_extra_bytes = known->build_bytes;
+  // The session is built from the mapped copy when it can be written (the plan writes it now, the
+  // load would anyway): ONNX Runtime then maps the weights instead of holding the file twice.
+  if (known != nullptr && known->mapped_build_bytes > 0 && runtime::mapped_model_file(model.path) != model.path) {
+    footprint.load_extra_bytes = known->mapped_build_bytes;
+  }
   footprint.first_call_bytes = first_call;
   return footprint;
 }

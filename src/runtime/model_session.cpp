@@ -39,6 +39,16 @@ std::vector<const char*> name_pointers(const std::vector<TensorInfo>& tensors) {
   return names;
 }
 
+// One model call at a time on the CPU, across every session (memory optimization on). The calls
+// share ONNX Runtime's one global intra-op pool, which a single call already keeps busy on every
+// core: a second call at once only splits the same cores, while its tensors sit in the arena
+// beside the first's (issue 20: two workers' inswapper calls held two working memories).
+std::mutex g_cpu_call_mutex;
+
+std::unique_lock<std::mutex> cpu_call_turn(bool take) {
+  return take ? std::unique_lock<std::mutex>(g_cpu_call_mutex) : std::unique_lock<std::mutex>();
+}
+
 std::mutex g_observer_mutex;
 std::shared_ptr<const ProviderObserver> g_observer;
 
@@ -188,6 +198,7 @@ void ModelSession::check_input_count(std::size_t given) const {
 
 std::vector<Ort::Value> ModelSession::run(std::span<const Ort::Value> inputs) {
   check_input_count(inputs.size());
+  const auto turn = cpu_call_turn(shared_arena_ && provider_ == "cpu");
   return session_.Run(run_options(), input_names_.data(), inputs.data(), inputs.size(),
                       output_names_.data(), output_names_.size());
 }
@@ -198,6 +209,7 @@ void ModelSession::run(std::span<const Ort::Value> inputs, std::span<Ort::Value>
     throw std::invalid_argument(path_.string() + ": run() got " + std::to_string(outputs.size()) +
                                 " output tensors, the model has " + std::to_string(output_names_.size()));
   }
+  const auto turn = cpu_call_turn(shared_arena_ && provider_ == "cpu");
   session_.Run(run_options(), input_names_.data(), inputs.data(), inputs.size(), output_names_.data(),
                outputs.data(), outputs.size());
 }
