@@ -9,6 +9,11 @@
 //           frame to the next, over sqrt 2 (px; equal to rms for white noise, blind to a slow bias);
 //   lag     how far the output trails the motion, in frames (least squares along the true velocity);
 //   step    the mean frame-to-frame move of the face box's corners (px), next to the truth's;
+//   box     the output's frame-to-frame change inside the true face box (mean |difference| of
+//           the pixels, 0..255) when a stand-in swapped face (the photo mirrored, its colours
+//           inverted) is pasted where the tracked five points say; printed next to the target's
+//           own change in the same box, which a face that sits still on the head does not exceed
+//           by much;
 //   cost    the tracker's time per frame per face (µs).
 // The true path: the photo-space points that best explain every frame's detection (the mean of
 // the detections mapped back through each frame's inverse transform) mapped forward again, so
@@ -19,6 +24,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -80,16 +86,19 @@ int main(int argc, char** argv) {
   // Detections, one face per frame (the largest), and each frame's transform.
   std::vector<std::optional<face::Face>> detected(static_cast<std::size_t>(frames));
   std::vector<cv::Matx23d> transforms;
-  cv::Mat frame, noise(size, CV_16SC3);
-  cv::RNG rng(12345);
-  for (int i = 0; i < frames; ++i) {
-    transforms.push_back(motion(i, photo.size(), size));
-    cv::warpAffine(photo, frame, cv::Mat(transforms.back()), size, cv::INTER_LINEAR, cv::BORDER_CONSTANT,
-                   cv::Scalar(128, 128, 128));
+  for (int i = 0; i < frames; ++i) transforms.push_back(motion(i, photo.size(), size));
+  // Frame i, the same every time it is made (its noise seeded by its index).
+  const auto render = [&](int i) {
+    cv::Mat frame, noise(size, CV_16SC3), noisy;
+    cv::warpAffine(photo, frame, cv::Mat(transforms[static_cast<std::size_t>(i)]), size, cv::INTER_LINEAR,
+                   cv::BORDER_CONSTANT, cv::Scalar(128, 128, 128));
+    cv::RNG rng(12345 + static_cast<std::uint64_t>(i));
     rng.fill(noise, cv::RNG::NORMAL, 0, sigma);
-    cv::Mat noisy;
     cv::add(frame, noise, noisy, cv::noArray(), CV_8UC3);
-    auto faces = analyser.detect(noisy);
+    return noisy;
+  };
+  for (int i = 0; i < frames; ++i) {
+    auto faces = analyser.detect(render(i));
     if (faces.empty()) continue;
     std::ranges::sort(faces, [](const auto& a, const auto& b) { return a.box.area() > b.box.area(); });
     detected[static_cast<std::size_t>(i)] = faces.front();
@@ -115,10 +124,37 @@ int main(int argc, char** argv) {
   };
   fmt::print("clip: {} frames {}x{} at {} fps, noise sigma {}, detector {}: a face on {} frames\n", frames, size.width,
              size.height, kFps, sigma, analyser.detector_choice().kind, found);
-  fmt::print("{:<16} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "smoothing", "rms px", "jitter px", "f2f px",
-             "lag fr", "step px", "true px", "us/face");
+  // The stand-in swapped face and where it goes: photo space, inside the five points' box grown by half.
+  cv::Mat stand_in;
+  cv::flip(photo, stand_in, 1);
+  cv::bitwise_not(stand_in, stand_in);
+  cv::Mat stand_in_mask(photo.size(), CV_8U, cv::Scalar(0));
+  {
+    cv::Rect2d around(photo_points[0], photo_points[0]);
+    for (std::size_t k = 0; k < 5; ++k) around |= cv::Rect2d(photo_points[k], cv::Size2d(1, 1));
+    const double grow = around.width / 2;
+    cv::ellipse(stand_in_mask, cv::RotatedRect((around.tl() + around.br()) / 2, cv::Size2f(static_cast<float>(around.width + 2 * grow), static_cast<float>(around.height + 3 * grow)), 0), cv::Scalar(255), cv::FILLED);
+  }
+  std::array<cv::Point2f, 5> photo_kps;
+  for (std::size_t k = 0; k < 5; ++k) photo_kps[k] = cv::Point2f(static_cast<float>(photo_points[k].x), static_cast<float>(photo_points[k].y));
+  const auto true_box = [&](int i) {
+    return cv::Rect(cv::Point(truth(i, 5)), cv::Point(truth(i, 6))) & cv::Rect(0, 0, size.width, size.height);
+  };
+  const auto box_change = [&](const cv::Mat& now, const cv::Mat& before, int i) {
+    const auto box = true_box(i);
+    cv::Mat diff;
+    cv::absdiff(now(box), before(box), diff);
+    return cv::mean(cv::mean(diff))[0];
+  };
+  // The target's own change, frame to frame, in the same box.
+  double own = 0;
+  for (int i = 1; i < frames; ++i) own += box_change(render(i), render(i - 1), i);
+  own /= std::max(1, frames - 1);
+  fmt::print("the target's own frame-to-frame change inside the true face box: {:.3f} (mean |difference|, 0..255)\n", own);
+  fmt::print("{:<16} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "smoothing", "rms px", "jitter px", "f2f px",
+             "lag fr", "step px", "true px", "box chg", "us/face");
   std::vector<std::string> names{"off", "light", "default", "strong"};
-  // Other parameters to try: DLC_TRACKING_TRY="min_cutoff,beta,d_cutoff;..."
+  // Other parameters to try: DLC_TRACKING_TRY="min_cutoff,beta,d_cutoff[,lead];..."
   if (const char* extra = std::getenv("DLC_TRACKING_TRY")) {
     std::string rest = extra;
     for (std::size_t at = 0; at < rest.size();) {
@@ -133,7 +169,7 @@ int main(int argc, char** argv) {
       options.smoothing = *preset;
     } else {
       face::OneEuroParams p;
-      std::sscanf(name.c_str(), "%lf,%lf,%lf", &p.min_cutoff, &p.beta, &p.d_cutoff);
+      std::sscanf(name.c_str(), "%lf,%lf,%lf,%lf", &p.min_cutoff, &p.beta, &p.d_cutoff, &p.lead);
       options.smoothing = p;
     }
     face::FaceTracker tracker(options);
@@ -143,6 +179,9 @@ int main(int argc, char** argv) {
     std::vector<std::pair<cv::Point2d, cv::Point2d>> errors;  // error, true velocity (px/frame)
     bool have_error = false;
     std::optional<std::vector<cv::Point2f>> previous;
+    cv::Mat previous_out;
+    double box_changes = 0;
+    int changes = 0;
     for (int i = 0; i < frames; ++i) {
       std::vector<face::Face> in;
       if (detected[static_cast<std::size_t>(i)]) in.push_back(*detected[static_cast<std::size_t>(i)]);
@@ -152,10 +191,24 @@ int main(int argc, char** argv) {
       updates += out.size();
       if (out.empty()) {
         previous.reset();
+        previous_out.release();
         have_error = false;
         continue;
       }
       const auto p = points(out.front().face);
+      {
+        auto frame = render(i);
+        const auto m = face::similarity_transform(photo_kps, out.front().face.kps);
+        cv::Mat pasted, mask;
+        cv::warpAffine(stand_in, pasted, cv::Mat(m), size, cv::INTER_LINEAR);
+        cv::warpAffine(stand_in_mask, mask, cv::Mat(m), size, cv::INTER_LINEAR);
+        pasted.copyTo(frame, mask > 127);
+        if (!previous_out.empty()) {
+          box_changes += box_change(frame, previous_out, i);
+          ++changes;
+        }
+        previous_out = frame;
+      }
       for (std::size_t k = 0; k < 5; ++k) {
         const auto error = cv::Point2d(p[k].x, p[k].y) - truth(i, k);
         squared += error.dot(error);
@@ -189,11 +242,11 @@ int main(int argc, char** argv) {
       const auto r = e + lag * v;
       residual += r.dot(r);
     }
-    fmt::print("{:<16} {:>8.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.2f}\n", name,
+    fmt::print("{:<16} {:>8.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.2f}\n", name,
                std::sqrt(squared / static_cast<double>(std::max<std::size_t>(1, samples))),
                std::sqrt(residual / static_cast<double>(std::max<std::size_t>(1, errors.size()))),
                std::sqrt(hf / static_cast<double>(std::max<std::size_t>(1, hf_samples))), lag, step / static_cast<double>(std::max<std::size_t>(1, steps)),
-               true_step / static_cast<double>(std::max<std::size_t>(1, steps)),
+               true_step / static_cast<double>(std::max<std::size_t>(1, steps)), box_changes / std::max(1, changes),
                seconds * 1e6 / static_cast<double>(std::max<std::size_t>(1, updates)));
   }
   return 0;

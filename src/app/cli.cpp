@@ -92,7 +92,9 @@ void add_job_flags(CLI::App& app, JobOptions& job, CompatFlags& compat) {
   app.add_flag("--keep-audio,!--no-keep-audio", job.keep_audio, "copy the target's audio (default on)");
   app.add_flag("--keep-frames", job.keep_frames, "keep extracted frames (disk pipeline only)");
   app.add_flag("--many-faces", job.many_faces, "swap every face, not only the selected one");
-  app.add_option("--map-faces", job.map_faces, "JSON file mapping source faces to target faces")
+  app.add_option("--map-faces", job.map_faces,
+                 "JSON file mapping source faces to target faces (video: the template dlc faces scan writes; "
+                 "takes the place of -s)")
       ->check(CLI::ExistingFile);
   app.add_flag("--mouth-mask", job.mouth_mask, "keep the target's original mouth");
   app.add_option("--mouth-mask-size", job.mouth_mask_size,
@@ -133,8 +135,8 @@ void add_job_flags(CLI::App& app, JobOptions& job, CompatFlags& compat) {
   app.add_option("--reference-face", job.reference_face,
                  "--face-selector reference: a photo of the person whose face is swapped");
   app.add_option("--reference-distance", job.reference_distance,
-                 "--face-selector reference: the largest cosine distance (1 - similarity) from the reference "
-                 "face, 0 to 2 (default 0.6)")
+                 "--face-selector reference, --map-faces and dlc faces scan: the largest cosine distance "
+                 "(1 - similarity) of a face from the person it is taken for, 0 to 2 (default 0.6)")
       ->check(in_range(0.0, 2.0));
   app.add_option("--paste-back", job.paste_back,
                  "default (Deep-Live-Cam's soft ellipse mask) or legacy (insightface's eroded mask)")
@@ -229,6 +231,7 @@ Command command_of(const CLI::App& app) {
   if (app.got_subcommand("diagnose")) return Command::Diagnose;
   if (app.got_subcommand("bench")) return Command::Bench;
   if (app.got_subcommand("models")) return Command::Models;
+  if (app.got_subcommand("faces")) return Command::Faces;
   return Command::Run;
 }
 
@@ -317,8 +320,12 @@ ParseOutcome parse_command_line(std::span<const std::string> args) {
   models->add_option("--mirror", options.models_mirror, "download: fetch MIRROR/FILE instead of the manifest's URLs");
   models->add_option("--manifest", options.models_manifest, "a model manifest (JSON) instead of the built-in one");
   models->add_flag("--json", options.models_json, "list: one JSON object (each role: its file or what stands in for it; no hashing)");
+  auto* faces = app.add_subcommand("faces", "who appears in a video: dlc faces scan -t VIDEO -o DIR writes a thumbnail "
+                                            "per person and a --map-faces template");
+  faces->add_option("action", options.faces_action, "scan")->check(one_of({"scan"}));
+  add_job_flags(*faces, options.job, compat);
   app.require_subcommand(0, 1);
-  for (auto* sub : {run, live, diagnose, bench, models}) sub->fallthrough();
+  for (auto* sub : {run, live, diagnose, bench, models, faces}) sub->fallthrough();
 
   ParseOutcome outcome;
   try {

@@ -9,7 +9,7 @@
 
 namespace dlc::app {
 
-enum class Command { Run, Live, Diagnose, Bench, Models, Version };
+enum class Command { Run, Live, Diagnose, Bench, Models, Faces, Version };
 
 struct CliOptions {
   Command command = Command::Run;
@@ -18,6 +18,7 @@ struct CliOptions {
   bool json = false;                  // diagnose, bench
   bool compare_memory_optimization = false;  // bench
   std::string models_action = "list";  // models: list | verify | download
+  std::string faces_action = "scan";   // faces: scan
   std::vector<std::string> models_names;  // models download: files, roles or sets
   bool models_all = false;                // models download --all
   std::optional<std::string> models_from;      // models download --from DIR

@@ -13,5 +13,7 @@ int live_command(const JobOptions& job, int threads);
 int list_cameras_command();
 int bench_command(const CliOptions& options, int threads);
 int models_command(const CliOptions& options);
+// dlc faces scan: the people of a video, a thumbnail each and a --map-faces template.
+int faces_command(const CliOptions& options, int threads);
 
 }  // namespace dlc::app

@@ -25,6 +25,7 @@
 #include "face/dlib_face.hpp"
 #include "media/image_file.hpp"
 #include "media/video_probe.hpp"
+#include "pipeline/face_map.hpp"
 #include "pipeline/image_job.hpp"
 #include "pipeline/job_models.hpp"
 #include "pipeline/strategy_plan.hpp"
@@ -54,10 +55,6 @@ extern "C" void on_stop_signal(int signal) {
 // Ctrl-C / SIGTERM end a video job without a half-written output: exit 130 / 143.
 int video_command(const JobOptions& job, int threads, const pipeline::StrategyPlan& plan,
                   const media::VideoInfo& target) {
-  if (!job.map_faces.empty()) {
-    fmt::print(stderr, "dlc run: --map-faces works on image targets only in this build\n");
-    return kExitFailure;
-  }
   auto options = video_job_options(job, threads, plan);
   options.stop = &g_stop;
   options.target_info = target;
@@ -126,12 +123,21 @@ int video_command(const JobOptions& job, int threads, const pipeline::StrategyPl
 }  // namespace
 
 int job_command(const CliOptions& options, int threads) {
-  const auto& job = options.job;
+  auto job = options.job;
   const bool live = options.command == Command::Live;
   if (live && job.list_cameras) return list_cameras_command();
+  if (!job.map_faces.empty()) {
+    // The file names each person's source: -s beside it would be ignored.
+    if (!job.source.empty()) {
+      fmt::print(stderr, "dlc {}: -s and --map-faces: the mapping file names each person's source; drop -s\n",
+                 live ? "live" : "run");
+      return kExitUsage;
+    }
+    job.source = pipeline::first_mapped_source(job.map_faces).string();
+  }
   if (job.source.empty() || (!live && (job.target.empty() || job.output.empty()))) {
     fmt::print(stderr, "dlc {}: {} required (see 'dlc --help')\n", live ? "live" : "run",
-               live ? "-s/--source is" : "-s/--source, -t/--target and -o/--output are");
+               live ? "-s/--source (or --map-faces) is" : "-s/--source (or --map-faces), -t/--target and -o/--output are");
     return kExitUsage;
   }
   for (const auto& [path, role] : {std::pair{job.source, "source"}, std::pair{job.target, "target"}}) {

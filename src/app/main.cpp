@@ -38,6 +38,7 @@ int dispatch(const dlc::app::CliOptions& options) {
     case Command::Live: return dlc::app::job_command(options, threads);
     case Command::Bench: return dlc::app::bench_command(options, threads);
     case Command::Models: return dlc::app::models_command(options);
+    case Command::Faces: return dlc::app::faces_command(options, threads);
   }
   return dlc::app::kExitFailure;
 }

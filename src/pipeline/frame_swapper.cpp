@@ -10,7 +10,9 @@
 #include <filesystem>
 #include <system_error>
 
+#include "face/identity_clusters.hpp"
 #include "memory/plan.hpp"
+#include "pipeline/face_map.hpp"
 #include "pipeline/job_models.hpp"
 #include "runtime/ort_runtime.hpp"
 
@@ -33,12 +35,12 @@ std::uint64_t planned_bytes(const std::filesystem::path& model) {
 // without a photo or a face in it; ModelError (exit 4) without the recognizer.
 std::vector<float> reference_embedding(const FaceJobOptions& job, FaceAnalyser& analyser) {
   if (job.reference_face.empty()) throw InputError("--face-selector reference needs --reference-face PHOTO");
-  const auto photo = read_image(job.reference_face, "reference face");
-  auto faces = analyser.detect(photo);
-  const auto largest = face::select_face(faces, face::Selector::kLargest);
-  if (!largest) throw InputError(fmt::format("no face found in the reference face '{}'", job.reference_face.string()));
-  analyser.embed(photo, faces[*largest]);
-  return faces[*largest].embedding;
+  return photo_embedding(job.reference_face, "reference face", analyser);
+}
+
+// The chain's first source: -s, else (--map-faces alone) the file's first mapped source.
+std::filesystem::path chain_source(const FaceJobOptions& job) {
+  return job.source.empty() && !job.map_faces.empty() ? first_mapped_source(job.map_faces) : job.source;
 }
 
 // After a model is released: its arena chunks and heap pages go back to the system.
@@ -138,7 +140,7 @@ FaceTracks::Frame FaceTracks::faces(std::int64_t index, double seconds, const cv
 FrameSwapper::FrameSwapper(const FaceJobOptions& job, const SwapperOptions& options)
     : job_(job),
       analyser_(job.analyser),
-      chain_(read_image(job.source, "source"), job.source.string(), analyser_, job.chain),
+      chain_(read_image(chain_source(job), "source"), chain_source(job).string(), analyser_, job.chain),
       residency_(options.strategy, options.lru_room_bytes),
       tracks_(options.detect_every, job.tracking),
       fps_(options.fps > 0 ? options.fps : 25) {
@@ -163,6 +165,19 @@ FrameSwapper::FrameSwapper(const FaceJobOptions& job, const SwapperOptions& opti
                                            }}));
   }
   if (job.target_selector == face::Selector::kReference) reference_ = reference_embedding(job, analyser_);
+  if (!job.map_faces.empty()) {
+    for (const auto& mapping : read_face_map(job.map_faces)) {
+      if (mapping.target_face) {
+        throw InputError(fmt::format("map-faces file '{}': a face by its position (\"target_face\") is for images; "
+                                     "in a video or live give \"centroid\" (dlc faces scan writes them) or "
+                                     "\"reference\" (a photo)",
+                                     job.map_faces.string()));
+      }
+      mapped_people_.push_back(*mapping_identity(mapping, analyser_));
+      mapped_sources_.push_back(
+          chain_.add_source(read_image(mapping.source, "mapped source"), mapping.source.string(), analyser_));
+    }
+  }
   // The source face's detection and embedding left free chunks in the arena (the recognizer is
   // already released, unless the reference selector embeds every key frame's faces): give them
   // back before the frames' models load.
@@ -198,22 +213,50 @@ std::vector<std::size_t> choose_faces(const std::vector<face::TrackedFace>& face
   return chosen;
 }
 
+std::vector<std::size_t> FrameSwapper::choose_mapped(const std::vector<face::TrackedFace>& faces,
+                                                    std::vector<std::size_t>& sources) {
+  std::vector<std::size_t> chosen;
+  for (std::size_t i = 0; i < faces.size(); ++i) {
+    auto& track = track_people_[faces[i].track];
+    const auto& embedding = faces[i].face.embedding;
+    if (!faces[i].predicted && !embedding.empty()) {
+      if (track.sum.empty()) track.sum.assign(embedding.size(), 0.0);
+      for (std::size_t k = 0; k < embedding.size() && k < track.sum.size(); ++k) track.sum[k] += embedding[k];
+      std::vector<float> mean(track.sum.begin(), track.sum.end());
+      face::normalize(mean);
+      track.person = face::nearest_centroid(mapped_people_, mean, 1.0f - job_.reference_distance);
+    }
+    if (track.person) {
+      chosen.push_back(i);
+      sources.push_back(mapped_sources_[*track.person]);
+    }
+  }
+  std::erase_if(track_people_, [&](const auto& entry) {
+    return std::ranges::none_of(faces, [&](const auto& f) { return f.track == entry.first; });
+  });
+  return chosen;
+}
+
 FrameSwapper::FrameFaces FrameSwapper::analyse(const cv::Mat& frame, std::int64_t index, double seconds) {
   residency_.use(analysis_id_);
   const auto detect = [&] {
     auto faces = analyser_.detect(frame);
-    if (!reference_.empty()) {
+    if (!reference_.empty() || !mapped_people_.empty()) {
       for (auto& f : faces) analyser_.embed(frame, f);
     }
     return faces;
   };
-  auto tracked = tracks_.faces(index, seconds, frame, detect, [this](const std::vector<face::TrackedFace>& faces) {
-    return choose_faces(faces, job_, chosen_track_, reference_);
+  std::vector<std::size_t> sources;  // per chosen face, filled under the tracks' turn
+  auto tracked = tracks_.faces(index, seconds, frame, detect, [&](const std::vector<face::TrackedFace>& faces) {
+    if (!mapped_people_.empty()) return choose_mapped(faces, sources);
+    auto chosen = choose_faces(faces, job_, chosen_track_, reference_);
+    sources.assign(chosen.size(), 0);
+    return chosen;
   });
   FrameFaces work;
   work.detected = tracked.faces.size();
-  for (const auto i : tracked.chosen) {
-    auto& face = tracked.faces[i].face;
+  for (std::size_t c = 0; c < tracked.chosen.size(); ++c) {
+    auto& face = tracked.faces[tracked.chosen[c]].face;
     if (chain_.needs_landmarks() || job_.mouth_mask) analyser_.add_landmarks(frame, face);
     processors::FaceComposition composition;
     if (!chain_.begin_face(frame, face, composition)) {
@@ -223,6 +266,7 @@ FrameSwapper::FrameFaces FrameSwapper::analyse(const cv::Mat& frame, std::int64_
     if (job_.mouth_mask) composition.mouth = processors::save_mouth(frame, face, job_.mouth_mask_size);
     work.compositions.push_back(std::move(composition));
     work.faces.push_back(std::move(face));
+    work.sources.push_back(sources[c]);
   }
   return work;
 }
@@ -231,7 +275,7 @@ void FrameSwapper::apply(std::size_t step, cv::Mat& frame, const FrameFaces& wor
   if (work.faces.empty()) return;
   if (step_ids_[step]) residency_.use(*step_ids_[step]);
   const auto processor = chain_.step(step).processor();
-  for (const auto& face : work.faces) chain_.apply(step, *processor, frame, face);
+  for (std::size_t i = 0; i < work.faces.size(); ++i) chain_.apply(step, *processor, frame, work.faces[i], work.sources[i]);
 }
 
 // After the last step: each face composed once, its saved mouth put back first (--mouth-mask).

@@ -106,8 +106,13 @@ class FrameSwapper {
     std::size_t detected = 0;
     std::size_t skipped = 0;
     std::vector<face::Face> faces;
+    std::vector<std::size_t> sources;  // per face: the chain's source swapped onto it (--map-faces)
     std::vector<processors::FaceComposition> compositions;  // one per face (empty when nothing to compose)
   };
+  // --map-faces: the faces of mapped people, with each one's source. A track's person is decided
+  // on the track (the mean of its key-frame embeddings, nearest mapped identity within
+  // --reference-distance), not on each frame; a track nearer to no one is left alone.
+  std::vector<std::size_t> choose_mapped(const std::vector<face::TrackedFace>& faces, std::vector<std::size_t>& sources);
   FrameFaces analyse(const cv::Mat& frame, std::int64_t index, double seconds);
   void apply(std::size_t step, cv::Mat& frame, const FrameFaces& work);
   void finish(cv::Mat& frame, const FrameFaces& work) const;
@@ -120,6 +125,15 @@ class FrameSwapper {
   double fps_;
   std::optional<std::uint64_t> chosen_track_;
   std::vector<float> reference_;  // --face-selector reference: the reference photo's embedding  // single-face mode: the track it stays on (under the tracks' turn)
+  // --map-faces: each mapping's identity (a centroid, or its reference photo's embedding) and the
+  // chain's source for it; per live track, the sum of its embeddings and the person it is.
+  std::vector<std::vector<float>> mapped_people_;
+  std::vector<std::size_t> mapped_sources_;
+  struct TrackPerson {
+    std::vector<double> sum;
+    std::optional<std::size_t> person;
+  };
+  std::map<std::uint64_t, TrackPerson> track_people_;  // under the tracks' turn
   std::size_t analysis_id_ = 0;
   std::vector<std::optional<std::size_t>> step_ids_;  // per chain step; empty for one without a model
 };

@@ -112,12 +112,7 @@ void map_faces(cv::Mat& frame, const ImageJobOptions& options, ImageJobReport& r
         for (auto& f : faces) analyser.embed(frame, f);
         embedded = true;
       }
-      const auto reference = read_image(*mapping.reference, "reference");
-      auto ref_faces = analyser.detect(reference);
-      const auto ref = face::select_face(ref_faces, face::Selector::kLargest);
-      if (!ref) throw InputError(fmt::format("no face found in the reference image '{}'", mapping.reference->string()));
-      analyser.embed(reference, ref_faces[*ref]);
-      index = face::nearest_face(faces, ref_faces[*ref].embedding);
+      index = face::nearest_face(faces, *mapping_identity(mapping, analyser));
     }
     if (!index) {
       spdlog::warn("map-faces: no target face for {} (the target has {} faces)", mapping.source.string(), faces.size());

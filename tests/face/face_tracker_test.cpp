@@ -30,6 +30,8 @@ TEST(FaceTracker, PresetsByName) {
   const auto light = smoothing_preset("light")->value();
   const auto strong = smoothing_preset("strong")->value();
   EXPECT_GT(light.min_cutoff, strong.min_cutoff);  // strong smooths more
+  EXPECT_DOUBLE_EQ(light.lead, 1.0);               // light cancels its lag
+  EXPECT_DOUBLE_EQ(strong.lead, 0.0);
   EXPECT_TRUE(smoothing_preset("default")->has_value());
   EXPECT_FALSE(smoothing_preset("heavy"));
 }

@@ -42,6 +42,20 @@ TEST(OneEuro, SpeedRaisesTheCutoffSoAMovingPointLagsLess) {
   EXPECT_LT(lag_at_the_end(0.1), lag_at_the_end(0.0) / 4);
 }
 
+// The lead: a first-order low-pass trails a steady motion by its time constant; adding the
+// filtered speed times that constant puts the output back on the ramp.
+TEST(OneEuro, TheLeadCancelsTheLagOnASteadyMotion) {
+  const auto lag_at_the_end = [](double lead) {
+    OneEuroFilter filter({1.0, 0.0, 1.0, lead});
+    double y = 0;
+    for (int i = 0; i <= 100; ++i) y = filter.filter(100.0 * i / 25.0, i / 25.0);  // 100 units/s
+    return 400.0 - y;
+  };
+  EXPECT_NEAR(lag_at_the_end(0.0), 100.0 / (2 * 3.14159265), 1.0);
+  EXPECT_NEAR(lag_at_the_end(1.0), 0.0, 0.5);
+  EXPECT_NEAR(lag_at_the_end(0.5), 100.0 / (4 * 3.14159265), 0.5);
+}
+
 TEST(OneEuro, SpeedIsTheInputsAndTimeIsTheTimestamps) {
   OneEuroFilter fast({1.0, 0.0, 1e6});
   fast.filter(0.0, 0.0);

@@ -51,5 +51,28 @@ TEST_F(FaceMap, ProblemsNameTheFileAndTheMapping) {
   EXPECT_THROW(read_face_map(dir_ / "missing.json"), InputError);
 }
 
+// The template `dlc faces scan` writes: a person whose "source" is left "" is not mapped; a
+// centroid is read normalised.
+TEST_F(FaceMap, ReadsAScanTemplateAndLeavesOutUnfilledPeople) {
+  const auto map = read_face_map(write(R"({"video": "v.mp4", "mappings": [
+      {"person": 1, "source": "", "thumbnail": "person_1.png", "centroid": [1, 0]},
+      {"person": 2, "source": "bob.jpg", "thumbnail": "person_2.png", "centroid": [3, 4]}]})"));
+  ASSERT_EQ(map.size(), 1u);
+  EXPECT_EQ(map[0].source, dir_ / "bob.jpg");
+  EXPECT_EQ(map[0].person, 2);
+  ASSERT_TRUE(map[0].centroid);
+  EXPECT_FLOAT_EQ((*map[0].centroid)[0], 0.6f);
+  EXPECT_FLOAT_EQ((*map[0].centroid)[1], 0.8f);
+  EXPECT_EQ(first_mapped_source(write(R"({"mappings": [{"source": "", "centroid": [1]},
+                                                       {"source": "carol.jpg", "centroid": [1]}]})")),
+            dir_ / "carol.jpg");
+  EXPECT_NE(error_of(R"({"mappings": [{"source": "", "centroid": [1, 0]}]})").find("no mapping has a source"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"mappings": [{"source": "a.jpg", "centroid": "x"}]})").find("list of numbers"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"mappings": [{"source": "a.jpg", "centroid": [1], "target_face": 0}]})").find("exactly one of"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace dlc::pipeline

@@ -9,7 +9,12 @@
 #include <random>
 #include <thread>
 
+#include <fmt/format.h>
+
+#include <fstream>
+
 #include "support/paths.hpp"
+#include "support/people_clip.hpp"
 
 namespace dlc::pipeline {
 namespace {
@@ -149,6 +154,114 @@ TEST(ChooseFaces, ReferenceModeTakesOnlyTheReferencePerson) {
   EXPECT_EQ(choose_faces(faces, job, chosen, reference), std::vector<std::size_t>{1});
   faces[0].face.embedding = {0.0f, 1.0f};  // now the other one is nearer
   EXPECT_EQ(choose_faces(faces, job, chosen, reference), std::vector<std::size_t>{0});
+}
+
+// The three people of support/people_clip through the frame swapper with the fixture recognizer
+// and swapper (BlazeFace finds the faces), smoothing off so that every run tracks alike.
+class PeopleClip : public testing::Test {
+ protected:
+  void SetUp() override {
+    people_ = test::three_people();
+    if (people_.empty()) GTEST_SKIP() << ".cache/media's photos are missing (scripts/setup.sh fetches them)";
+    dir_ = test::make_temp_dir();
+    photos_ = test::write_people(dir_);
+    models_ = dir_ / "models";
+    std::filesystem::create_directory(models_);
+    for (const char* name : {"w600k_r50.onnx", "inswapper_128.onnx"}) {
+      std::filesystem::copy_file(test::fixture_model(name), models_ / name);
+    }
+    if (!find_blazeface({models_})) GTEST_SKIP() << "BlazeFace's model is missing (scripts/setup.sh puts it)";
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  FaceJobOptions job(const std::filesystem::path& source) const {
+    FaceJobOptions o;
+    o.source = source;
+    o.analyser.search_path = {models_};
+    return o;
+  }
+  // Frames 0..kFrames-1 of the panned clip through a swapper built from `o`.
+  std::vector<cv::Mat> run(const FaceJobOptions& o) const {
+    SwapperOptions swapper;
+    swapper.frames_in_flight = 1;
+    FrameSwapper frames(o, swapper);
+    std::vector<cv::Mat> out;
+    for (int i = 0; i < kFrames; ++i) {
+      auto frame = test::three_people_frame(people_, i);
+      frames.process(frame, i);
+      out.push_back(frame);
+    }
+    return out;
+  }
+  static double differing(const cv::Mat& a, const cv::Mat& b, int person) {
+    cv::Mat diff;
+    cv::absdiff(a(test::person_region(person)), b(test::person_region(person)), diff);
+    return cv::countNonZero(diff.reshape(1));
+  }
+  static constexpr int kFrames = 6;
+  cv::Mat people_;
+  std::filesystem::path dir_, models_;
+  std::vector<std::filesystem::path> photos_;
+};
+
+// --map-faces on a video: A gets the astronaut's face and B Grace Hopper's on every frame, each
+// exactly what `-s` with that source and --many-faces gives that face; C, in no mapping, is left
+// as it was. The mappings name their people by reference photos, C's tinted look is nobody's.
+TEST_F(PeopleClip, MapFacesSwapsEachPersonWithTheirOwnSourceAndLeavesTheThirdAlone) {
+  const auto astronaut = test::source_tree_file(".cache/media/astronaut.png");
+  const auto grace = test::source_tree_file(".cache/media/grace_hopper.jpg");
+  auto mapped = job({});
+  mapped.map_faces = dir_ / "map.json";
+  std::ofstream(mapped.map_faces) << fmt::format(
+      R"({{"mappings": [{{"source": "{}", "reference": "{}"}}, {{"source": "{}", "reference": "{}"}}]}})",
+      astronaut.string(), photos_[0].string(), grace.string(), photos_[1].string());
+  auto all_astronaut = job(astronaut);
+  all_astronaut.many_faces = true;
+  auto all_grace = job(grace);
+  all_grace.many_faces = true;
+  const auto out = run(mapped);
+  const auto a = run(all_astronaut);
+  const auto b = run(all_grace);
+  for (int i = 0; i < kFrames; ++i) {
+    const auto original = test::three_people_frame(people_, i);
+    EXPECT_GT(differing(out[i], original, 0), 1000) << "frame " << i << ": A not swapped";
+    EXPECT_GT(differing(out[i], original, 1), 1000) << "frame " << i << ": B not swapped";
+    EXPECT_EQ(differing(out[i], a[i], 0), 0) << "frame " << i << ": A did not get the astronaut's face";
+    EXPECT_EQ(differing(out[i], b[i], 1), 0) << "frame " << i << ": B did not get Grace Hopper's face";
+    EXPECT_EQ(differing(out[i], original, 2), 0) << "frame " << i << ": C, unmapped, was changed";
+    // The two sources give these faces different pixels: the check above tells them apart.
+    EXPECT_GT(differing(a[i], b[i], 0), 1000);
+  }
+}
+
+// A mapping of a face by position means nothing on a video: refused, naming the file.
+TEST_F(PeopleClip, MapFacesByPositionIsRefusedOnAVideo) {
+  auto mapped = job({});
+  mapped.map_faces = dir_ / "map.json";
+  std::ofstream(mapped.map_faces) << fmt::format(R"({{"mappings": [{{"source": "{}", "target_face": 0}}]}})",
+                                                 photos_[0].string());
+  try {
+    FrameSwapper swapper(mapped, {});
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("map.json': a face by its position"), std::string::npos) << e.what();
+  }
+}
+
+// --face-selector reference on the clip: only B (the reference photo's person) changes, on every
+// frame; A and C stay as they were.
+TEST_F(PeopleClip, ReferenceModeSwapsOnlyTheReferencePersonOnEveryFrame) {
+  auto o = job(test::source_tree_file(".cache/media/grace_hopper.jpg"));
+  o.target_selector = face::Selector::kReference;
+  o.reference_face = photos_[1];
+  const auto out = run(o);
+  for (int i = 0; i < kFrames; ++i) {
+    const auto original = test::three_people_frame(people_, i);
+    EXPECT_EQ(differing(out[i], original, 0), 0) << "frame " << i;
+    EXPECT_GT(differing(out[i], original, 1), 1000) << "frame " << i;
+    EXPECT_EQ(differing(out[i], original, 2), 0) << "frame " << i;
+  }
 }
 
 }  // namespace
