@@ -24,6 +24,10 @@ std::filesystem::path beside(const std::filesystem::path& output, const std::str
 
 }  // namespace
 
+bool audio_is_shorter(const AudioTrack& audio) {
+  return audio.duration_s > 0.0 && audio.video_duration_s > 0.0 && audio.duration_s < audio.video_duration_s;
+}
+
 std::map<std::string, std::string> read_container_tags(const std::filesystem::path& path) {
   const auto r = run_process({"ffprobe", "-v", "error", "-print_format", "json", "-show_entries", "format_tags",
                               ffmpeg_file_arg(path)});
@@ -68,7 +72,7 @@ std::vector<std::string> concat_argv(const std::filesystem::path& list, const st
     argv.insert(argv.end(), {"-i", ffmpeg_file_arg(audio_from), "-map", "0:v:0", "-map", "1:a:0?"});
     const auto codec = audio_codec_args(output, audio.codec);
     argv.insert(argv.end(), codec.begin(), codec.end());
-    argv.emplace_back("-shortest");
+    if (!audio_is_shorter(audio)) argv.emplace_back("-shortest");
   }
   // The output's tags are the video's, not the first part's range.
   argv.insert(argv.end(), {"-c:v", "copy", "-map_metadata", "-1", "-y", ffmpeg_file_arg(temporary)});

@@ -13,6 +13,10 @@ namespace dlc::media {
 // Opus (.webm) or AAC (.mp4/.m4v/.mov). Shared with VideoWriter (video_writer.cpp).
 std::vector<std::string> audio_codec_args(const std::filesystem::path& output, const std::string& codec);
 
+// Whether the audio is known to end before its own file's video: then -shortest would cut the
+// video (newer ffmpeg cuts every stream at the shortest one), so it is not given.
+bool audio_is_shorter(const AudioTrack& audio);
+
 // The container's tags (ffprobe's format tags, keys in lower case), empty when it has none. Throws
 // VideoError naming the file when ffprobe cannot read it.
 std::map<std::string, std::string> read_container_tags(const std::filesystem::path& path);

@@ -220,9 +220,7 @@ std::vector<std::string> encode_argv(const VideoWriterOptions& options, const st
     // tail did not decode, a higher --output-fps). Not when the audio is known to be shorter than
     // its video: ffmpeg 5.1 keeps every frame then, but newer ffmpeg cuts all streams at the
     // shortest one, which would drop frames. The audio's start is untouched either way.
-    const bool audio_shorter = audio.duration_s > 0.0 && audio.video_duration_s > 0.0 &&
-                               audio.duration_s < audio.video_duration_s;
-    if (!audio_shorter) argv.emplace_back("-shortest");
+    if (!audio_is_shorter(audio)) argv.emplace_back("-shortest");
   }
   if (is_stream_url(options.output.string())) {
     const auto args = stream_args(options);
