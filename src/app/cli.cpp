@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "app/exit_codes.hpp"
+#include "app/part_identity.hpp"
 #include "face/scrfd_detector.hpp"
 #include "media/camera_source.hpp"
 #include "media/video_writer.hpp"
@@ -173,6 +174,23 @@ void add_job_flags(CLI::App& app, JobOptions& job, CompatFlags& compat) {
   app.add_flag("--live-resizable", job.live_resizable, "live: a preview window the user can resize (the image scales)");
 }
 
+// The flags only `dlc run` takes.
+void add_run_flags(CLI::App& run, JobOptions& job) {
+  run.add_option("--frame-range", job.frame_range,
+                 "video: only frames START to END-1 (from 0; FaceFusion's --trim-frame-start/-end), into a part "
+                 "file for dlc join (no audio)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            try {
+              parse_frame_range(text);
+            } catch (const std::invalid_argument& e) {
+              return e.what();
+            }
+            return {};
+          },
+          "START:END"));
+}
+
 // The camera and the ends of a live run.
 void add_live_flags(CLI::App& live, JobOptions& job) {
   live.add_option("--camera", job.camera, "camera index, /dev/videoN, a video file played as a camera, or a camera's name (default 0)");
@@ -232,7 +250,35 @@ Command command_of(const CLI::App& app) {
   if (app.got_subcommand("bench")) return Command::Bench;
   if (app.got_subcommand("models")) return Command::Models;
   if (app.got_subcommand("faces")) return Command::Faces;
+  if (app.got_subcommand("join")) return Command::Join;
+  if (app.got_subcommand("plan")) return Command::Plan;
+  if (app.got_subcommand("batch")) return Command::Batch;
   return Command::Run;
+}
+
+// The flags after `batch ENGINE` that each part's `dlc run` takes: all but the batch's own and
+// -s/-t/-o, which the jobs give themselves (absolute, on the shared folder).
+std::vector<std::string> batch_run_args(std::span<const std::string> args) {
+  static const std::vector<std::string> kWithValue{"--parts", "--work-dir", "-s", "--source", "-t", "--target",
+                                                   "-o", "--output", "-f", "--face"};
+  std::vector<std::string> kept;
+  const auto batch = std::ranges::find(args, "batch");
+  bool engine_seen = false;
+  for (auto it = batch == args.end() ? args.begin() : batch + 1; it != args.end(); ++it) {
+    const auto& a = *it;
+    const auto name = a.substr(0, a.find('='));
+    if (std::ranges::find(kWithValue, name) != kWithValue.end()) {
+      if (a.find('=') == std::string::npos && it + 1 != args.end()) ++it;
+      continue;
+    }
+    if (a == "--submit") continue;
+    if (!engine_seen && (a == "slurm" || a == "k8s")) {
+      engine_seen = true;
+      continue;
+    }
+    kept.push_back(a);
+  }
+  return kept;
 }
 
 // Deep-Live-Cam's meaning for each compatibility flag (its parse_args "translate deprecated args"),
@@ -299,6 +345,7 @@ ParseOutcome parse_command_line(std::span<const std::string> args) {
   auto* run = app.add_subcommand("run", "swap on an image or video file (also plain `dlc [flags]`)");
   auto* live = app.add_subcommand("live", "swap on a camera, with a preview window or headless");
   add_job_flags(*run, options.job, compat);
+  add_run_flags(*run, options.job);
   add_job_flags(*live, options.job, compat);
   add_live_flags(*live, options.job);
   auto* diagnose = app.add_subcommand("diagnose", "memory diagnostics and recommended flags for this machine");
@@ -324,8 +371,23 @@ ParseOutcome parse_command_line(std::span<const std::string> args) {
                                             "per person and a --map-faces template");
   faces->add_option("action", options.faces_action, "scan")->check(one_of({"scan"}));
   add_job_flags(*faces, options.job, compat);
+  auto* join = app.add_subcommand("join", "join the parts of dlc run --frame-range, checked, without re-encoding");
+  join->add_option("parts", options.join_parts, "the part files, in any order");
+  join->add_option("-o,--output", options.job.output, "the joined video");
+  join->add_option("--audio-from", options.audio_from, "the target: its audio, cut where the video ends");
+  auto* plan = app.add_subcommand("plan", "the memory plan dlc run would take, without loading a model");
+  add_job_flags(*plan, options.job, compat);
+  add_run_flags(*plan, options.job);
+  plan->add_flag("--json", options.json, "machine-readable output");
+  auto* batch = app.add_subcommand("batch", "the part jobs and the join job of a video for Slurm or Kubernetes");
+  add_job_flags(*batch, options.job, compat);
+  batch->add_option("engine", options.batch_engine, "slurm or k8s")->required()->check(one_of({"slurm", "k8s"}));
+  batch->add_option("--parts", options.batch_parts, "frame ranges, one job each")->required()->check(in_range(1, 100000));
+  batch->add_option("--work-dir", options.batch_work_dir, "a folder every node sees: the parts, scripts and logs")
+      ->required();
+  batch->add_flag("--submit", options.batch_submit, "slurm: submit the jobs with sbatch and print their ids");
   app.require_subcommand(0, 1);
-  for (auto* sub : {run, live, diagnose, bench, models, faces}) sub->fallthrough();
+  for (auto* sub : {run, live, diagnose, bench, models, faces, join, plan, batch}) sub->fallthrough();
 
   ParseOutcome outcome;
   try {
@@ -344,6 +406,7 @@ ParseOutcome parse_command_line(std::span<const std::string> args) {
     return outcome;
   }
   options.command = version ? Command::Version : command_of(app);
+  if (options.command == Command::Batch) options.batch_run_args = batch_run_args(args);
   if (const auto code = apply_compat_flags(compat, options, outcome.err); code != kExitOk) {
     outcome.exit_code = code;
     return outcome;

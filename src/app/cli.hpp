@@ -9,13 +9,20 @@
 
 namespace dlc::app {
 
-enum class Command { Run, Live, Diagnose, Bench, Models, Faces, Version };
+enum class Command { Run, Live, Diagnose, Bench, Models, Faces, Version, Join, Plan, Batch };
 
 struct CliOptions {
   Command command = Command::Run;
   JobOptions job;
   std::string log_level = "info";
-  bool json = false;                  // diagnose, bench
+  bool json = false;                  // diagnose, bench, plan
+  std::vector<std::string> join_parts;  // join: the part files, in any order
+  std::string audio_from;               // join --audio-from TARGET
+  std::string batch_engine;             // batch: slurm | k8s
+  int batch_parts = 0;                  // batch --parts N
+  std::string batch_work_dir;           // batch --work-dir: storage every node sees
+  bool batch_submit = false;            // batch --submit: run sbatch
+  std::vector<std::string> batch_run_args;  // batch: the run flags each part job passes on
   bool compare_memory_optimization = false;  // bench
   std::string models_action = "list";  // models: list | verify | download
   std::string faces_action = "scan";   // faces: scan

@@ -15,5 +15,12 @@ int bench_command(const CliOptions& options, int threads);
 int models_command(const CliOptions& options);
 // dlc faces scan: the people of a video, a thumbnail each and a --map-faces template.
 int faces_command(const CliOptions& options, int threads);
+// dlc join PART... -o OUT [--audio-from TARGET]: the parts of `dlc run --frame-range`, checked and
+// joined without re-encoding.
+int join_command(const CliOptions& options);
+// dlc plan [run flags] [--json]: the memory plan `dlc run` would take, nothing loaded or started.
+int plan_command(const CliOptions& options, int threads);
+// dlc batch slurm|k8s ...: the part jobs and the join job for an existing batch engine.
+int batch_command(const CliOptions& options, int threads);
 
 }  // namespace dlc::app

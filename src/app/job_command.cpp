@@ -16,6 +16,7 @@
 #include "app/event_lines.hpp"
 #include "app/exit_codes.hpp"
 #include "app/job_setup.hpp"
+#include "app/part_identity.hpp"
 #include "face/selection.hpp"
 #include "app/machine.hpp"
 #include "memory/governor.hpp"
@@ -35,15 +36,6 @@
 namespace dlc::app {
 namespace {
 
-bool is_image(const std::filesystem::path& path) {
-  auto ext = path.extension().string();
-  std::ranges::transform(ext, ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (const char* image : {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}) {
-    if (ext == image) return true;
-  }
-  return false;
-}
-
 std::atomic<bool> g_stop{false};
 std::atomic<int> g_signal{0};
 
@@ -56,6 +48,16 @@ extern "C" void on_stop_signal(int signal) {
 int video_command(const JobOptions& job, int threads, const pipeline::StrategyPlan& plan,
                   const media::VideoInfo& target) {
   auto options = video_job_options(job, threads, plan);
+  if (job.frame_range) {
+    const auto range = parse_frame_range(*job.frame_range);
+    if (target.frame_count_exact && range.end > target.frame_count) {
+      throw pipeline::InputError(fmt::format("--frame-range {}: '{}' has {} frames (0 to {})", *job.frame_range,
+                                             job.target, target.frame_count, target.frame_count - 1));
+    }
+    options.frame_range = range;
+    options.preroll_frames = kPartPrerollFrames;
+    options.output_metadata = part_tags(job, range, target.frame_count);
+  }
   options.stop = &g_stop;
   options.target_info = target;
 
@@ -159,11 +161,15 @@ int job_command(const CliOptions& options, int threads) {
     target = media::probe_video(job.target);
   }
   const auto frame_bytes = static_cast<std::uint64_t>(target.width) * static_cast<std::uint64_t>(target.height) * 3;
-  // A video has workers + 2 frames in flight, an image its source and target.
+  // A video has workers + 2 frames in flight, an image its source and target (plan_run's shape).
   const auto plan = plan_memory(job, false, frame_bytes, video ? video_workers(threads) + 2 : 2,
                                 video ? video_workers(threads) : 1, video ? &target : nullptr);
   if (!plan) return kExitMemoryBudget;
   if (video) return video_command(job, threads, *plan, target);
+  if (job.frame_range) {
+    fmt::print(stderr, "dlc run: --frame-range takes a video target; '{}' is an image\n", job.target);
+    return kExitUsage;
+  }
   const auto report = pipeline::run_image_job(face_job_options(job, threads, *plan));
   events::done(report.output, 1);
   if (report.processed_faces == 0 && report.skipped_faces == 0) {

@@ -20,6 +20,7 @@ struct JobOptions {
   std::vector<std::string> frame_processors{"face_swapper"};
   bool keep_fps = true;
   std::optional<double> output_fps;
+  std::optional<std::string> frame_range;  // run: "START:END", END exclusive (part_identity.hpp)
   bool keep_audio = true;
   bool keep_frames = false;
   bool many_faces = false;

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <system_error>
 
@@ -158,6 +159,15 @@ std::vector<memory::EncoderSettings> video_encoder_choices(const JobOptions& job
   return memory::encoder_ladder(job.video_encoder, memory::usable_cpu_cores());
 }
 
+bool is_image(const std::filesystem::path& path) {
+  auto ext = path.extension().string();
+  std::ranges::transform(ext, ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* image : {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}) {
+    if (ext == image) return true;
+  }
+  return false;
+}
+
 int video_decoder_threads() { return std::clamp(memory::usable_cpu_cores(), 1, 8); }
 
 namespace {
@@ -229,15 +239,34 @@ pipeline::JobShape job_shape(const JobOptions& job, std::uint64_t frame_bytes, i
   return shape;
 }
 
+JobPlan plan_job(const JobOptions& job, bool live, std::uint64_t frame_bytes, int frames_in_flight,
+                 int concurrent_calls, const media::VideoInfo* video) {
+  JobPlan planned;
+  planned.shape = job_shape(job, frame_bytes, frames_in_flight, concurrent_calls, video);
+  const auto cap = ram_budget(job, read_machine_facts());
+  planned.budget_warning = cap.warning;
+  planned.budget_bytes = cap.bytes;
+  planned.choice = pipeline::choose_strategy(planned.shape, planned.budget_bytes,
+                                             pipeline::parse_memory_strategy(job.memory_strategy), live);
+  return planned;
+}
+
+JobPlan plan_run(const JobOptions& job, int threads, const media::VideoInfo& target) {
+  const bool video = !is_image(job.target);
+  const auto frame_bytes = static_cast<std::uint64_t>(target.width) * static_cast<std::uint64_t>(target.height) * 3;
+  const int workers = video ? video_workers(threads) : 1;
+  return plan_job(job, false, frame_bytes, video ? workers + 2 : 2, workers, video ? &target : nullptr);
+}
+
 std::optional<pipeline::StrategyPlan> plan_memory(const JobOptions& job, bool live, std::uint64_t frame_bytes,
                                                   int frames_in_flight, int concurrent_calls,
                                                   const media::VideoInfo* video) {
-  const auto shape = job_shape(job, frame_bytes, frames_in_flight, concurrent_calls, video);
-  const auto cap = ram_budget(job, read_machine_facts());
-  if (!cap.warning.empty()) spdlog::warn("{}", cap.warning);
-  const auto budget = cap.bytes;
+  const auto planned = plan_job(job, live, frame_bytes, frames_in_flight, concurrent_calls, video);
+  if (!planned.budget_warning.empty()) spdlog::warn("{}", planned.budget_warning);
+  const auto& shape = planned.shape;
+  const auto budget = planned.budget_bytes;
   const auto asked = pipeline::parse_memory_strategy(job.memory_strategy);
-  const auto choice = pipeline::choose_strategy(shape, budget, asked, live);
+  const auto& choice = planned.choice;
   const auto shown = choice.chosen.value_or(static_cast<std::size_t>(asked.value_or(pipeline::MemoryStrategy::kResident)));
   const auto& plan = choice.plans[shown];
   events::plan(choice.chosen ? std::string(pipeline::strategy_name(plan.strategy)) : std::string(), budget, plan.plan.peak_bytes(),

@@ -52,8 +52,25 @@ pipeline::JobShape job_shape(const JobOptions& job, std::uint64_t frame_bytes, i
 // The encoder settings a video job may take, fastest first, for this machine's cores; the plan's
 // StrategyPlan::encoder indexes them.
 std::vector<memory::EncoderSettings> video_encoder_choices(const JobOptions& job);
+// Whether `dlc run` takes the target as an image (by its extension), else as a video.
+bool is_image(const std::filesystem::path& path);
 // The decoder's -threads: the usable cores, at most the 8 measured.
 int video_decoder_threads();
+
+// What plan_memory decides from: the job's shape, the budget and each strategy's plan (the one it
+// takes: choice.chosen). Nothing is loaded; `dlc plan` prints it.
+struct JobPlan {
+  pipeline::JobShape shape;
+  std::uint64_t budget_bytes = 0;
+  std::string budget_warning;  // why the budget is not what was asked, if it is not
+  pipeline::StrategyChoice choice;
+};
+JobPlan plan_job(const JobOptions& job, bool live, std::uint64_t frame_bytes, int frames_in_flight,
+                 int concurrent_calls, const media::VideoInfo* video = nullptr);
+
+// plan_job for `dlc run` on this target, as job_command plans it (a video: workers + 2 frames in
+// flight; an image: its source and target).
+JobPlan plan_run(const JobOptions& job, int threads, const media::VideoInfo& target);
 
 // --max-memory before any model loads: the plan of each memory strategy, and the strategy the
 // run takes (--memory-strategy, else the fastest that fits; live: resident or lru). Empty, after

@@ -39,6 +39,9 @@ int dispatch(const dlc::app::CliOptions& options) {
     case Command::Bench: return dlc::app::bench_command(options, threads);
     case Command::Models: return dlc::app::models_command(options);
     case Command::Faces: return dlc::app::faces_command(options, threads);
+    case Command::Join: return dlc::app::join_command(options);
+    case Command::Plan: return dlc::app::plan_command(options, threads);
+    case Command::Batch: return dlc::app::batch_command(options, threads);
   }
   return dlc::app::kExitFailure;
 }

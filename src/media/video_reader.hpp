@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "media/child_process.hpp"
 #include "media/video_probe.hpp"
@@ -34,6 +36,22 @@ struct DecodeResult {
 // boundary looks like a shorter video (its duration comes from what is there): it passes as whole.
 bool is_truncated(std::int64_t frames_read, std::int64_t frames_expected, bool count_exact, bool decoder_complained);
 
+// Frames [first, end) of a video, counted from 0 in decode order; end exclusive, as ffmpeg's
+// trim=end_frame (what FaceFusion's --trim-frame-end gives).
+struct FrameSpan {
+  std::int64_t first = 0;
+  std::int64_t end = 0;
+  std::int64_t size() const { return end - first; }
+};
+
+// The decoder's argv: the whole video, or only span's frames. For a span ffmpeg seeks (input -ss,
+// no accurate seek) to a keyframe at least a second before the first frame, then keeps the frames
+// whose time from the video's start (-copyts -start_at_zero) rounds to an index in the span, so
+// the frames are those of a whole decode whatever the keyframes (a constant frame rate assumed),
+// and stops after span.size() frames instead of decoding the rest.
+std::vector<std::string> decode_argv(const std::filesystem::path& path, int threads, const Rational& fps,
+                                     const std::optional<FrameSpan>& span = {});
+
 // Decodes a video to 8-bit BGR frames, one at a time, through
 // `ffmpeg -v error -nostdin -i PATH -f rawvideo -pix_fmt bgr24 -fps_mode passthrough pipe:1`.
 // Holds no frame itself: the only frame buffer is the caller's Mat, and the pipe (64 KiB) is the
@@ -43,10 +61,11 @@ class VideoReader {
  public:
   // Probes first (throws VideoError), then starts ffmpeg (throws SpawnError). threads: the
   // decoder's -threads (0: ffmpeg's own choice, the cores + 1 for H.264), which its memory grows with.
-  explicit VideoReader(const std::filesystem::path& path, int threads = 0);
+  // span: only those frames (frames_expected is then its size).
+  explicit VideoReader(const std::filesystem::path& path, int threads = 0, std::optional<FrameSpan> span = {});
   // A video already probed (the job probes its target once and passes the result on): starts
   // ffmpeg on info.path without running ffprobe again.
-  explicit VideoReader(VideoInfo info, int threads = 0);
+  explicit VideoReader(VideoInfo info, int threads = 0, std::optional<FrameSpan> span = {});
   // Probe results; width and height are the size of every frame read() gives.
   const VideoInfo& info() const { return info_; }
 
@@ -63,6 +82,7 @@ class VideoReader {
 
  private:
   VideoInfo info_;
+  std::optional<FrameSpan> span_;
   ChildProcess ffmpeg_;
   std::int64_t frames_read_ = 0;
   bool ended_ = false;

@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "media/ffmpeg_info.hpp"
+#include "media/video_concat.hpp"
 #include "media/subprocess.hpp"
 
 namespace dlc::media {
@@ -91,6 +92,8 @@ std::string lowercase_extension(const std::filesystem::path& path) {
   return ext;
 }
 
+}  // namespace
+
 // -c:a for the audio codec in the output's container. WebM holds only Opus and Vorbis; MP4 and
 // MOV hold AAC, MP3, ALAC and (E)AC-3 everywhere that plays them (Opus, Vorbis and PCM in MP4
 // are experimental or player-dependent). An unknown codec (no audio, or ffprobe could not read
@@ -105,6 +108,8 @@ std::vector<std::string> audio_codec_args(const std::filesystem::path& output, c
   }
   return {"-c:a", "copy"};
 }
+
+namespace {
 
 // "[h264_nvenc @ 0x55d0c0a8] Cannot load libcuda.so.1\n..." -> "Cannot load libcuda.so.1".
 std::string first_error_line(const std::string& err) {
@@ -216,9 +221,7 @@ std::vector<std::string> encode_argv(const VideoWriterOptions& options, const st
     // tail did not decode, a higher --output-fps). Not when the audio is known to be shorter than
     // its video: ffmpeg 5.1 keeps every frame then, but newer ffmpeg cuts all streams at the
     // shortest one, which would drop frames. The audio's start is untouched either way.
-    const bool audio_shorter = audio.duration_s > 0.0 && audio.video_duration_s > 0.0 &&
-                               audio.duration_s < audio.video_duration_s;
-    if (!audio_shorter) argv.emplace_back("-shortest");
+    if (!audio_is_shorter(audio)) argv.emplace_back("-shortest");
   }
   if (is_stream_url(options.output.string())) {
     const auto args = stream_args(options);
@@ -235,6 +238,11 @@ std::vector<std::string> encode_argv(const VideoWriterOptions& options, const st
     // (a black column at the right, a row at the bottom) keeps every pixel where it was; scaling
     // would move the face by half a pixel and blur it.
     argv.insert(argv.end(), {"-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"});
+  }
+  for (const auto& [key, value] : options.metadata) argv.insert(argv.end(), {"-metadata", key + "=" + value});
+  const auto ext = lowercase_extension(options.output);
+  if (!options.metadata.empty() && (ext == ".mp4" || ext == ".m4v" || ext == ".mov")) {
+    argv.insert(argv.end(), {"-movflags", "+use_metadata_tags"});
   }
   // -y: the temporary is ours; one left by a crashed run with the same PID is stale.
   argv.insert(argv.end(), {"-pix_fmt", "yuv420p", "-y", ffmpeg_file_arg(temporary)});

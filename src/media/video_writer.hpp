@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "media/child_process.hpp"
@@ -42,6 +43,9 @@ struct VideoWriterOptions {
   // libx264 -> h264_nvenc, libx265 -> hevc_nvenc when ffmpeg has that encoder and it opens here;
   // otherwise the software encoder, with one warning when the hardware one is there but fails.
   bool prefer_hardware = false;
+  // Container tags (-metadata KEY=VALUE), e.g. a part's range and settings (dlc run
+  // --frame-range); MP4 and MOV keep keys of their own only with -movflags use_metadata_tags.
+  std::vector<std::pair<std::string, std::string>> metadata{};
 };
 
 struct EncodeResult {

@@ -51,8 +51,8 @@ void give_back_memory() {
 
 }  // namespace
 
-FaceTracks::FaceTracks(int every, face::TrackerOptions options)
-    : every_(std::max(1, every)), tracker_(options) {}
+FaceTracks::FaceTracks(int every, face::TrackerOptions options, std::int64_t first)
+    : every_(std::max(1, every)), tracker_(options), next_(first) {}
 
 namespace {
 
@@ -142,7 +142,7 @@ FrameSwapper::FrameSwapper(const FaceJobOptions& job, const SwapperOptions& opti
       analyser_(job.analyser),
       chain_(read_image(chain_source(job), "source"), chain_source(job).string(), analyser_, job.chain),
       residency_(options.strategy, options.lru_room_bytes),
-      tracks_(options.detect_every, job.tracking),
+      tracks_(options.detect_every, job.tracking, options.first_index),
       fps_(options.fps > 0 ? options.fps : 25) {
   // Face analysis counts as one model: the detector with its landmark model.
   std::uint64_t analysis = planned_bytes(analyser_.detector_choice().model);

@@ -36,7 +36,8 @@ class FaceTracks {
   // Under the tracker's turn, in frame order: which of the frame's faces to process.
   using Choose = std::function<std::vector<std::size_t>(const std::vector<face::TrackedFace>&)>;
 
-  FaceTracks(int every, face::TrackerOptions options);
+  // first: the index of the first frame it is given (0 for a whole video).
+  FaceTracks(int every, face::TrackerOptions options, std::int64_t first = 0);
   int every() const { return every_; }
   bool key(std::int64_t index) const { return index % every_ == 0; }
 
@@ -44,7 +45,7 @@ class FaceTracks {
     std::vector<face::TrackedFace> faces;
     std::vector<std::size_t> chosen;
   };
-  // Frame `index` (each index once, from 0 up, none left out) at `seconds`.
+  // Frame `index` (each index once, from `first` up, none left out) at `seconds`.
   Frame faces(std::int64_t index, double seconds, const cv::Mat& frame, const Detect& detect, const Choose& choose);
 
  private:

@@ -27,6 +27,9 @@ struct SwapperOptions {
   std::uint64_t lru_room_bytes = std::numeric_limits<std::uint64_t>::max();  // lru: models' room
   int detect_every = 1;
   double fps = 25;  // a video's rate: frame i is at i / fps seconds (the tracker's clock)
+  // The first frame's index (--frame-range: where its pre-roll starts): indices stay those of the
+  // whole video, so the detection cadence and the tracker's clock are the whole run's.
+  std::int64_t first_index = 0;
   std::size_t frames_in_flight = 4;  // at most this many frames are processed at once
 };
 

@@ -93,9 +93,17 @@ class JobThreads {
 
 VideoJobReport run_video_job(const VideoJobOptions& options,
                              const std::function<void(const VideoProgress&)>& progress) {
-  auto reader = options.target_info ? media::VideoReader(*options.target_info, options.decoder_threads)
-                                    : media::VideoReader(options.target, options.decoder_threads);
+  // A range decodes from its pre-roll on; indices stay the whole video's (base + the job's own).
+  const auto& range = options.frame_range;
+  const std::int64_t base = range ? std::max<std::int64_t>(0, range->first - options.preroll_frames) : 0;
+  std::optional<media::FrameSpan> decoded_span;
+  if (range) decoded_span = media::FrameSpan{base, range->end};
+  auto reader = options.target_info ? media::VideoReader(*options.target_info, options.decoder_threads, decoded_span)
+                                    : media::VideoReader(options.target, options.decoder_threads, decoded_span);
   const auto& info = reader.info();
+  const std::int64_t frames_total = range ? range->size() : info.frame_count;
+  // Pre-roll frames are processed, not written, and not counted.
+  const auto kept = [&range](std::int64_t index) { return !range || index >= range->first; };
 
   const bool staged = options.swapper.strategy == MemoryStrategy::kStage;
   const int workers = staged ? 1 : std::max(1, options.workers);
@@ -105,6 +113,7 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   auto swapper_options = options.swapper;
   swapper_options.frames_in_flight = ring.capacity() * per_slot;
   if (info.fps.valid()) swapper_options.fps = info.fps.value();
+  swapper_options.first_index = base;
   FrameSwapper swapper(options, swapper_options);
   if (options.on_models_loaded) options.on_models_loaded();
 
@@ -112,7 +121,7 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   report.output = resolve_output(options.source, options.target, options.output);
   report.processors = swapper.description();
   report.strategy = options.swapper.strategy;
-  report.audio = options.keep_audio && info.has_audio;
+  report.audio = options.keep_audio && info.has_audio && !range;  // a part's audio is the join's
   media::VideoWriterOptions out;
   out.output = report.output;
   out.width = info.width;
@@ -124,6 +133,7 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   out.threads = options.encoder_threads;
   out.lookahead = options.encoder_lookahead;
   out.prefer_hardware = options.prefer_hardware_encoder;
+  out.metadata = options.output_metadata;
   if (report.audio) {
     out.audio_source = options.target;
     out.audio_track = info.audio;
@@ -162,7 +172,7 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
           }
           // Deep-Live-Cam's predict_video: every 100th frame, from the first. A hit stops the job
           // and the writer's destructor removes the temporary output.
-          const auto number = index * static_cast<std::int64_t>(per_slot) + static_cast<std::int64_t>(filled);
+          const auto number = base + index * static_cast<std::int64_t>(per_slot) + static_cast<std::int64_t>(filled);
           if (nsfw && number % processors::kNsfwFrameInterval == 0) {
             nsfw->check(buffer, fmt::format("frame {} of '{}'", number, options.target.string()));
           }
@@ -185,18 +195,21 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
     threads.start([&] {
       try {
         while (auto* slot = ring.take_work()) {
-          const auto first = slot->index * static_cast<std::int64_t>(per_slot);
+          const auto first = base + slot->index * static_cast<std::int64_t>(per_slot);
           if (staged) {
             const auto results = spilled ? swapper.process_staged(*spilled, first, options.stop)
                                          : swapper.process_staged(slot->frames, first, options.stop);
-            for (const auto& r : results) {
-              without_face += r.processed == 0 ? 1 : 0;
-              faces_skipped += static_cast<std::int64_t>(r.skipped);
+            for (std::size_t i = 0; i < results.size(); ++i) {
+              if (!kept(first + static_cast<std::int64_t>(i))) continue;
+              without_face += results[i].processed == 0 ? 1 : 0;
+              faces_skipped += static_cast<std::int64_t>(results[i].skipped);
             }
           } else {
             const auto r = swapper.process(slot->frames.front(), first);
-            without_face += r.processed == 0 ? 1 : 0;
-            faces_skipped += static_cast<std::int64_t>(r.skipped);
+            if (kept(first)) {
+              without_face += r.processed == 0 ? 1 : 0;
+              faces_skipped += static_cast<std::int64_t>(r.skipped);
+            }
           }
           ring.complete(slot);
         }
@@ -212,8 +225,10 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   try {
     while (auto* slot = ring.take_next_done()) {
       const auto count = spilled ? spilled->size() : slot->frames.size();
+      const auto first = base + slot->index * static_cast<std::int64_t>(per_slot);
       for (std::size_t i = 0; i < count && !stop_requested(); ++i) {
         const auto& frame = spilled ? spilled->take(i) : slot->frames[i];
+        if (!kept(first + static_cast<std::int64_t>(i))) continue;
         bool written = false;
         {
           const runtime::ScopedStage timed(runtime::Stage::kEncode);
@@ -234,7 +249,7 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
       ring.release(slot);
       if (progress && (Clock::now() - last_report > std::chrono::milliseconds(500))) {
         last_report = Clock::now();
-        progress({report.frames, info.frame_count, std::chrono::duration<double>(last_report - start).count()});
+        progress({report.frames, frames_total, std::chrono::duration<double>(last_report - start).count()});
       }
     }
   } catch (...) {
@@ -259,6 +274,10 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   if (decoded.exit_code != 0) {
     throw InputError(fmt::format("decoding '{}' failed after {} frames: {}", options.target.string(),
                                  decoded.frames_read, decoded.problem));
+  }
+  if (range && decoded.truncated) {
+    throw InputError(fmt::format("--frame-range {}:{} goes past the end of '{}': {}", range->first, range->end,
+                                 options.target.string(), decoded.problem));
   }
   if (!decoded.clean) {
     report.truncated_input = true;

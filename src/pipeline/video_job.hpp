@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "media/video_probe.hpp"
+#include "media/video_reader.hpp"
 #include "memory/governor.hpp"
 #include "pipeline/face_analyser.hpp"
 #include "pipeline/frame_swapper.hpp"
@@ -40,6 +41,11 @@ struct VideoJobOptions : FaceJobOptions {
   bool prefer_hardware_encoder = false;  // NVENC when it opens (the CUDA provider), else the software one
   bool keep_audio = true;
   std::optional<double> output_fps;  // empty: the target's own rate
+  // --frame-range: only these frames are written (no audio), after preroll_frames before them
+  // are decoded and processed but not written, so the tracks and their smoothing are warm.
+  std::optional<media::FrameSpan> frame_range;
+  std::int64_t preroll_frames = 0;
+  std::vector<std::pair<std::string, std::string>> output_metadata;  // the output's container tags
   memory::RssGovernor* governor = nullptr;  // holds the decoder when RSS nears the budget
   const std::atomic<bool>* stop = nullptr;  // set by a signal: stop and leave no output
   // Once the models a run starts with are loaded (all of them with the resident strategy).

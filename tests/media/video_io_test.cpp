@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -14,6 +15,7 @@
 
 #include "media/ffmpeg_info.hpp"
 #include "media/subprocess.hpp"
+#include "media/video_concat.hpp"
 #include "media/video_probe.hpp"
 #include "media/video_reader.hpp"
 #include "media/video_writer.hpp"
@@ -503,6 +505,130 @@ TEST(DecodeTruncation, MissingFramesCountOnlyWhenTheDecoderComplained) {
   EXPECT_TRUE(is_truncated(30, 50, false, true));
   EXPECT_FALSE(is_truncated(49, 50, false, true));  // an estimate can be one frame off
   EXPECT_FALSE(is_truncated(51, 50, false, true));
+}
+
+}  // namespace
+}  // namespace dlc::media
+
+namespace dlc::media {
+namespace {
+
+// A clip with a keyframe every 30 frames and B-frames, so a span's first frame is rarely a
+// keyframe and its frames come out of order from the decoder.
+std::filesystem::path keyframed_clip(const std::filesystem::path& dir, int frames) {
+  const auto path = dir / "g30.mp4";
+  const auto r = run_process({"ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+                              "testsrc2=size=160x120:rate=25:duration=" + std::to_string(frames / 25.0), "-c:v",
+                              "libx264", "-g", "30", "-bf", "3", "-pix_fmt", "yuv420p", path.string()});
+  if (r.exit_code != 0) throw std::runtime_error("ffmpeg could not make the clip: " + r.err);
+  return path;
+}
+
+std::vector<cv::Mat> read_span(VideoReader& reader) {
+  std::vector<cv::Mat> frames;
+  cv::Mat frame;
+  while (reader.read(frame)) frames.push_back(frame.clone());
+  return frames;
+}
+
+TEST(VideoReaderSpan, GivesExactlyTheSpansFramesOfAWholeDecode) {
+  const auto dir = test::make_temp_dir();
+  const auto clip = keyframed_clip(dir, 150);
+  VideoReader whole_reader(clip);
+  const auto whole = read_span(whole_reader);
+  ASSERT_EQ(whole.size(), 150U);
+  // Mid-GOP starts and ends, one inside the first second (no seek), one at the very end.
+  for (const FrameSpan span : {FrameSpan{0, 7}, FrameSpan{13, 14}, FrameSpan{47, 101}, FrameSpan{95, 150}}) {
+    VideoReader reader(clip, 0, span);
+    const auto frames = read_span(reader);
+    const auto result = reader.finish();
+    EXPECT_TRUE(result.clean) << result.problem;
+    ASSERT_EQ(frames.size(), static_cast<std::size_t>(span.size())) << span.first << ":" << span.end;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      EXPECT_EQ(cv::norm(frames[i], whole[static_cast<std::size_t>(span.first) + i], cv::NORM_INF), 0.0)
+          << "frame " << span.first + static_cast<std::int64_t>(i) << " of span " << span.first << ":" << span.end;
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(VideoReaderSpan, ASpanPastTheEndIsTruncated) {
+  const auto dir = test::make_temp_dir();
+  const auto clip = keyframed_clip(dir, 50);
+  VideoReader reader(clip, 0, FrameSpan{40, 60});
+  EXPECT_EQ(read_span(reader).size(), 10U);
+  const auto result = reader.finish();
+  EXPECT_TRUE(result.truncated);
+  EXPECT_NE(result.problem.find("decoded 10 of the 20 frames"), std::string::npos) << result.problem;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(VideoReaderSpan, SeeksOnlyPastTheFirstSecondAndStopsAfterTheSpan) {
+  const Rational fps{25, 1};
+  const auto near = decode_argv("in.mp4", 0, fps, FrameSpan{10, 20});
+  EXPECT_EQ(std::ranges::find(near, "-ss"), near.end());
+  const auto far = decode_argv("in.mp4", 0, fps, FrameSpan{100, 150});
+  const auto ss = std::ranges::find(far, "-ss");
+  ASSERT_NE(ss, far.end());
+  EXPECT_EQ(*(ss + 1), "3.000000");
+  const auto frames = std::ranges::find(far, "-frames:v");
+  ASSERT_NE(frames, far.end());
+  EXPECT_EQ(*(frames + 1), "50");
+  EXPECT_NE(std::ranges::find(far, "select='gte(t,3.980000)*lt(t,5.980000)'"), far.end());
+}
+
+TEST_F(VideoIo, MetadataIsWrittenAndReadBackInMp4AndMatroska) {
+  for (const char* name : {"tagged.mp4", "tagged.mkv"}) {
+    auto o = options(out_ / name);
+    o.metadata = {{"dlc_part_range", "10:20"}, {"dlc_part_settings", "abc"}};
+    VideoWriter writer(o);
+    const cv::Mat frame(240, 320, CV_8UC3, cv::Scalar(10, 20, 30));
+    ASSERT_TRUE(writer.write(frame));
+    ASSERT_TRUE(writer.finish().ok);
+    const auto tags = read_container_tags(out_ / name);
+    EXPECT_EQ(tags.count("dlc_part_range") ? tags.at("dlc_part_range") : "", "10:20") << name;
+    EXPECT_EQ(tags.count("dlc_part_settings") ? tags.at("dlc_part_settings") : "", "abc") << name;
+  }
+}
+
+TEST_F(VideoIo, ConcatJoinsWithoutReencodingAndTakesTheAudio) {
+  std::vector<std::filesystem::path> parts;
+  for (int p = 0; p < 3; ++p) {
+    auto o = options(out_ / ("part" + std::to_string(p) + ".mkv"));
+    o.quality = 0;
+    o.metadata = {{"dlc_part_range", "x"}};
+    VideoWriter writer(o);
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(writer.write(cv::Mat(240, 320, CV_8UC3, cv::Scalar(p * 80, i * 20, 0))));
+    ASSERT_TRUE(writer.finish().ok);
+    parts.push_back(o.output);
+  }
+  const auto joined = out_ / "joined.mp4";
+  const auto result = concat_videos(parts, joined, sources_ / "in.mp4");
+  ASSERT_TRUE(result.ok) << result.problem;
+  const auto info = probe_video(joined);
+  EXPECT_EQ(info.frame_count, 30);
+  EXPECT_TRUE(info.has_audio);
+  EXPECT_FALSE(read_container_tags(joined).contains("dlc_part_range"));
+  const auto frames = read_all(joined);
+  ASSERT_EQ(frames.size(), 30U);
+  // Lossless parts: frame 25 is part 2's sixth frame, as written (BGR -> yuv420p -> BGR of a flat colour).
+  EXPECT_LE(cv::norm(frames[25], cv::Mat(240, 320, CV_8UC3, cv::Scalar(160, 100, 0)), cv::NORM_INF), 2.0);
+  // Only the joined output is left: no list, no temporary.
+  auto files = out_files();
+  std::ranges::sort(files);
+  EXPECT_EQ(files, (std::vector<std::string>{"joined.mp4", "part0.mkv", "part1.mkv", "part2.mkv"}));
+}
+
+TEST_F(VideoIo, FailedConcatLeavesNoOutputNorTemporary) {
+  std::ofstream(out_ / "bad.mkv") << "not a video";
+  const auto result = concat_videos({out_ / "bad.mkv"}, out_ / "joined.mp4");
+  EXPECT_FALSE(result.ok);
+  EXPECT_EQ(out_files(), std::vector<std::string>{"bad.mkv"});
+}
+
+TEST(ConcatList, QuotesEveryPathAbsolutely) {
+  const auto list = concat_list({"/a/b.mkv", "/it's.mkv"});
+  EXPECT_EQ(list, "ffconcat version 1.0\nfile '/a/b.mkv'\nfile '/it'\\''s.mkv'\n");
 }
 
 }  // namespace
