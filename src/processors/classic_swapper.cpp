@@ -45,7 +45,7 @@ constexpr int kLargestFastPrime = 7;
 // down, the result scaled back up and blended at full size), so its cost stops growing with the
 // face: the neural swappers' crops are 128 or 256 px for the same reason.
 constexpr int kWorkSide = 256;
-// dlib's 68 points: the jaw line 0–16, the brows 17–26, the outer lips 48–59, the inner 60–67.
+// dlib's 68 points: the jaw line 0–16, the brows 17–26, the nose 27–35, the eyes and lips after.
 constexpr int kJawEnd = 16;
 constexpr int kBrowsBegin = 17;
 constexpr int kBrowsEnd = 26;
@@ -53,15 +53,12 @@ constexpr int kNoseBegin = 27;
 // A jaw-and-brows outline covering less than this share of the points' hull is not a face's
 // (landmarks in another order, or folded by a bad fit): the hull is the mask then.
 constexpr double kMinOutlineShare = 0.6;
-constexpr int kMouthBegin = 48;
-constexpr int kInnerLipsBegin = 60;
 // How far the source's own feature layout (its eyes, nose, mouth placed by a similarity fitted to
 // the target's) replaces the target's inside the jaw line: 0 is the target's shape with the source's
 // skin, 1 the source's shape: on 12 pairs of bench/quality the median identity transfer was 0.484
-// at 0 and 0.495 at 0.8 (with the clone; without it 0.525 at 0.8, 0.536 at 1).
+// at 0 and 0.495 at 0.8 (with a rule keeping the target's mouth when the mouths disagree; 0.544
+// at 1 without it).
 constexpr float kFeatureFit = 1.0f;
-// A mouth is open when its inner lips stand apart by more than this share of its width.
-constexpr double kOpenMouth = 0.12;
 
 // A size × type view of buffer, which only ever grows: a thread's scratch image, reused by
 // faces of every size (a video's face changes size each frame, and each triangle has its own)
@@ -195,13 +192,6 @@ cv::Matx23d triangle_affine(const cv::Point2f (&from)[3], const cv::Point2f (&to
   return images * corners.inv();
 }
 
-// How far the inner lips stand apart, as a share of the mouth's width (dlib's 68 points).
-double mouth_opening(const std::vector<cv::Point2f>& p) {
-  const auto d = [&p](int a, int b) { return cv::norm(p[static_cast<std::size_t>(a)] - p[static_cast<std::size_t>(b)]); };
-  const double width = d(48, 54);
-  return width > 0 ? (d(61, 67) + d(62, 66) + d(63, 65)) / (3 * width) : 0.0;
-}
-
 // The least-squares similarity (rotation, uniform scale, shift; Umeyama 1991 without reflection)
 // taking from[first, last) onto to[first, last).
 cv::Matx23d fit_similarity(const std::vector<cv::Point2f>& from, const std::vector<cv::Point2f>& to, std::size_t first,
@@ -269,7 +259,6 @@ ClassicSwapper::ClassicSwapper(const cv::Mat& source_bgr, const face::Face& sour
     // Pixel centres map onto pixel centres: (q + ½)·f − ½.
     points_.emplace_back((q.x + 0.5f) * fx - 0.5f, (q.y + 0.5f) * fy - 0.5f);
   }
-  source_mouth_open_ = count == kDlibPoints && mouth_opening(points_) > kOpenMouth;
   triangles_ = delaunay(points_);
   if (triangles_.empty()) throw std::invalid_argument("ClassicSwapper: the source landmarks give no triangle");
 }
@@ -377,15 +366,14 @@ bool ClassicSwapper::compose(const cv::Mat& destination, const std::vector<cv::P
 
   // (0) Where each source landmark goes: the target's jaw line, and inside it the source's own
   // features placed by the similarity that best lays them on the target's (so the eyes, nose and
-  // mouth keep the source's proportions, which a recognizer reads as identity). When one mouth
-  // is open and the other closed, the mouth's points stay the target's, and its mouth is kept.
+  // mouth keep the source's proportions, which a recognizer reads as identity). The mouth too: a
+  // source's open mouth keeps its shape on a closed target mouth instead of being squeezed into
+  // its lip line (the dark stroke an exact landmark warp left there).
   fitted.assign(landmarks.begin(), landmarks.end());
   const bool dlib_layout = landmarks.size() == kDlibPoints;
-  const bool mouths_differ = dlib_layout && source_mouth_open_ != (mouth_opening(landmarks) > kOpenMouth);
   if (dlib_layout) {
     const auto fit = fit_similarity(points_, landmarks, kBrowsBegin, kDlibPoints);
-    const std::size_t end = mouths_differ ? kMouthBegin : kDlibPoints;
-    for (std::size_t i = kNoseBegin; i < end; ++i) {
+    for (std::size_t i = kNoseBegin; i < kDlibPoints; ++i) {
       const cv::Point2f& p = points_[i];
       const cv::Point2f placed(static_cast<float>(fit(0, 0) * p.x + fit(0, 1) * p.y + fit(0, 2)),
                                static_cast<float>(fit(1, 0) * p.x + fit(1, 1) * p.y + fit(1, 2)));
@@ -429,8 +417,7 @@ bool ClassicSwapper::compose(const cv::Mat& destination, const std::vector<cv::P
   }
 
   // (1b) The mask follows the jaw line and the brows rather than their hull (a turned head's hull
-  // takes in background past the jaw), and leaves the target's mouth where the mouths differ: its
-  // lips' outline grown by a twentieth of the mouth's width, so a closed mouth's lip line stays.
+  // takes in background past the jaw).
   if (dlib_layout) {
     cv::Mat keep = scratch(keep_buffer, size, CV_8U);
     keep.setTo(0);
@@ -443,16 +430,6 @@ bool ClassicSwapper::compose(const cv::Mat& destination, const std::vector<cv::P
       cv::fillPoly(keep, std::vector<std::vector<cv::Point>>{outline}, cv::Scalar(255), cv::LINE_8, kShift);
     } else {
       keep.setTo(255);
-    }
-    if (mouths_differ) {
-      std::vector<cv::Point> mouth;
-      for (std::size_t i = kMouthBegin; i < kInnerLipsBegin; ++i) mouth.push_back(fixed_point(landmarks[i]));
-      const int grow = std::max(1, static_cast<int>(cv::norm(landmarks[48] - landmarks[54]) / 20));
-      cv::Mat lips = scratch(seam_buffer, size, CV_8U);
-      lips.setTo(0);
-      cv::fillPoly(lips, std::vector<std::vector<cv::Point>>{mouth}, cv::Scalar(255), cv::LINE_8, kShift);
-      cv::dilate(lips, lips, cv::Mat(), cv::Point(-1, -1), grow);
-      keep.setTo(0, lips);
     }
     cv::bitwise_and(covered, keep, covered);
   }
