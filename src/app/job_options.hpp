@@ -45,6 +45,7 @@ struct JobOptions {
   double face_detector_score = 0.5;
   std::string face_selector = "leftmost";  // leftmost | largest | best
   std::string paste_back = "default";      // default (Deep-Live-Cam's soft mask) | legacy (insightface)
+  std::string color_correction = "none";   // none | lab | histogram: the neural swapper's crop matched to the target's
   double opacity = 1.0;
   double sharpness = 0.0;
   bool poisson_blend = false;

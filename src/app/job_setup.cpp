@@ -114,6 +114,8 @@ pipeline::FaceJobOptions face_job_options(const JobOptions& job, int threads, co
     options.nsfw_model = pipeline::locate_models({&pipeline::role_named("nsfw")}, models_search_path(job)).front().path;
   }
   options.chain.paste_mode = job.paste_back == "legacy" ? processors::PasteMode::kLegacy : processors::PasteMode::kSoftMask;
+  options.chain.color_correction =
+      processors::color_correction_from(job.color_correction).value_or(processors::ColorCorrection::kNone);
   options.chain.paste = {.opacity = job.opacity, .sharpness = job.sharpness, .poisson = job.poisson_blend};
   options.analyser = analyser_options(job, job_session_policy(job, threads));
   options.swapper.strategy = plan.strategy;

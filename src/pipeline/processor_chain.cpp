@@ -53,8 +53,8 @@ std::shared_ptr<ChainStep> ProcessorChain::make_swapper(const cv::Mat& source_bg
     return std::make_shared<ChainStep>(
         fmt::format("face_swapper ({})", swapper_->file.path.filename().string()), swapper_->file.path, false,
         [&model, path = swapper_->file.path, policy = analyser.policy(), identity = identity_of(source, analyser),
-         mode = options_.paste_mode] {
-          return std::make_shared<processors::FaceSwapper>(model, path, policy, identity, mode);
+         mode = options_.paste_mode, colour = options_.color_correction] {
+          return std::make_shared<processors::FaceSwapper>(model, path, policy, identity, mode, colour);
         },
         [&model](const cv::Size& frame, const face::Face& target, bool with_mask) {
           return processors::FaceSwapper::footprint(model, frame, target, with_mask);

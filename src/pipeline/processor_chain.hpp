@@ -27,6 +27,7 @@ class InputError : public std::runtime_error {
 struct ChainOptions {
   std::vector<std::string> frame_processors{"face_swapper"};
   processors::PasteMode paste_mode = processors::PasteMode::kSoftMask;
+  processors::ColorCorrection color_correction = processors::ColorCorrection::kNone;  // --color-correction
   processors::PasteOptions paste;  // applied once per face, after every step (processors::compose)
   face::Selector source_selector = face::Selector::kLeftmost;
   std::string swapper_model = "auto";  // --face-swapper-model (pipeline::choose_swapper)

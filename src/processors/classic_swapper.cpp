@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "processors/color_transfer.hpp"
 #include "runtime/stage_times.hpp"
 
 namespace dlc::processors {
@@ -40,9 +41,24 @@ constexpr int kCloneClearance = 2;
 // w = 163 (324 = 2²·3⁴) took 12 ms, w = 180 (358 = 2·179) 95 ms, w = 200 (398 = 2·199) 132 ms.
 // Lengths whose prime factors are at most 7 all ran in 12–28 ms there.
 constexpr int kLargestFastPrime = 7;
-// Reinhard's std ratio is capped so a flat, dim source does not turn its noise into texture
-// (and a contrasty one is not flattened to nothing); 3 is well beyond two real faces' ratio.
-constexpr double kMaxStdRatio = 3.0;
+// The face is warped, coloured and cloned at most this many pixels across (its region scaled
+// down, the result scaled back up and blended at full size), so its cost stops growing with the
+// face: the neural swappers' crops are 128 or 256 px for the same reason.
+constexpr int kWorkSide = 256;
+// dlib's 68 points: the jaw line 0–16, the brows 17–26, the nose 27–35, the eyes and lips after.
+constexpr int kJawEnd = 16;
+constexpr int kBrowsBegin = 17;
+constexpr int kBrowsEnd = 26;
+constexpr int kNoseBegin = 27;
+// A jaw-and-brows outline covering less than this share of the points' hull is not a face's
+// (landmarks in another order, or folded by a bad fit): the hull is the mask then.
+constexpr double kMinOutlineShare = 0.6;
+// How far the source's own feature layout (its eyes, nose, mouth placed by a similarity fitted to
+// the target's) replaces the target's inside the jaw line: 0 is the target's shape with the source's
+// skin, 1 the source's shape: on 12 pairs of bench/quality the median identity transfer was 0.484
+// at 0 and 0.495 at 0.8 (with a rule keeping the target's mouth when the mouths disagree; 0.544
+// at 1 without it).
+constexpr float kFeatureFit = 1.0f;
 
 // A size × type view of buffer, which only ever grows: a thread's scratch image, reused by
 // faces of every size (a video's face changes size each frame, and each triangle has its own)
@@ -176,6 +192,31 @@ cv::Matx23d triangle_affine(const cv::Point2f (&from)[3], const cv::Point2f (&to
   return images * corners.inv();
 }
 
+// The least-squares similarity (rotation, uniform scale, shift; Umeyama 1991 without reflection)
+// taking from[first, last) onto to[first, last).
+cv::Matx23d fit_similarity(const std::vector<cv::Point2f>& from, const std::vector<cv::Point2f>& to, std::size_t first,
+                           std::size_t last) {
+  cv::Point2d mf, mt;
+  for (auto i = first; i < last; ++i) {
+    mf += cv::Point2d(from[i]);
+    mt += cv::Point2d(to[i]);
+  }
+  const double n = static_cast<double>(last - first);
+  mf /= n;
+  mt /= n;
+  double a = 0, b = 0, ss = 0;
+  for (auto i = first; i < last; ++i) {
+    const cv::Point2d f = cv::Point2d(from[i]) - mf;
+    const cv::Point2d t = cv::Point2d(to[i]) - mt;
+    a += f.x * t.x + f.y * t.y;
+    b += f.x * t.y - f.y * t.x;
+    ss += f.x * f.x + f.y * f.y;
+  }
+  if (ss <= 0) return {1, 0, mt.x - mf.x, 0, 1, mt.y - mf.y};
+  const double c = a / ss, sn = b / ss;
+  return {c, -sn, mt.x - (c * mf.x - sn * mf.y), sn, c, mt.y - (sn * mf.x + c * mf.y)};
+}
+
 // frame = frame + (face − frame)·alpha, in 8 bits.
 void alpha_blend(cv::Mat& frame, const cv::Mat& face, const cv::Mat& alpha) {
   for (int y = 0; y < frame.rows; ++y) {
@@ -191,36 +232,6 @@ void alpha_blend(cv::Mat& frame, const cv::Mat& face, const cv::Mat& alpha) {
   }
 }
 
-// Reinhard et al. 2001 ("Color Transfer between Images") in OpenCV's 8-bit LAB: each channel of
-// face inside mask is moved to the mean and std of target's inside the same mask. The per-channel
-// affine map is applied as a lookup table, so the face is converted once each way and never
-// leaves 8 bits. The face's statistics are measured on the warped face each time rather than
-// once on the source: the warp weighs each source triangle by its target's area (a turned head
-// shrinks one cheek, an open mouth grows the lips), and one masked meanStdDev is cheap.
-void transfer_colour(cv::Mat& face, const cv::Mat& target, const cv::Mat& mask) {
-  thread_local cv::Mat face_lab_buffer;
-  thread_local cv::Mat target_lab_buffer;
-  thread_local cv::Mat lut;
-  cv::Mat face_lab = scratch(face_lab_buffer, face.size(), CV_8UC3);
-  cv::Mat target_lab = scratch(target_lab_buffer, face.size(), CV_8UC3);
-  cv::cvtColor(face, face_lab, cv::COLOR_BGR2Lab);
-  cv::cvtColor(target, target_lab, cv::COLOR_BGR2Lab);
-  cv::Scalar face_mean, face_std, target_mean, target_std;
-  cv::meanStdDev(face_lab, face_mean, face_std, mask);
-  cv::meanStdDev(target_lab, target_mean, target_std, mask);
-  lut.create(1, 256, CV_8UC3);
-  auto* entry = lut.ptr<cv::Vec3b>(0);
-  for (int c = 0; c < 3; ++c) {
-    const double ratio =
-        face_std[c] > 0 ? std::clamp(target_std[c] / face_std[c], 1.0 / kMaxStdRatio, kMaxStdRatio) : 1.0;
-    for (int v = 0; v < 256; ++v) {
-      entry[v][c] = cv::saturate_cast<std::uint8_t>((v - face_mean[c]) * ratio + target_mean[c]);
-    }
-  }
-  cv::LUT(face_lab, lut, face_lab);
-  cv::cvtColor(face_lab, face, cv::COLOR_Lab2BGR);
-}
-
 }  // namespace
 
 ClassicSwapper::ClassicSwapper(const cv::Mat& source_bgr, const face::Face& source_face) {
@@ -232,9 +243,22 @@ ClassicSwapper::ClassicSwapper(const cv::Mat& source_bgr, const face::Face& sour
   }
   const auto crop = grown_box(source_face.landmarks, kSourceMargin, source_bgr.size());
   if (crop.empty()) throw std::invalid_argument("ClassicSwapper: the source face's landmarks lie outside its image");
-  source_ = source_bgr(crop).clone();
+  // The source is kept at the working resolution at most: a larger one would only be sampled
+  // sparsely (aliasing) by a warp onto a face of kWorkSide pixels.
+  const double scale = std::min(1.0, static_cast<double>(kWorkSide) / std::max(crop.width, crop.height));
+  if (scale < 1.0) {
+    cv::resize(source_bgr(crop), source_, cv::Size(), scale, scale, cv::INTER_AREA);
+  } else {
+    source_ = source_bgr(crop).clone();
+  }
+  const auto fx = static_cast<float>(source_.cols) / static_cast<float>(crop.width);
+  const auto fy = static_cast<float>(source_.rows) / static_cast<float>(crop.height);
   points_.reserve(count);
-  for (const auto& p : source_face.landmarks) points_.push_back(p - cv::Point2f(crop.tl()));
+  for (const auto& p : source_face.landmarks) {
+    const cv::Point2f q = p - cv::Point2f(crop.tl());
+    // Pixel centres map onto pixel centres: (q + ½)·f − ½.
+    points_.emplace_back((q.x + 0.5f) * fx - 0.5f, (q.y + 0.5f) * fy - 0.5f);
+  }
   triangles_ = delaunay(points_);
   if (triangles_.empty()) throw std::invalid_argument("ClassicSwapper: the source landmarks give no triangle");
 }
@@ -274,8 +298,56 @@ void ClassicSwapper::process(cv::Mat& frame, const face::Face& target) {
   if (!footprint(frame.size(), target, false).placeable) return;  // the chain skips and counts it
   const auto box = region(frame.size(), target.landmarks);
   if (box.empty()) return;
-  const cv::Point2f origin(box.tl());
 
+  thread_local cv::Mat work_buffer;
+  thread_local cv::Mat pasted_up_buffer;
+  thread_local cv::Mat alpha_up_buffer;
+  thread_local cv::Mat hull_buffer;
+  thread_local std::vector<cv::Point2f> local;
+  cv::Mat destination = frame(box);
+  // The region at the working resolution: landmarks map pixel centre to pixel centre.
+  const double scale = std::min(1.0, static_cast<double>(kWorkSide) / std::max(box.width, box.height));
+  const cv::Size work_size(std::max(1, static_cast<int>(std::lround(box.width * scale))),
+                           std::max(1, static_cast<int>(std::lround(box.height * scale))));
+  const float sx = static_cast<float>(work_size.width) / static_cast<float>(box.width);
+  const float sy = static_cast<float>(work_size.height) / static_cast<float>(box.height);
+  local.clear();
+  for (const auto& p : target.landmarks) {
+    const cv::Point2f q = p - cv::Point2f(box.tl());
+    local.emplace_back((q.x + 0.5f) * sx - 0.5f, (q.y + 0.5f) * sy - 0.5f);
+  }
+  cv::Mat work = destination;
+  if (work_size != box.size()) {
+    work = scratch(work_buffer, work_size, CV_8UC3);
+    cv::resize(destination, work, work_size, 0, 0, cv::INTER_AREA);
+  }
+  cv::Mat pasted;
+  cv::Mat alpha;
+  if (!compose(work, local, pasted, alpha)) return;
+  if (work_size == box.size()) {
+    alpha_blend(destination, pasted, alpha);
+    return;
+  }
+  // Back at full size, inside the target's own hull at full resolution: the scaled alpha's
+  // edge may not reach past it.
+  cv::Mat pasted_up = scratch(pasted_up_buffer, box.size(), CV_8UC3);
+  cv::Mat alpha_up = scratch(alpha_up_buffer, box.size(), CV_8U);
+  cv::resize(pasted, pasted_up, box.size(), 0, 0, cv::INTER_LINEAR);
+  cv::resize(alpha, alpha_up, box.size(), 0, 0, cv::INTER_LINEAR);
+  thread_local std::vector<cv::Point> corners;
+  thread_local std::vector<cv::Point> hull;
+  corners.clear();
+  for (const auto& p : target.landmarks) corners.push_back(fixed_point(p - cv::Point2f(box.tl())));
+  cv::convexHull(corners, hull);
+  cv::Mat inside = scratch(hull_buffer, box.size(), CV_8U);
+  inside.setTo(0);
+  cv::fillConvexPoly(inside, hull, cv::Scalar(255), cv::LINE_8, kShift);
+  cv::bitwise_and(alpha_up, inside, alpha_up);
+  alpha_blend(destination, pasted_up, alpha_up);
+}
+
+bool ClassicSwapper::compose(const cv::Mat& destination, const std::vector<cv::Point2f>& landmarks, cv::Mat& pasted,
+                             cv::Mat& alpha) const {
   thread_local cv::Mat face_buffer;
   thread_local cv::Mat covered_buffer;
   thread_local cv::Mat patch_buffer;
@@ -284,21 +356,41 @@ void ClassicSwapper::process(cv::Mat& frame, const face::Face& target) {
   thread_local cv::Mat alpha_buffer;
   thread_local cv::Mat clone_mask_buffer;
   thread_local cv::Mat cloned_buffer;
-  cv::Mat face = scratch(face_buffer, box.size(), CV_8UC3);  // the source face warped onto the target
-  cv::Mat covered = scratch(covered_buffer, box.size(), CV_8U);  // which of face's pixels a triangle wrote
+  thread_local cv::Mat keep_buffer;
+  thread_local std::vector<cv::Point2f> fitted;
+  const cv::Size size = destination.size();
+  cv::Mat face = scratch(face_buffer, size, CV_8UC3);  // the source face warped onto the target
+  cv::Mat covered = scratch(covered_buffer, size, CV_8U);  // which of face's pixels a triangle wrote
   face.setTo(cv::Scalar::all(0));
   covered.setTo(0);
+
+  // (0) Where each source landmark goes: the target's jaw line, and inside it the source's own
+  // features placed by the similarity that best lays them on the target's (so the eyes, nose and
+  // mouth keep the source's proportions, which a recognizer reads as identity). The mouth too: a
+  // source's open mouth keeps its shape on a closed target mouth instead of being squeezed into
+  // its lip line (the dark stroke an exact landmark warp left there).
+  fitted.assign(landmarks.begin(), landmarks.end());
+  const bool dlib_layout = landmarks.size() == kDlibPoints;
+  if (dlib_layout) {
+    const auto fit = fit_similarity(points_, landmarks, kBrowsBegin, kDlibPoints);
+    for (std::size_t i = kNoseBegin; i < kDlibPoints; ++i) {
+      const cv::Point2f& p = points_[i];
+      const cv::Point2f placed(static_cast<float>(fit(0, 0) * p.x + fit(0, 1) * p.y + fit(0, 2)),
+                               static_cast<float>(fit(1, 0) * p.x + fit(1, 1) * p.y + fit(1, 2)));
+      fitted[i] = landmarks[i] + (placed - landmarks[i]) * kFeatureFit;
+    }
+  }
 
   // (1) Each source triangle onto its target triangle, over the triangle's box only. The union
   // of the target triangles is the hull of the target's landmarks (every triangle's corners are
   // landmarks, and the source's outline maps onto the target's), short of slivers where a pose
   // makes the target's outline bend the other way: covered is the face mask from here on.
-  const cv::Rect whole(cv::Point(0, 0), box.size());
+  const cv::Rect whole(cv::Point(0, 0), size);
   for (const auto& t : triangles_) {
     const cv::Point2f from[3] = {points_[static_cast<std::size_t>(t[0])], points_[static_cast<std::size_t>(t[1])],
                                  points_[static_cast<std::size_t>(t[2])]};
     cv::Point2f to[3];
-    for (int k = 0; k < 3; ++k) to[k] = target.landmarks[static_cast<std::size_t>(t[static_cast<std::size_t>(k)])] - origin;
+    for (int k = 0; k < 3; ++k) to[k] = fitted[static_cast<std::size_t>(t[static_cast<std::size_t>(k)])];
     const float x0 = std::min({to[0].x, to[1].x, to[2].x});
     const float y0 = std::min({to[0].y, to[1].y, to[2].y});
     const float x1 = std::max({to[0].x, to[1].x, to[2].x});
@@ -324,9 +416,28 @@ void ClassicSwapper::process(cv::Mat& frame, const face::Face& target) {
     cv::bitwise_or(covered_rect, triangle_mask, covered_rect);
   }
 
-  // (2) The target's colouring, measured over the same pixels the face will cover.
-  cv::Mat destination = frame(box);
-  transfer_colour(face, destination, covered);
+  // (1b) The mask follows the jaw line and the brows rather than their hull (a turned head's hull
+  // takes in background past the jaw).
+  if (dlib_layout) {
+    cv::Mat keep = scratch(keep_buffer, size, CV_8U);
+    keep.setTo(0);
+    std::vector<cv::Point> outline;
+    for (int i = 0; i <= kJawEnd; ++i) outline.push_back(fixed_point(landmarks[static_cast<std::size_t>(i)]));
+    for (int i = kBrowsEnd; i >= kBrowsBegin; --i) outline.push_back(fixed_point(landmarks[static_cast<std::size_t>(i)]));
+    std::vector<cv::Point> hull;
+    cv::convexHull(outline, hull);
+    if (std::abs(cv::contourArea(outline)) >= kMinOutlineShare * cv::contourArea(hull)) {
+      cv::fillPoly(keep, std::vector<std::vector<cv::Point>>{outline}, cv::Scalar(255), cv::LINE_8, kShift);
+    } else {
+      keep.setTo(255);
+    }
+    cv::bitwise_and(covered, keep, covered);
+  }
+
+  // (2) The target's colouring (Reinhard's LAB transfer), measured over the same pixels the face
+  // will cover. The face's statistics are measured on the warped face each time rather than once on
+  // the source: the warp weighs each source triangle by its target's area.
+  correct_colour(face, destination, covered, ColorCorrection::kLab);
 
   // (3) The seam goes inside the face, and the face is Poisson-cloned where the seam mask leaves
   // seamlessClone its border (the region's margin guarantees it unless the frame clipped the
@@ -334,36 +445,36 @@ void ClassicSwapper::process(cv::Mat& frame, const face::Face& target) {
   // colour transfer's global statistics miss a local gradient. Its solution is not exactly the
   // target outside the mask, so in both cases the result goes in through the seam mask blurred
   // as far as the outline: nothing outside the face's hull changes, and there is no hard step.
-  const auto outline = cv::boundingRect(target.landmarks);
+  const auto outline = cv::boundingRect(landmarks);
   const int inset = std::max(1, std::min(outline.width, outline.height) / kSeamInsetDivisor);
-  cv::Mat seam = scratch(seam_buffer, box.size(), CV_8U);
+  cv::Mat seam = scratch(seam_buffer, size, CV_8U);
   cv::erode(covered, seam, cv::Mat(), cv::Point(-1, -1), inset);
   const auto seam_box = cv::boundingRect(seam);
-  if (seam_box.empty()) return;  // a face of a few pixels: nothing to swap
-  cv::Mat pasted = face;
+  if (seam_box.empty()) return false;  // a face of a few pixels: nothing to swap
+  pasted = face;
   if (seam_box.x >= kCloneClearance && seam_box.y >= kCloneClearance &&
-      seam_box.br().x <= box.width - kCloneClearance && seam_box.br().y <= box.height - kCloneClearance) {
+      seam_box.br().x <= size.width - kCloneClearance && seam_box.br().y <= size.height - kCloneClearance) {
     // The solver's box is set to a size it is fast for: the mask is trimmed to it, or given a
     // pixel at two opposite corners, which seamlessClone's own 3-pixel erosion of the mask
     // removes before it takes any gradient from them.
-    const auto [x, width] = clone_span(seam_box.x, seam_box.width, box.width, inset);
-    const auto [y, height] = clone_span(seam_box.y, seam_box.height, box.height, inset);
+    const auto [x, width] = clone_span(seam_box.x, seam_box.width, size.width, inset);
+    const auto [y, height] = clone_span(seam_box.y, seam_box.height, size.height, inset);
     const cv::Rect window(x, y, width, height);
-    cv::Mat clone_mask = scratch(clone_mask_buffer, box.size(), CV_8U);
+    cv::Mat clone_mask = scratch(clone_mask_buffer, size, CV_8U);
     clone_mask.setTo(0);
     seam(window).copyTo(clone_mask(window));
     clone_mask.at<std::uint8_t>(window.tl()) = 255;
     clone_mask.at<std::uint8_t>(window.br() - cv::Point(1, 1)) = 255;
     // seamlessClone centres the mask's box on this point: the face stays where it is.
-    cv::Mat cloned = scratch(cloned_buffer, box.size(), CV_8UC3);
+    cv::Mat cloned = scratch(cloned_buffer, size, CV_8UC3);
     cv::seamlessClone(face, destination, clone_mask, window.tl() + cv::Point(width / 2, height / 2), cloned,
                       cv::NORMAL_CLONE);
     pasted = cloned;
   }
-  cv::Mat alpha = scratch(alpha_buffer, box.size(), CV_8U);
+  alpha = scratch(alpha_buffer, size, CV_8U);
   cv::GaussianBlur(seam, alpha, cv::Size(2 * inset + 1, 2 * inset + 1), 0);
   cv::bitwise_and(alpha, covered, alpha);  // the blur's tail never reaches past what was warped
-  alpha_blend(destination, pasted, alpha);
+  return true;
 }
 
 }  // namespace dlc::processors

@@ -17,14 +17,21 @@ namespace dlc::processors {
 // warped face takes the target face's colour (Reinhard's mean/std transfer in LAB), and it is
 // blended in with OpenCV's Poisson seamless clone inside the landmarks' convex hull.
 //
+// With dlib's 68 points the source's features (eyes, nose, mouth) keep the source's own
+// layout, placed on the target's by a similarity fitted to them (kFeatureFit of the way), while the
+// jaw line stays the target's; the mask follows the jaw line and the brows (the source's mouth
+// keeps its own shape, open or closed, so none is squeezed into the other's lip line). The face
+// is processed at most kWorkSide (256) px across and scaled back, so its cost does not grow with
+// the face.
+//
 // Only the source face's neighbourhood is kept, not the source image. process() reads and
 // writes only region(frame, target landmarks) and may run on several threads at once: its
 // scratch images are per thread (grown to the largest face each thread has seen, about ten
 // region-sized 8-bit images), and what it reads from *this is fixed after construction.
 //
-// What the method cannot do: a source mouth that is closed has no inside to give a target mouth
-// that is open, so there its lips are stretched across the target's teeth; and the source's
-// resolution is kept, so a small source face on a large target face looks soft.
+// What the method cannot do: the mouth is the source's, open or closed, whatever the target's
+// does (the lips move with the target's only as far as the similarity follows them); and the
+// source's resolution is kept, so a small source face on a large target face looks soft.
 class ClassicSwapper : public FaceProcessor {
  public:
   using Triangle = std::array<int, 3>;  // indices into the landmarks
@@ -58,6 +65,12 @@ class ClassicSwapper : public FaceProcessor {
   const std::vector<cv::Point2f>& source_points() const { return points_; }
 
  private:
+  // The swap inside one region at the working resolution: destination is the target's pixels,
+  // landmarks the target's in its coordinates. Sets pasted (the face composed over destination)
+  // and alpha (where and how much of it goes in); false when the face is too small to swap.
+  bool compose(const cv::Mat& destination, const std::vector<cv::Point2f>& landmarks, cv::Mat& pasted,
+               cv::Mat& alpha) const;
+
   cv::Mat source_;                   // the source face's crop, owned (not a view of the caller's image)
   std::vector<cv::Point2f> points_;  // the source landmarks in source_'s pixels
   std::vector<Triangle> triangles_;  // Delaunay, over points_, made once

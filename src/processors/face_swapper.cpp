@@ -126,8 +126,9 @@ const cv::Mat& swapper_soft_mask(int size) {
 }
 
 FaceSwapper::FaceSwapper(const SwapperModel& model, const std::filesystem::path& file,
-                         const runtime::SessionPolicy& policy, std::vector<float> source, PasteMode mode)
-    : model_(model), session_(file, policy), source_(std::move(source)), mode_(mode) {
+                         const runtime::SessionPolicy& policy, std::vector<float> source, PasteMode mode,
+                         ColorCorrection colour)
+    : model_(model), session_(file, policy), source_(std::move(source)), mode_(mode), colour_(colour) {
   ++g_sessions_built;
   const std::size_t outputs = model.has_mask_output ? 2 : 1;
   if (session_.inputs().size() != 2 || session_.outputs().size() != outputs) {
@@ -266,9 +267,17 @@ void FaceSwapper::process(cv::Mat& frame, const face::Face& target, const std::v
   const auto frame_to_crop_now = face::align_to(target.kps, crop_template_points(model_));
   if (!placeable(frame.size(), model_.size, frame_to_crop_now)) return;
   cv::Matx23d frame_to_crop;
-  const auto swapped = swap_crop(frame, target, source, frame_to_crop);
+  auto swapped = swap_crop(frame, target, source, frame_to_crop);
   if (swapped.empty()) return;
   const runtime::ScopedStage timed(runtime::Stage::kPasteBack);
+  if (colour_ != ColorCorrection::kNone) {
+    // Measured where the soft mask pastes: the face, not the crop's corners of hair and background.
+    thread_local cv::Mat target_crop;
+    thread_local cv::Mat face_mask;
+    cv::warpAffine(frame, target_crop, frame_to_crop, swapped.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::compare(swapper_soft_mask(model_.size), 127, face_mask, cv::CMP_GT);
+    correct_colour(swapped, target_crop, face_mask, colour_);
+  }
   if (mode_ == PasteMode::kLegacy) {
     paste_back_legacy(frame, swapped, frame_to_crop);
   } else {

@@ -9,6 +9,7 @@
 
 #include "face/face.hpp"
 #include "processors/face_processor.hpp"
+#include "processors/color_transfer.hpp"
 #include "processors/paste_back.hpp"
 #include "processors/swapper_models.hpp"
 #include "runtime/model_session.hpp"
@@ -46,7 +47,8 @@ class FaceSwapper : public FaceProcessor {
  public:
   // source: source_identity() of the source face for this model and file.
   FaceSwapper(const SwapperModel& model, const std::filesystem::path& file, const runtime::SessionPolicy& policy,
-              std::vector<float> source, PasteMode mode = PasteMode::kSoftMask);
+              std::vector<float> source, PasteMode mode = PasteMode::kSoftMask,
+              ColorCorrection colour = ColorCorrection::kNone);
   std::string_view name() const override { return "face_swapper"; }
   void process(cv::Mat& frame, const face::Face& target) override;
   // The same with another source's identity (source_identity of that face).
@@ -82,6 +84,7 @@ class FaceSwapper : public FaceProcessor {
   std::size_t target_index_ = 0;
   std::size_t source_index_ = 1;
   PasteMode mode_;
+  ColorCorrection colour_;  // --color-correction: the swapped crop matched to the target's crop
   std::atomic<bool> warned_{false};
 };
 
