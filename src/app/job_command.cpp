@@ -35,15 +35,6 @@
 namespace dlc::app {
 namespace {
 
-bool is_image(const std::filesystem::path& path) {
-  auto ext = path.extension().string();
-  std::ranges::transform(ext, ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (const char* image : {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}) {
-    if (ext == image) return true;
-  }
-  return false;
-}
-
 std::atomic<bool> g_stop{false};
 std::atomic<int> g_signal{0};
 

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <system_error>
 
@@ -269,6 +270,15 @@ std::optional<pipeline::StrategyPlan> plan_memory(const JobOptions& job, bool li
   }
   spdlog::debug("{}{}", plan.plan.describe(budget), pipeline::describe_strategies(choice));
   return plan;
+}
+
+bool is_image(const std::filesystem::path& path) {
+  auto ext = path.extension().string();
+  std::ranges::transform(ext, ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* image : {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}) {
+    if (ext == image) return true;
+  }
+  return false;
 }
 
 }  // namespace dlc::app

@@ -28,6 +28,7 @@
 
 #include "app/exit_codes.hpp"  // a header of constants: no dlc code is linked
 #include "gui/dlc_process.hpp"
+#include "gui/map_faces_dialog.hpp"
 #include "gui/thumbnail.hpp"
 
 namespace dlc::gui {
@@ -232,14 +233,21 @@ void SwapTab::build() {
   start_ = new QPushButton("Start", this);
   cancel_ = new QPushButton("Cancel", this);
   preview_ = new QPushButton("Preview", this);
+  map_faces_button_ = new QPushButton("Map faces…", this);
+  map_faces_button_->setToolTip("find the target's people, give each a source face, then run (Map faces)");
   cancel_->setEnabled(false);
   actions->addWidget(start_);
+  actions->addWidget(map_faces_button_);
   actions->addWidget(cancel_);
   actions->addWidget(preview_);
   layout->addLayout(actions);
   connect(start_, &QPushButton::clicked, this, &SwapTab::start);
   connect(cancel_, &QPushButton::clicked, job_, &DlcProcess::cancel);
   connect(preview_, &QPushButton::clicked, this, &SwapTab::preview);
+  connect(map_faces_button_, &QPushButton::clicked, this, [this] {
+    map_faces_->setChecked(true);
+    open_map_faces();
+  });
   progress_ = new QProgressBar(this);
   progress_->setRange(0, 1);
   progress_->setValue(0);
@@ -375,10 +383,44 @@ void SwapTab::start() {
   auto s = settings();
   error_->clear();
   result_->clear();
+  if (s.map_faces) {
+    open_map_faces();
+    return;
+  }
   if (s.source.isEmpty() || s.target.isEmpty()) {
     error_->setText("Select a face (Source) and a target first.");
     return;
   }
+  start_job(std::move(s));
+}
+
+// Map faces: `dlc faces scan` in the dialog, then (Submit) the job with the mapping it wrote in
+// place of -s. The dialog, and with it the mapping's folder, lives until the next one.
+void SwapTab::open_map_faces() {
+  error_->clear();
+  result_->clear();
+  const auto target = target_edit_->text();
+  if (target.isEmpty()) {
+    error_->setText("Select a target first: Map faces finds its people.");
+    return;
+  }
+  if (map_dialog_ != nullptr) map_dialog_->deleteLater();
+  QStringList scan_arguments;
+  if (!hidden_.models_dir.isEmpty()) scan_arguments << "--models-dir" << hidden_.models_dir;
+  map_dialog_ = new MapFacesDialog(target, scan_arguments << hidden_.extra_arguments, this);
+  connect(map_dialog_, &QDialog::accepted, this, [this, dialog = map_dialog_] {
+    auto s = settings();
+    s.map_faces = true;
+    s.map_faces_file = dialog->mapping_file();
+    start_job(std::move(s));
+  });
+  map_dialog_->open();
+  map_dialog_->scan();
+  emit mapFacesOpened(map_dialog_);
+}
+
+void SwapTab::start_job(JobSettings s) {
+  if (job_->running()) return;
   const QFileInfo target(s.target);
   const auto suggested = target.dir().filePath(target.completeBaseName() + "-swapped." + target.suffix());
   s.output = choose_output_(suggested);

@@ -22,6 +22,7 @@ namespace dlc::gui {
 
 class DlcProcess;
 class FrameGrabber;
+class MapFacesDialog;
 struct Progress;
 struct JobDone;
 
@@ -51,6 +52,10 @@ class SwapTab : public QWidget {
   QPushButton* cancel_button() const { return cancel_; }
   QPushButton* preview_button() const { return preview_; }
   QPushButton* swap_button() const { return swap_paths_; }
+  QPushButton* map_faces_button() const { return map_faces_button_; }
+  QCheckBox* map_faces_box() const { return map_faces_; }
+  // The open map-faces dialog (Start with Map faces on, or Map faces…); null before the first.
+  MapFacesDialog* map_faces_dialog() const { return map_dialog_; }
   QProgressBar* progress_bar() const { return progress_; }
   QLabel* status_label() const { return status_; }
   QLabel* error_label() const { return error_; }
@@ -73,6 +78,8 @@ class SwapTab : public QWidget {
   // Every job's process, as it starts, so the memory panel can follow it.
   void jobStarted(dlc::gui::DlcProcess* process);
   void settingsChanged();
+  // The map-faces dialog opened, its scan started.
+  void mapFacesOpened(dlc::gui::MapFacesDialog* dialog);
 
  protected:
   void dragEnterEvent(QDragEnterEvent* event) override;
@@ -81,6 +88,8 @@ class SwapTab : public QWidget {
  private:
   void build();
   void start();
+  void open_map_faces();
+  void start_job(JobSettings settings);
   void preview();
   void preview_frame(int frame);
   void on_progress(const Progress& progress);
@@ -96,6 +105,8 @@ class SwapTab : public QWidget {
   QLabel* source_thumb_ = nullptr;
   QLabel* target_thumb_ = nullptr;
   QPushButton* swap_paths_ = nullptr;
+  QPushButton* map_faces_button_ = nullptr;
+  MapFacesDialog* map_dialog_ = nullptr;
   QCheckBox* keep_fps_ = nullptr;
   QCheckBox* keep_audio_ = nullptr;
   QCheckBox* keep_frames_ = nullptr;

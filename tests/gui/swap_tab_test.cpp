@@ -21,11 +21,13 @@
 #include "gui/dlc_process.hpp"
 #include "gui/main_window.hpp"
 #include "gui/swap_tab.hpp"
+#include "image_difference.hpp"
 
 using dlc::gui::FaceEnhancer;
 using dlc::gui::JobSettings;
 using dlc::gui::MainWindow;
 using dlc::gui::SwapTab;
+using dlc::gui::test::mean_difference;
 
 namespace {
 
@@ -38,19 +40,6 @@ int run(const QString& program, const QStringList& args, QByteArray* out = nullp
   if (!p.waitForFinished(120000)) return -1;
   if (out) *out = p.readAllStandardOutput();
   return p.exitCode();
-}
-
-// The mean absolute difference of two images over a rectangle, per channel value.
-double mean_difference(const QImage& a, const QImage& b, const QRect& area) {
-  const QImage x = a.convertToFormat(QImage::Format_RGB888);
-  const QImage y = b.convertToFormat(QImage::Format_RGB888);
-  double sum = 0;
-  for (int row = area.top(); row <= area.bottom(); ++row) {
-    const uchar* p = x.constScanLine(row) + area.left() * 3;
-    const uchar* q = y.constScanLine(row) + area.left() * 3;
-    for (int i = 0; i < area.width() * 3; ++i) sum += std::abs(int(p[i]) - int(q[i]));
-  }
-  return sum / (double(area.width()) * area.height() * 3);
 }
 
 }  // namespace
