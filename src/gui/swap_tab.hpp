@@ -10,7 +10,6 @@
 
 class QCheckBox;
 class QComboBox;
-class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -46,6 +45,9 @@ class SwapTab : public QWidget {
   // Start asks this for the output path (the suggestion: the target's name with "-swapped");
   // empty cancels. The default is a save dialog; tests give their own.
   void set_output_chooser(std::function<QString(const QString& suggested)> chooser);
+  // The settings other tabs own (the Live tab's switches, the Memory tab's budget): settings()
+  // asks this for them, so every job gets them from those tabs (the window sets it).
+  void set_shared_settings(std::function<void(JobSettings&)> fill) { shared_ = std::move(fill); }
 
   // For the tests and the other tabs: the controls a user works with.
   QPushButton* start_button() const { return start_; }
@@ -112,16 +114,11 @@ class SwapTab : public QWidget {
   QCheckBox* keep_frames_ = nullptr;
   QCheckBox* many_faces_ = nullptr;
   QCheckBox* map_faces_ = nullptr;
-  QCheckBox* show_fps_ = nullptr;
   QCheckBox* poisson_ = nullptr;
-  QCheckBox* mirror_ = nullptr;
-  QCheckBox* blueish_ = nullptr;
   QComboBox* enhancer_ = nullptr;
   QSlider* opacity_ = nullptr;
   QSlider* sharpness_ = nullptr;
   QSlider* mouth_mask_ = nullptr;
-  QDoubleSpinBox* max_memory_ = nullptr;
-  QDoubleSpinBox* gpu_fraction_ = nullptr;
   QPushButton* start_ = nullptr;
   QPushButton* cancel_ = nullptr;
   QPushButton* preview_ = nullptr;
@@ -142,6 +139,7 @@ class SwapTab : public QWidget {
   QString last_output_;
   double target_fps_ = 25.0;
   std::function<QString(const QString&)> choose_output_;
+  std::function<void(JobSettings&)> shared_;
 };
 
 }  // namespace dlc::gui
