@@ -167,6 +167,7 @@ void MapFacesDialog::show_people() {
     h->addWidget(row.select);
     h->addWidget(row.source_thumb);
     rows_layout_->insertWidget(rows_layout_->count() - 1, line);
+    line->show();  // added to a dialog already shown
     const int index = static_cast<int>(rows_.size());
     connect(row.select, &QPushButton::clicked, this, [this, index] {
       const auto path = choose_source_(rows_[static_cast<std::size_t>(index)].person);

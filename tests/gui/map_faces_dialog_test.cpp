@@ -84,6 +84,7 @@ class MapFacesDialogTest : public QObject {
     QVERIFY(dialog != nullptr);
     QCOMPARE(dialog->people(), 2);
     QVERIFY(!dialog->submit_button()->isEnabled());  // nobody to swap yet
+    QVERIFY(dialog->select_button(1)->isVisible());  // the rows are shown as soon as the scan ends
     // The scan's thumbnails are shown.
     QVERIFY(QFile::exists(QDir(dialog->folder()).filePath("person_1.png")));
     // "Select source" on the first person (the file dialog answered by the test).
@@ -92,6 +93,8 @@ class MapFacesDialogTest : public QObject {
     QVERIFY(!dialog->source_thumbnail(0)->pixmap().isNull());
     QVERIFY(dialog->source_thumbnail(1)->pixmap().isNull());
     QVERIFY(dialog->submit_button()->isEnabled());
+    // DLC_GUI_MAP_SCREENSHOT=FILE saves the dialog as the user sees it now.
+    if (const auto path = qEnvironmentVariable("DLC_GUI_MAP_SCREENSHOT"); !path.isEmpty()) QVERIFY(dialog->grab().save(path));
     QSignalSpy finished(tab(), &SwapTab::jobFinished);
     QTest::mouseClick(dialog->submit_button(), Qt::LeftButton);
     QVERIFY(finished.wait(120000));

@@ -3,12 +3,14 @@
 // photos with the fixture swapper and BlazeFace.
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
 #include <QProcess>
 #include <QProgressBar>
+#include <QTabWidget>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -20,6 +22,7 @@
 
 #include "gui/dlc_process.hpp"
 #include "gui/main_window.hpp"
+#include "gui/memory_panel.hpp"
 #include "gui/swap_tab.hpp"
 #include "image_difference.hpp"
 
@@ -149,6 +152,36 @@ class SwapTabTest : public QObject {
                  &frames),
              0);
     QCOMPARE(QString(frames).trimmed(), QString("320,240,50"));
+  }
+
+  // The Memory tab while a Swap tab video job runs: its plot is fed by the job's memory events
+  // (one a second), and the job got the Memory tab's budget.
+  void theMemoryTabFollowsASwapJob() {
+    QTemporaryDir out;
+    output_ = out.filePath("long-out.mp4");
+    tab()->set_source(kSource);
+    tab()->set_target(make_clip("long.mp4", 20));
+    window_->memory_panel()->maxMemoryBox()->setValue(1.0);
+    window_->resize(900, 760);
+    QSignalSpy finished(tab(), &SwapTab::jobFinished);
+    QTest::mouseClick(tab()->start_button(), Qt::LeftButton);
+    window_->tabs()->setCurrentWidget(window_->memory_panel());
+    const auto& samples = window_->memory_panel()->plot()->samples();
+    QTRY_VERIFY_WITH_TIMEOUT(samples.size() >= 4 || !tab()->job_running(), 60000);
+    QVERIFY2(samples.size() >= 4, "the job ended before four memory samples");
+    const auto budget = samples.back().budget_bytes;
+    qInfo("memory tab: %zu samples, RSS %.1f MiB, budget %llu bytes", samples.size(),
+          static_cast<double>(samples.back().rss_bytes) / (1024.0 * 1024.0), static_cast<unsigned long long>(budget));
+    QVERIFY2(budget >= 950'000'000ULL && budget <= 1'100'000'000ULL, "the Memory tab's 1 GB did not reach the job");
+    QVERIFY(samples.back().rss_bytes > 0);
+    // DLC_GUI_MEMORY_SCREENSHOT=FILE saves the tab as it is now, in 256 colours.
+    if (const auto path = qEnvironmentVariable("DLC_GUI_MEMORY_SCREENSHOT"); !path.isEmpty()) {
+      const auto picture = window_->grab().toImage().convertToFormat(QImage::Format_RGB444).convertToFormat(
+          QImage::Format_Indexed8, Qt::AvoidDither);
+      QVERIFY(picture.save(path, "PNG", 0));
+    }
+    QTest::mouseClick(tab()->cancel_button(), Qt::LeftButton);
+    QVERIFY(finished.wait(30000));
   }
 
   void cancelMidVideoLeavesNothing() {
