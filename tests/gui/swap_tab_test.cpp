@@ -24,28 +24,16 @@
 #include "gui/main_window.hpp"
 #include "gui/memory_panel.hpp"
 #include "gui/swap_tab.hpp"
-#include "image_difference.hpp"
+#include "gui_test_support.hpp"
 
 using dlc::gui::FaceEnhancer;
 using dlc::gui::JobSettings;
 using dlc::gui::MainWindow;
 using dlc::gui::SwapTab;
+using dlc::gui::test::kGrace;
+using dlc::gui::test::kSource;
 using dlc::gui::test::mean_difference;
-
-namespace {
-
-const QString kSource = DLC_SOURCE_DIR "/.cache/media/astronaut.png";
-const QString kGrace = DLC_SOURCE_DIR "/.cache/media/grace_hopper.jpg";
-
-int run(const QString& program, const QStringList& args, QByteArray* out = nullptr) {
-  QProcess p;
-  p.start(program, args);
-  if (!p.waitForFinished(120000)) return -1;
-  if (out) *out = p.readAllStandardOutput();
-  return p.exitCode();
-}
-
-}  // namespace
+using dlc::gui::test::run;
 
 class SwapTabTest : public QObject {
   Q_OBJECT
@@ -63,10 +51,7 @@ class SwapTabTest : public QObject {
       QVERIFY(QFile::copy(QString(DLC_FIXTURE_DIR "/") + name, models() + "/" + name));
     }
     // The two photos side by side, 512 high: two faces.
-    QCOMPARE(run("ffmpeg", {"-v", "error", "-nostdin", "-i", kSource, "-i", kGrace, "-filter_complex",
-                            "[0]scale=-2:512[a];[1]scale=-2:512[b];[a][b]hstack", "-frames:v", "1",
-                            dir_.filePath("two.png")}),
-             0);
+    QCOMPARE(dlc::gui::test::write_two_photos(dir_.filePath("two.png")), 0);
   }
 
   void init() {
