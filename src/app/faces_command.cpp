@@ -56,7 +56,7 @@ void write_text_atomically(const std::string& text, const std::filesystem::path&
 int faces_command(const CliOptions& options, int threads) {
   const auto& job = options.job;
   if (options.faces_action != "scan") {
-    fmt::print(stderr, "dlc faces: the only action is scan (dlc faces scan -t VIDEO -o DIR)\n");
+    fmt::print(stderr, "dlc faces: the only action is scan (dlc faces scan -t VIDEO|IMAGE -o DIR)\n");
     return kExitUsage;
   }
   if (job.target.empty() || job.output.empty()) {
@@ -82,6 +82,7 @@ int faces_command(const CliOptions& options, int threads) {
   scan_options.detect_every = job.detect_every.value_or(1);
   scan_options.max_distance = static_cast<float>(job.reference_distance);
   scan_options.decoder_threads = video_decoder_threads();
+  scan_options.each_face_a_person = is_image(job.target);
 
   const bool terminal = isatty(STDERR_FILENO) != 0;
   const bool show_progress = spdlog::get_level() <= spdlog::level::info;

@@ -5,7 +5,6 @@
 
 #include "gui/job_settings.hpp"
 #include "gui/main_window.hpp"
-#include "gui/swap_tab.hpp"
 
 // dlc-gui [the flags of `dlc run`]: the saved settings, then the command line over them (the
 // command line wins; Qt's own options such as -platform are taken out by QApplication first).
@@ -29,7 +28,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   dlc::gui::MainWindow window;
-  window.swap_tab()->set_settings(settings);
+  window.set_settings(settings);
   window.show();
   return QApplication::exec();
 }

@@ -59,7 +59,10 @@ QString enhancer_processor(FaceEnhancer enhancer) {
 }
 
 QStringList JobSettings::run_arguments() const {
-  QStringList args{"run", "-s", source, "-t", target, "-o", output};
+  // A mapping names each face's source: dlc refuses -s with --map-faces.
+  QStringList args{"run"};
+  if (!map_faces || map_faces_file.isEmpty()) args << "-s" << source;
+  args << "-t" << target << "-o" << output;
   args << common_arguments(*this);
   if (!keep_fps) args << "--output-fps" << number(kFpsWhenNotKept);
   if (!keep_audio) args << "--no-keep-audio";

@@ -132,6 +132,18 @@ LivePanel::~LivePanel() {
 
 void LivePanel::setSourceFace(const QString& path) { source_->setText(path); }
 
+void LivePanel::storeSettings(JobSettings& settings) const {
+  settings.mirror = mirror_->isChecked();
+  settings.fix_blueish_cam = fix_blueish_->isChecked();
+  settings.show_fps = show_fps_->isChecked();
+}
+
+void LivePanel::loadSettings(const JobSettings& settings) {
+  mirror_->setChecked(settings.mirror);
+  fix_blueish_->setChecked(settings.fix_blueish_cam);
+  show_fps_->setChecked(settings.show_fps);
+}
+
 void LivePanel::addCameraFile(const QString& path) {
   int index = camera_->findData(path);
   if (index < 0) {

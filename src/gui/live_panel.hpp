@@ -8,6 +8,7 @@
 
 #include "gui/dlc_process.hpp"
 #include "gui/job_events.hpp"
+#include "gui/job_settings.hpp"
 #include "gui/preview_stream.hpp"
 
 class QCheckBox;
@@ -57,6 +58,9 @@ class LivePanel : public QWidget {
   void addCameraFile(const QString& path);
   // Flags other panels add (the memory budget): asked each time Live is pressed.
   void setExtraArguments(std::function<QStringList()> extra) { extra_ = std::move(extra); }
+  // Its switches (Mirror, Fix Blueish Cam, Show FPS) into and out of the window's settings.
+  void storeSettings(JobSettings& settings) const;
+  void loadSettings(const JobSettings& settings);
   // The argv of the session Live starts now (without the dlc binary).
   QStringList liveArguments() const;
   bool running() const { return process_.running(); }

@@ -169,6 +169,16 @@ QStringList MemoryPanel::jobArguments() const {
   return args;
 }
 
+void MemoryPanel::storeSettings(JobSettings& settings) const {
+  settings.max_memory_gb = max_memory_->value() > 0.0 ? std::optional<double>(max_memory_->value()) : std::nullopt;
+  settings.gpu_memory_fraction = gpu_fraction_->value();
+}
+
+void MemoryPanel::loadSettings(const JobSettings& settings) {
+  max_memory_->setValue(settings.max_memory_gb.value_or(0.0));
+  gpu_fraction_->setValue(settings.gpu_memory_fraction);
+}
+
 void MemoryPanel::follow(const DlcProcess* process) {
   connect(process, &DlcProcess::memorySample, this, &MemoryPanel::addSample, Qt::UniqueConnection);
   connect(process, &DlcProcess::planned, this, &MemoryPanel::showPlan, Qt::UniqueConnection);

@@ -6,6 +6,7 @@
 #include <deque>
 
 #include "gui/job_events.hpp"
+#include "gui/job_settings.hpp"
 
 class QDoubleSpinBox;
 class QLabel;
@@ -53,6 +54,9 @@ class MemoryPanel : public QWidget {
  public:
   explicit MemoryPanel(QWidget* parent = nullptr);
 
+  // Its controls into and out of the window's settings (every swap job takes them from there).
+  void storeSettings(JobSettings& settings) const;
+  void loadSettings(const JobSettings& settings);
   // The flags the controls give the next job (none while they are at "auto"/the default).
   QStringList jobArguments() const;
   // Plots the samples of this job (the swap tab's): its memorySample signal.

@@ -51,6 +51,8 @@ ModelsPanel::ModelsPanel(QWidget* parent) : QWidget(parent) {
 ModelsPanel::~ModelsPanel() {
   for (auto* process : {&list_, &download_}) {
     if (process->state() == QProcess::NotRunning) continue;
+    // Killed as the window closes: its finished() must not reach a half-destroyed panel.
+    process->disconnect(this);
     process->kill();
     process->waitForFinished(kKillWaitMs);
   }

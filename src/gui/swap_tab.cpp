@@ -3,7 +3,6 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
-#include <QDoubleSpinBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -28,6 +27,7 @@
 
 #include "app/exit_codes.hpp"  // a header of constants: no dlc code is linked
 #include "gui/dlc_process.hpp"
+#include "gui/map_faces_dialog.hpp"
 #include "gui/thumbnail.hpp"
 
 namespace dlc::gui {
@@ -177,13 +177,10 @@ void SwapTab::build() {
   keep_frames_ = check("Keep frames", "--keep-frames");
   many_faces_ = check("Many faces", "swap every face, not only the leftmost");
   map_faces_ = check("Map faces", "a source face per target face (--map-faces)");
-  show_fps_ = check("Show FPS", "live: draw the frame rate on the image");
   poisson_ = check("Poisson blend", "blend the face in with seamless cloning");
-  mirror_ = check("Mirror", "live: mirror the camera image");
-  blueish_ = check("Fix Blueish Cam", "live: swap the camera's red and blue channels");
   layout->addWidget(options);
 
-  // The drop-down, the sliders and the memory controls.
+  // The drop-down and the sliders (the memory controls are the Memory tab's).
   auto* refine = new QGroupBox("Refinement", this);
   auto* form = new QFormLayout(refine);
   enhancer_ = new QComboBox(refine);
@@ -215,16 +212,6 @@ void SwapTab::build() {
   opacity_value->setNum(1.0);
   sharpness_value->setNum(0.0);
   mouth_value->setText("off");
-  max_memory_ = new QDoubleSpinBox(refine);
-  max_memory_->setRange(0, 4096);
-  max_memory_->setDecimals(1);
-  max_memory_->setSpecialValueText("auto (from this machine's RAM)");
-  max_memory_->setSuffix(" GB");
-  form->addRow("Max memory", max_memory_);
-  gpu_fraction_ = new QDoubleSpinBox(refine);
-  gpu_fraction_->setRange(0.1, 0.95);
-  gpu_fraction_->setSingleStep(0.05);
-  form->addRow("GPU memory fraction", gpu_fraction_);
   layout->addWidget(refine);
 
   // Start, Cancel, Preview and what a job reports.
@@ -232,14 +219,21 @@ void SwapTab::build() {
   start_ = new QPushButton("Start", this);
   cancel_ = new QPushButton("Cancel", this);
   preview_ = new QPushButton("Preview", this);
+  map_faces_button_ = new QPushButton("Map faces…", this);
+  map_faces_button_->setToolTip("find the target's people, give each a source face, then run (Map faces)");
   cancel_->setEnabled(false);
   actions->addWidget(start_);
+  actions->addWidget(map_faces_button_);
   actions->addWidget(cancel_);
   actions->addWidget(preview_);
   layout->addLayout(actions);
   connect(start_, &QPushButton::clicked, this, &SwapTab::start);
   connect(cancel_, &QPushButton::clicked, job_, &DlcProcess::cancel);
   connect(preview_, &QPushButton::clicked, this, &SwapTab::preview);
+  connect(map_faces_button_, &QPushButton::clicked, this, [this] {
+    map_faces_->setChecked(true);
+    open_map_faces();
+  });
   progress_ = new QProgressBar(this);
   progress_->setRange(0, 1);
   progress_->setValue(0);
@@ -276,16 +270,12 @@ JobSettings SwapTab::settings() const {
   s.keep_frames = keep_frames_->isChecked();
   s.many_faces = many_faces_->isChecked();
   s.map_faces = map_faces_->isChecked();
-  s.show_fps = show_fps_->isChecked();
   s.poisson_blend = poisson_->isChecked();
-  s.mirror = mirror_->isChecked();
-  s.fix_blueish_cam = blueish_->isChecked();
   s.enhancer = static_cast<FaceEnhancer>(enhancer_->currentData().toInt());
   s.opacity = opacity_->value() / 100.0;
   s.sharpness = sharpness_->value() / 10.0;
   s.mouth_mask = mouth_mask_->value();
-  s.max_memory_gb = max_memory_->value() > 0 ? std::optional<double>(max_memory_->value()) : std::nullopt;
-  s.gpu_memory_fraction = gpu_fraction_->value();
+  if (shared_) shared_(s);
   return s;
 }
 
@@ -298,16 +288,11 @@ void SwapTab::set_settings(const JobSettings& s) {
   keep_frames_->setChecked(s.keep_frames);
   many_faces_->setChecked(s.many_faces);
   map_faces_->setChecked(s.map_faces);
-  show_fps_->setChecked(s.show_fps);
   poisson_->setChecked(s.poisson_blend);
-  mirror_->setChecked(s.mirror);
-  blueish_->setChecked(s.fix_blueish_cam);
   enhancer_->setCurrentIndex(enhancer_->findData(static_cast<int>(s.enhancer)));
   opacity_->setValue(static_cast<int>(std::lround(s.opacity * 100)));
   sharpness_->setValue(static_cast<int>(std::lround(s.sharpness * 10)));
   mouth_mask_->setValue(s.mouth_mask);
-  max_memory_->setValue(s.max_memory_gb.value_or(0));
-  gpu_fraction_->setValue(s.gpu_memory_fraction);
   if (!s.source.isEmpty()) source_grabber_->load(s.source);
   if (!s.target.isEmpty()) set_target(s.target);
   update_swap_button();
@@ -375,10 +360,44 @@ void SwapTab::start() {
   auto s = settings();
   error_->clear();
   result_->clear();
+  if (s.map_faces) {
+    open_map_faces();
+    return;
+  }
   if (s.source.isEmpty() || s.target.isEmpty()) {
     error_->setText("Select a face (Source) and a target first.");
     return;
   }
+  start_job(std::move(s));
+}
+
+// Map faces: `dlc faces scan` in the dialog, then (Submit) the job with the mapping it wrote in
+// place of -s. The dialog, and with it the mapping's folder, lives until the next one.
+void SwapTab::open_map_faces() {
+  error_->clear();
+  result_->clear();
+  const auto target = target_edit_->text();
+  if (target.isEmpty()) {
+    error_->setText("Select a target first: Map faces finds its people.");
+    return;
+  }
+  if (map_dialog_ != nullptr) map_dialog_->deleteLater();
+  QStringList scan_arguments;
+  if (!hidden_.models_dir.isEmpty()) scan_arguments << "--models-dir" << hidden_.models_dir;
+  map_dialog_ = new MapFacesDialog(target, scan_arguments << hidden_.extra_arguments, this);
+  connect(map_dialog_, &QDialog::accepted, this, [this, dialog = map_dialog_] {
+    auto s = settings();
+    s.map_faces = true;
+    s.map_faces_file = dialog->mapping_file();
+    start_job(std::move(s));
+  });
+  map_dialog_->open();
+  map_dialog_->scan();
+  emit mapFacesOpened(map_dialog_);
+}
+
+void SwapTab::start_job(JobSettings s) {
+  if (job_->running()) return;
   const QFileInfo target(s.target);
   const auto suggested = target.dir().filePath(target.completeBaseName() + "-swapped." + target.suffix());
   s.output = choose_output_(suggested);
@@ -480,7 +499,7 @@ QString SwapTab::what_to_do(int exit_code, const QString& message) const {
       }
       return said + "A model file is missing or invalid: run `dlc models list` to see which, then `dlc models download NAME`.";
     }
-    case kExitMemoryBudget: return said + "Raise Max memory, or choose no face enhancer.";
+    case kExitMemoryBudget: return said + "Raise Max memory (the Memory tab), or choose no face enhancer.";
     case kExitDownload: return said + "The download failed: check the network and try again (it resumes).";
     case kExitRefused: return said + "The NSFW filter refused this target.";
     default: return said + QString("dlc failed (exit code %1).").arg(exit_code);

@@ -10,7 +10,6 @@
 
 class QCheckBox;
 class QComboBox;
-class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -22,6 +21,7 @@ namespace dlc::gui {
 
 class DlcProcess;
 class FrameGrabber;
+class MapFacesDialog;
 struct Progress;
 struct JobDone;
 
@@ -45,12 +45,19 @@ class SwapTab : public QWidget {
   // Start asks this for the output path (the suggestion: the target's name with "-swapped");
   // empty cancels. The default is a save dialog; tests give their own.
   void set_output_chooser(std::function<QString(const QString& suggested)> chooser);
+  // The settings other tabs own (the Live tab's switches, the Memory tab's budget): settings()
+  // asks this for them, so every job gets them from those tabs (the window sets it).
+  void set_shared_settings(std::function<void(JobSettings&)> fill) { shared_ = std::move(fill); }
 
   // For the tests and the other tabs: the controls a user works with.
   QPushButton* start_button() const { return start_; }
   QPushButton* cancel_button() const { return cancel_; }
   QPushButton* preview_button() const { return preview_; }
   QPushButton* swap_button() const { return swap_paths_; }
+  QPushButton* map_faces_button() const { return map_faces_button_; }
+  QCheckBox* map_faces_box() const { return map_faces_; }
+  // The open map-faces dialog (Start with Map faces on, or Map faces…); null before the first.
+  MapFacesDialog* map_faces_dialog() const { return map_dialog_; }
   QProgressBar* progress_bar() const { return progress_; }
   QLabel* status_label() const { return status_; }
   QLabel* error_label() const { return error_; }
@@ -73,6 +80,8 @@ class SwapTab : public QWidget {
   // Every job's process, as it starts, so the memory panel can follow it.
   void jobStarted(dlc::gui::DlcProcess* process);
   void settingsChanged();
+  // The map-faces dialog opened, its scan started.
+  void mapFacesOpened(dlc::gui::MapFacesDialog* dialog);
 
  protected:
   void dragEnterEvent(QDragEnterEvent* event) override;
@@ -81,6 +90,8 @@ class SwapTab : public QWidget {
  private:
   void build();
   void start();
+  void open_map_faces();
+  void start_job(JobSettings settings);
   void preview();
   void preview_frame(int frame);
   void on_progress(const Progress& progress);
@@ -96,21 +107,18 @@ class SwapTab : public QWidget {
   QLabel* source_thumb_ = nullptr;
   QLabel* target_thumb_ = nullptr;
   QPushButton* swap_paths_ = nullptr;
+  QPushButton* map_faces_button_ = nullptr;
+  MapFacesDialog* map_dialog_ = nullptr;
   QCheckBox* keep_fps_ = nullptr;
   QCheckBox* keep_audio_ = nullptr;
   QCheckBox* keep_frames_ = nullptr;
   QCheckBox* many_faces_ = nullptr;
   QCheckBox* map_faces_ = nullptr;
-  QCheckBox* show_fps_ = nullptr;
   QCheckBox* poisson_ = nullptr;
-  QCheckBox* mirror_ = nullptr;
-  QCheckBox* blueish_ = nullptr;
   QComboBox* enhancer_ = nullptr;
   QSlider* opacity_ = nullptr;
   QSlider* sharpness_ = nullptr;
   QSlider* mouth_mask_ = nullptr;
-  QDoubleSpinBox* max_memory_ = nullptr;
-  QDoubleSpinBox* gpu_fraction_ = nullptr;
   QPushButton* start_ = nullptr;
   QPushButton* cancel_ = nullptr;
   QPushButton* preview_ = nullptr;
@@ -131,6 +139,7 @@ class SwapTab : public QWidget {
   QString last_output_;
   double target_fps_ = 25.0;
   std::function<QString(const QString&)> choose_output_;
+  std::function<void(JobSettings&)> shared_;
 };
 
 }  // namespace dlc::gui

@@ -27,7 +27,8 @@ FaceScanResult scan_faces(const std::filesystem::path& video, const FaceScanOpti
   FaceAnalyser analyser(options.analyser);
   media::VideoReader reader(video, options.decoder_threads);
   const int every = std::max(1, options.detect_every);
-  face::IdentityClusters clusters(1.0f - options.max_distance);
+  // An image's faces each begin a person: no cosine similarity reaches 2.
+  face::IdentityClusters clusters(options.each_face_a_person ? 2.0f : 1.0f - options.max_distance);
   FaceScanResult result;
   std::vector<double> thumbnail_area;  // per person: the area of the face its thumbnail shows
   cv::Mat frame;
@@ -40,6 +41,9 @@ FaceScanResult scan_faces(const std::filesystem::path& video, const FaceScanOpti
     if (index % every != 0) continue;
     ++result.key_frames;
     auto faces = analyser.detect(frame);
+    if (options.each_face_a_person) {
+      std::ranges::stable_sort(faces, [](const face::Face& a, const face::Face& b) { return a.box.x < b.box.x; });
+    }
     for (auto& f : faces) {
       analyser.embed(frame, f);
       const auto joined = clusters.add(f.embedding);

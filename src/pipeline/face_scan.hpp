@@ -23,6 +23,9 @@ struct FaceScanOptions {
   int detect_every = 1;       // key frames: every Nth frame (1: every frame)
   float max_distance = 0.6f;  // cosine distance (1 - similarity) of a face from its person's centroid
   int decoder_threads = 0;    // the ffmpeg decoder's -threads (0: its own choice)
+  // An image: each face is a person of its own (two faces of one picture are two people),
+  // numbered from the left; no clustering.
+  bool each_face_a_person = false;
   const std::atomic<bool>* stop = nullptr;  // set: the scan ends after the frame in hand (stopped)
 };
 

@@ -59,6 +59,7 @@ class JobSettingsTest : public QObject {
     QVERIFY(run.contains("--keep-frames"));
     QVERIFY(run.contains("--many-faces"));
     QCOMPARE(value_of(run, "--map-faces"), QString("/tmp/map.json"));
+    QVERIFY(!run.contains("-s"));  // the mapping names the sources: dlc refuses -s with it
     QVERIFY(run.contains("--poisson-blend"));
     QCOMPARE(run.mid(run.indexOf("--frame-processor") + 1, 2), QStringList({"face_swapper", "face_enhancer_gpen256"}));
     QCOMPARE(value_of(run, "--opacity"), QString("0.25"));

@@ -52,7 +52,7 @@ class LivePanelTest : public QObject {
     panel.virtualCameraBox()->setChecked(true);
     panel.streamEdit()->setText("udp://127.0.0.1:5000");
     panel.setExtraArguments([] { return QStringList{"--max-memory", "4.0"}; });
-    const QStringList expected{"live", "-s", "/faces/a.png", "--camera", clip_, "--headless", "--preview-pipe", "640x360",
+    const QStringList expected{"live", "-s", "/faces/a.png", "--camera", clip_, "--headless", "--preview-pipe", "640x360", "--events", "json",
                                "--live-mirror", "--fix-blueish-cam", "--show-fps", "--virtual-camera",
                                "--stream", "udp://127.0.0.1:5000", "--max-memory", "4.0"};
     QCOMPARE(panel.liveArguments(), expected);

@@ -3,12 +3,14 @@
 // photos with the fixture swapper and BlazeFace.
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
 #include <QProcess>
 #include <QProgressBar>
+#include <QTabWidget>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -20,40 +22,18 @@
 
 #include "gui/dlc_process.hpp"
 #include "gui/main_window.hpp"
+#include "gui/memory_panel.hpp"
 #include "gui/swap_tab.hpp"
+#include "gui_test_support.hpp"
 
 using dlc::gui::FaceEnhancer;
 using dlc::gui::JobSettings;
 using dlc::gui::MainWindow;
 using dlc::gui::SwapTab;
-
-namespace {
-
-const QString kSource = DLC_SOURCE_DIR "/.cache/media/astronaut.png";
-const QString kGrace = DLC_SOURCE_DIR "/.cache/media/grace_hopper.jpg";
-
-int run(const QString& program, const QStringList& args, QByteArray* out = nullptr) {
-  QProcess p;
-  p.start(program, args);
-  if (!p.waitForFinished(120000)) return -1;
-  if (out) *out = p.readAllStandardOutput();
-  return p.exitCode();
-}
-
-// The mean absolute difference of two images over a rectangle, per channel value.
-double mean_difference(const QImage& a, const QImage& b, const QRect& area) {
-  const QImage x = a.convertToFormat(QImage::Format_RGB888);
-  const QImage y = b.convertToFormat(QImage::Format_RGB888);
-  double sum = 0;
-  for (int row = area.top(); row <= area.bottom(); ++row) {
-    const uchar* p = x.constScanLine(row) + area.left() * 3;
-    const uchar* q = y.constScanLine(row) + area.left() * 3;
-    for (int i = 0; i < area.width() * 3; ++i) sum += std::abs(int(p[i]) - int(q[i]));
-  }
-  return sum / (double(area.width()) * area.height() * 3);
-}
-
-}  // namespace
+using dlc::gui::test::kGrace;
+using dlc::gui::test::kSource;
+using dlc::gui::test::mean_difference;
+using dlc::gui::test::run;
 
 class SwapTabTest : public QObject {
   Q_OBJECT
@@ -71,10 +51,7 @@ class SwapTabTest : public QObject {
       QVERIFY(QFile::copy(QString(DLC_FIXTURE_DIR "/") + name, models() + "/" + name));
     }
     // The two photos side by side, 512 high: two faces.
-    QCOMPARE(run("ffmpeg", {"-v", "error", "-nostdin", "-i", kSource, "-i", kGrace, "-filter_complex",
-                            "[0]scale=-2:512[a];[1]scale=-2:512[b];[a][b]hstack", "-frames:v", "1",
-                            dir_.filePath("two.png")}),
-             0);
+    QCOMPARE(dlc::gui::test::write_two_photos(dir_.filePath("two.png")), 0);
   }
 
   void init() {
@@ -160,6 +137,36 @@ class SwapTabTest : public QObject {
                  &frames),
              0);
     QCOMPARE(QString(frames).trimmed(), QString("320,240,50"));
+  }
+
+  // The Memory tab while a Swap tab video job runs: its plot is fed by the job's memory events
+  // (one a second), and the job got the Memory tab's budget.
+  void theMemoryTabFollowsASwapJob() {
+    QTemporaryDir out;
+    output_ = out.filePath("long-out.mp4");
+    tab()->set_source(kSource);
+    tab()->set_target(make_clip("long.mp4", 20));
+    window_->memory_panel()->maxMemoryBox()->setValue(1.0);
+    window_->resize(900, 760);
+    QSignalSpy finished(tab(), &SwapTab::jobFinished);
+    QTest::mouseClick(tab()->start_button(), Qt::LeftButton);
+    window_->tabs()->setCurrentWidget(window_->memory_panel());
+    const auto& samples = window_->memory_panel()->plot()->samples();
+    QTRY_VERIFY_WITH_TIMEOUT(samples.size() >= 4 || !tab()->job_running(), 60000);
+    QVERIFY2(samples.size() >= 4, "the job ended before four memory samples");
+    const auto budget = samples.back().budget_bytes;
+    qInfo("memory tab: %zu samples, RSS %.1f MiB, budget %llu bytes", samples.size(),
+          static_cast<double>(samples.back().rss_bytes) / (1024.0 * 1024.0), static_cast<unsigned long long>(budget));
+    QVERIFY2(budget >= 950'000'000ULL && budget <= 1'100'000'000ULL, "the Memory tab's 1 GB did not reach the job");
+    QVERIFY(samples.back().rss_bytes > 0);
+    // DLC_GUI_MEMORY_SCREENSHOT=FILE saves the tab as it is now, in 256 colours.
+    if (const auto path = qEnvironmentVariable("DLC_GUI_MEMORY_SCREENSHOT"); !path.isEmpty()) {
+      const auto picture = window_->grab().toImage().convertToFormat(QImage::Format_RGB444).convertToFormat(
+          QImage::Format_Indexed8, Qt::AvoidDither);
+      QVERIFY(picture.save(path, "PNG", 0));
+    }
+    QTest::mouseClick(tab()->cancel_button(), Qt::LeftButton);
+    QVERIFY(finished.wait(30000));
   }
 
   void cancelMidVideoLeavesNothing() {

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "media/video_writer.hpp"
+#include "pipeline/image_job.hpp"
 #include "runtime/model_session.hpp"
 #include "support/paths.hpp"
 #include "support/people_clip.hpp"
@@ -72,6 +73,24 @@ TEST_F(FaceScan, FindsEachPersonOnceWithAThumbnailAndAUnitCentroid) {
   ASSERT_EQ(progress.size(), 4u);
   EXPECT_EQ(progress.back().people, 3u);
   EXPECT_EQ(progress.back().frames_total, 12);
+}
+
+// An image (the map-faces dialog's target): each face is a person of its own, even where the
+// clustering would take them for one (a distance of 2).
+TEST_F(FaceScan, AnImagesFacesAreEachAPerson) {
+  const auto image = dir_ / "people.png";
+  write_image_atomically(people_, image);
+  auto o = options();
+  o.max_distance = 2.0f;
+  EXPECT_EQ(scan_faces(image, o).people.size(), 1u);
+  o.each_face_a_person = true;
+  const auto scan = scan_faces(image, o);
+  EXPECT_EQ(scan.frames, 1);
+  ASSERT_EQ(scan.people.size(), 3u);
+  for (const auto& person : scan.people) {
+    EXPECT_EQ(person.faces, 1) << "person " << person.id;
+    EXPECT_FALSE(person.thumbnail.empty());
+  }
 }
 
 // A distance of 2 takes every face for the same person: the threshold is the clustering's.
