@@ -302,13 +302,4 @@ std::optional<pipeline::StrategyPlan> plan_memory(const JobOptions& job, bool li
   return plan;
 }
 
-bool is_image(const std::filesystem::path& path) {
-  auto ext = path.extension().string();
-  std::ranges::transform(ext, ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (const char* image : {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}) {
-    if (ext == image) return true;
-  }
-  return false;
-}
-
 }  // namespace dlc::app

@@ -25,9 +25,6 @@ struct JobSession {
 };
 std::vector<JobSession> job_sessions(const JobOptions& job);
 
-// A target `dlc run` treats as an image (by its extension); anything else is read as a video.
-bool is_image(const std::filesystem::path& path);
-
 // The sessions' policy for this job: the flags' settings and, on CUDA with a GPU that NVML sees,
 // each model file's share of the one VRAM budget (--gpu-memory-fraction × the device's memory),
 // in proportion to the sessions' planned needs.
