@@ -14,9 +14,9 @@ mkdir -p "$work"
 work=$(cd "$work" && pwd)
 dlc="$root/build/dlc"
 face="$root/.cache/media/astronaut.png"
-# --face-smoothing off: the parts are then bitwise those of a whole run (README: with the default
-# smoothing a few frames after each part start differ slightly).
-flags=(--video-quality 0 --face-smoothing off --execution-threads 2 --memory-monitor-interval 1)
+# The default smoothing: with the parts' 150-frame pre-roll they are bitwise those of a whole run on
+# this clip (README, "Many videos, many machines"); DLC_CHECK_FLAGS adds flags (e.g. --face-smoothing off).
+flags=(--video-quality 0 --execution-threads 2 --memory-monitor-interval 1 ${DLC_CHECK_FLAGS:-})
 
 "$root/scripts/slurm_local.sh" start "$work/slurm"
 export SLURM_CONF="$work/slurm/slurm.conf"

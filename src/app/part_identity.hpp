@@ -21,7 +21,7 @@ inline constexpr const char* kPartSettingsTag = "dlc_part_settings";  // setting
 // The frames a part decodes and processes before its first written one, so that its face tracks
 // and their One-Euro smoothing start from the state a whole run has there (README, "Many videos,
 // many machines", says how close that comes).
-inline constexpr std::int64_t kPartPrerollFrames = 50;
+inline constexpr std::int64_t kPartPrerollFrames = 150;
 
 // "START:END" (0-based, END exclusive, START < END) as a span; std::invalid_argument otherwise.
 media::FrameSpan parse_frame_range(const std::string& text);
