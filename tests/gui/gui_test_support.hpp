@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QFile>
 #include <QImage>
 #include <QProcess>
 #include <QRect>
@@ -14,6 +15,16 @@ namespace dlc::gui::test {
 
 inline const QString kSource = DLC_SOURCE_DIR "/.cache/media/astronaut.png";
 inline const QString kGrace = DLC_SOURCE_DIR "/.cache/media/grace_hopper.jpg";
+
+// Why a swapping test cannot run here (the photos or dlib's 68 points missing), empty when it can:
+// `if (const auto why = missing_inputs(); !why.isEmpty()) QSKIP(qPrintable(why));`
+inline QString missing_inputs() {
+  if (!QFile::exists(kSource) || !QFile::exists(kGrace)) return "the Debian photos are missing: run scripts/setup.sh";
+  if (!QFile::exists("/usr/share/dlib/shape_predictor_68_face_landmarks.dat")) {
+    return "dlib's 68-point model is missing (Debian libdlib-data): run scripts/setup.sh";
+  }
+  return {};
+}
 
 // A program run to its end (two minutes at most): its exit code, -1 if it did not end; its stdout.
 inline int run(const QString& program, const QStringList& args, QByteArray* out = nullptr) {

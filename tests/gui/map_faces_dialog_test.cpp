@@ -33,10 +33,7 @@ class MapFacesDialogTest : public QObject {
 
  private slots:
   void initTestCase() {
-    if (!QFile::exists(kSource) || !QFile::exists(kGrace)) QSKIP("the Debian photos are missing: run scripts/setup.sh");
-    if (!QFile::exists("/usr/share/dlib/shape_predictor_68_face_landmarks.dat")) {
-      QSKIP("dlib's 68-point model is missing (Debian libdlib-data): run scripts/setup.sh");
-    }
+    if (const auto why = dlc::gui::test::missing_inputs(); !why.isEmpty()) QSKIP(qPrintable(why));
     QVERIFY(dir_.isValid());
     // The fixture recognizer embeds a face's mean colour: the astronaut and Grace Hopper are two
     // people to it.

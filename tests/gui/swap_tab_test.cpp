@@ -40,10 +40,7 @@ class SwapTabTest : public QObject {
 
  private slots:
   void initTestCase() {
-    if (!QFile::exists(kSource) || !QFile::exists(kGrace)) QSKIP("the Debian photos are missing: run scripts/setup.sh");
-    if (!QFile::exists("/usr/share/dlib/shape_predictor_68_face_landmarks.dat")) {
-      QSKIP("dlib's 68-point model is missing (Debian libdlib-data): run scripts/setup.sh");
-    }
+    if (const auto why = dlc::gui::test::missing_inputs(); !why.isEmpty()) QSKIP(qPrintable(why));
     QVERIFY(dir_.isValid());
     // The swapper and its recognizer from the fixtures; BlazeFace and dlib's points find faces.
     QDir().mkpath(models());
