@@ -46,6 +46,9 @@ DlcProcess::DlcProcess(QObject* parent) : QObject(parent) {
 }
 
 DlcProcess::~DlcProcess() {
+  // A child killed here must not report: its finished would reach an owner that is itself being
+  // destroyed (a panel holds its DlcProcess as a member or a Qt child).
+  disconnect(&process_, nullptr, this, nullptr);
   if (running()) {
     process_.kill();
     process_.waitForFinished(kCancelGraceMs);
