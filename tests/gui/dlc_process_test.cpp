@@ -6,6 +6,7 @@
 #include <QTest>
 
 #include "gui/dlc_process.hpp"
+#include "gui_test_support.hpp"
 
 using dlc::gui::DlcProcess;
 
@@ -48,7 +49,7 @@ class DlcProcessTest : public QObject {
   // --events json: the plan, a progress line at the end and the done line of a video, as signals;
   // none of them reaches logLine.
   void aVideoJobsEventsBecomeSignals() {
-    const QString source = DLC_SOURCE_DIR "/.cache/media/astronaut.png";
+    const QString& source = dlc::gui::test::kSource;
     if (!QFile::exists(source)) QSKIP("the Debian photos are missing: run scripts/setup.sh");
     QTemporaryDir dir;
     QVERIFY(make_pattern(dir.filePath("clip.mp4"), "160x120", 1));
@@ -80,7 +81,7 @@ class DlcProcessTest : public QObject {
 
   // A long enough job gives memory lines every second, with dlc's RSS and the budget.
   void memoryEventsComeEverySecond() {
-    const QString source = DLC_SOURCE_DIR "/.cache/media/astronaut.png";
+    const QString& source = dlc::gui::test::kSource;
     if (!QFile::exists(source)) QSKIP("the Debian photos are missing: run scripts/setup.sh");
     QTemporaryDir dir;
     QVERIFY(make_pattern(dir.filePath("clip.mp4"), "640x480", 20));
