@@ -5,6 +5,8 @@
 // 13.3 GMAC more (see dlc bench with the stand-in models).
 // BM_HardNms: SCRFD's NMS on N random candidates (a low --face-detector-score), all of them looked
 // at (top_k 0 = every candidate) or the kNmsTopK best.
+#include <stdlib.h>
+
 #include <benchmark/benchmark.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -20,6 +22,9 @@
 #include "face/scrfd_detector.hpp"
 
 namespace {
+
+// dlib runs in dlc_dlib_face.so, which sits beside dlc, not beside this benchmark.
+[[maybe_unused]] const bool dlib_module_named = setenv("DLC_DLIB_MODULE", DLC_DLIB_MODULE_PATH, 0) == 0;
 
 using namespace dlc;
 

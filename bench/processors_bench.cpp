@@ -1,6 +1,8 @@
 // Paste-back on 720p and 1080p frames (goal: ≤ 2 ms per face on this machine), the classic
 // swapper on one face 200, 400 and 800 px wide, and the whole image job on the Debian photos.
 // Never pass/fail. Run: build/bench/dlc_processors_bench
+#include <stdlib.h>
+
 #include <benchmark/benchmark.h>
 #include <opencv2/core.hpp>
 
@@ -15,6 +17,9 @@
 #include "processors/paste_back.hpp"
 
 namespace {
+
+// dlib runs in dlc_dlib_face.so, which sits beside dlc, not beside this benchmark.
+[[maybe_unused]] const bool dlib_module_named = setenv("DLC_DLIB_MODULE", DLC_DLIB_MODULE_PATH, 0) == 0;
 
 using namespace dlc;
 

@@ -1,4 +1,4 @@
-# `cmake --install` and `cpack -G DEB`: dlc in PREFIX/bin, its OpenCV module and ONNX Runtime in
+# `cmake --install` and `cpack -G DEB`: dlc in PREFIX/bin, its OpenCV and dlib modules and ONNX Runtime in
 # PREFIX/lib/dlc (found through the binary's RPATH $ORIGIN/../lib/dlc and
 # media/install_layout.hpp, wherever PREFIX is), BlazeFace and the model manifest in
 # PREFIX/share/dlc. Models themselves are never packaged: `dlc models download` puts them in
@@ -11,7 +11,7 @@ set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 set(DLC_INSTALL_LIBDIR "lib/dlc")
 set_target_properties(dlc PROPERTIES INSTALL_RPATH "$ORIGIN/../${DLC_INSTALL_LIBDIR}")
 install(TARGETS dlc RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(TARGETS dlc_opencv_live dlc_opencv_codecs LIBRARY DESTINATION ${DLC_INSTALL_LIBDIR})
+install(TARGETS dlc_opencv_live dlc_opencv_codecs dlc_dlib_face LIBRARY DESTINATION ${DLC_INSTALL_LIBDIR})
 # The desktop window beside dlc, which it runs for every job (src/gui/dlc_process.cpp); its Qt 6
 # libraries come from Debian (dpkg-shlibdeps adds them to Depends).
 if(TARGET dlc-gui)
@@ -52,6 +52,7 @@ set(CPACK_DEBIAN_PACKAGE_SECTION "graphics")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS "${OnnxRuntime_LIBRARY_DIR}")
 # What dlc runs or reads besides its libraries: ffmpeg for videos, dlib's 68-point predictor.
-# libcurl4: dlopen'd by `dlc models download`, so dpkg-shlibdeps does not see it.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "ffmpeg, libdlib-data, libcurl4")
+# libcurl4: dlopen'd by `dlc models download`, libssl3 (libcrypto.so.3): dlopen'd by the first
+# sha256 (`dlc models list`/`verify`, downloads, `join`), so dpkg-shlibdeps sees neither.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "ffmpeg, libdlib-data, libcurl4, libssl3")
 include(CPack)

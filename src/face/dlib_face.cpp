@@ -1,17 +1,14 @@
 #include "face/dlib_face.hpp"
 
-#include <dlib/image_processing/frontal_face_detector.h>
-#include <dlib/image_processing/shape_predictor.h>
-#include <dlib/image_transforms/interpolation.h>
-#include <dlib/opencv/cv_image.h>
-
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <mutex>
 #include <stdexcept>
 #include <string>
 #include <utility>
+
+#include "face/dlib_face_api.hpp"
+#include "media/install_layout.hpp"
 
 namespace dlc::face {
 namespace {
@@ -27,17 +24,11 @@ float logistic_score(double confidence) {
   return static_cast<float>(1.0 / (1.0 + std::exp(-DlibDetector::kScoreSlope * confidence)));
 }
 
-// dlib's rectangles are inclusive of their right and bottom pixels; a cv::Rect2f is not.
-dlib::drectangle exclusive_corners(const dlib::rectangle& r) {
-  return {static_cast<double>(r.left()), static_cast<double>(r.top()), static_cast<double>(r.right() + 1),
-          static_cast<double>(r.bottom() + 1)};
-}
-
-cv::Rect2f clamped_box(const dlib::drectangle& r, int cols, int rows) {
-  const auto x0 = static_cast<float>(std::clamp(r.left(), 0.0, static_cast<double>(cols)));
-  const auto y0 = static_cast<float>(std::clamp(r.top(), 0.0, static_cast<double>(rows)));
-  const auto x1 = static_cast<float>(std::clamp(r.right(), 0.0, static_cast<double>(cols)));
-  const auto y1 = static_cast<float>(std::clamp(r.bottom(), 0.0, static_cast<double>(rows)));
+cv::Rect2f clamped_box(const DlibBox& r, int cols, int rows) {
+  const auto x0 = static_cast<float>(std::clamp(r.left, 0.0, static_cast<double>(cols)));
+  const auto y0 = static_cast<float>(std::clamp(r.top, 0.0, static_cast<double>(rows)));
+  const auto x1 = static_cast<float>(std::clamp(r.right, 0.0, static_cast<double>(cols)));
+  const auto y1 = static_cast<float>(std::clamp(r.bottom, 0.0, static_cast<double>(rows)));
   return {x0, y0, x1 - x0, y1 - y0};
 }
 
@@ -47,53 +38,51 @@ std::runtime_error model_error(const std::filesystem::path& path, const std::str
                             DlibLandmarks::kDefaultModel + ")");
 }
 
+// dlc_dlib_face.so, loaded on first use; throws std::runtime_error saying where it belongs when it
+// cannot be (the next call tries again).
+const DlibFaceApi& dlib_api() {
+  static const DlibFaceApi* const api = [] {
+    std::string error;
+    const auto entry = reinterpret_cast<DlibFaceEntry>(
+        media::open_module("DLC_DLIB_MODULE", DLC_DLIB_MODULE_NAME, kDlibFaceEntry, error));
+    if (entry == nullptr) throw std::runtime_error(error);
+    const DlibFaceApi* table = entry();
+    if (table == nullptr || table->abi != kDlibFaceAbi)
+      throw std::runtime_error(std::string(DLC_DLIB_MODULE_NAME) + " is not this dlc's module: rebuild dlc");
+    return table;
+  }();
+  return *api;
+}
+
+void check(bool ok, const char* who, const std::string& error) {
+  if (!ok) throw std::runtime_error(std::string(who) + ": dlib failed: " + error);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // DlibDetector
 
-namespace {
-
-// get_frontal_face_detector() decodes dlib's embedded model, ~0.35 s each time, so every
-// DlibDetector shares one. It is never run, only copied, which dlib documents as safe from
-// several threads at once.
-const dlib::frontal_face_detector& shared_prototype() {
-  static const dlib::frontal_face_detector prototype = dlib::get_frontal_face_detector();
-  return prototype;
-}
-
-}  // namespace
-
 DlibDetector::DlibDetector(int upsample) : upsample_(upsample) {
   if (upsample < 0) throw std::invalid_argument("DlibDetector: upsample must be 0 or more");
-  shared_prototype();  // the decoding cost belongs to construction, not to the first frame
+  // The decoding cost belongs to construction, not to the first frame.
+  std::string error;
+  check(dlib_api().prepare_detector(&error), "DlibDetector", error);
 }
 
 std::vector<Face> DlibDetector::detect(const cv::Mat& bgr) {
   check_bgr(bgr, "DlibDetector::detect");
-  dlib::frontal_face_detector detector = shared_prototype();
-  const dlib::cv_image<dlib::bgr_pixel> view(bgr);
-  std::vector<dlib::rect_detection> found;
-  // pyramid_up and rect_down share this pyramid so a box maps back exactly through its offsets.
-  const dlib::pyramid_down<2> pyramid;
-  if (upsample_ == 0) {
-    detector(view, found);
-  } else {
-    dlib::array2d<dlib::bgr_pixel> upsampled;
-    dlib::pyramid_up(view, upsampled, pyramid);
-    for (int i = 1; i < upsample_; ++i) dlib::pyramid_up(upsampled, pyramid);
-    detector(upsampled, found);
-  }
+  std::vector<DlibBox> found;
+  std::string error;
+  check(dlib_api().detect(&bgr, upsample_, &found, &error), "DlibDetector::detect", error);
 
   std::vector<Face> faces;
   faces.reserve(found.size());
   for (const auto& d : found) {
-    auto corners = exclusive_corners(d.rect);
-    if (upsample_ > 0) corners = pyramid.rect_down(corners, static_cast<unsigned>(upsample_));
     Face face;
-    face.box = clamped_box(corners, bgr.cols, bgr.rows);
+    face.box = clamped_box(d, bgr.cols, bgr.rows);
     if (face.box.width <= 0 || face.box.height <= 0) continue;
-    face.score = logistic_score(d.detection_confidence);
+    face.score = logistic_score(d.confidence);
     faces.push_back(std::move(face));
   }
   // dlib sorts only when its detector has several filters; the order is part of our contract.
@@ -105,8 +94,11 @@ std::vector<Face> DlibDetector::detect(const cv::Mat& bgr) {
 // DlibLandmarks
 
 struct DlibLandmarks::Impl {
+  struct FreePredictor {
+    void operator()(void* predictor) const { dlib_api().free_predictor(predictor); }
+  };
   std::once_flag loaded;
-  dlib::shape_predictor predictor;
+  std::unique_ptr<void, FreePredictor> predictor;
 };
 
 DlibLandmarks::DlibLandmarks(std::filesystem::path model)
@@ -120,25 +112,22 @@ std::vector<cv::Point2f> DlibLandmarks::landmarks(const cv::Mat& bgr, const cv::
   check_bgr(bgr, "DlibLandmarks::landmarks");
   // An exception leaves the flag unset, so a model that appears later is picked up.
   std::call_once(impl_->loaded, [this] {
-    std::ifstream in(model_, std::ios::binary);
-    if (!in) throw model_error(model_, "cannot open");
-    try {
-      dlib::deserialize(impl_->predictor, in);
-    } catch (const std::exception& e) {
-      throw model_error(model_, std::string("cannot read: ") + e.what());
+    std::string error;
+    unsigned long parts = 0;
+    impl_->predictor.reset(dlib_api().load_predictor(model_.c_str(), &parts, &error));
+    if (!impl_->predictor) throw model_error(model_, error);
+    if (parts != kLandmarkCount) {
+      impl_->predictor.reset();
+      throw model_error(model_, "has " + std::to_string(parts) + " points, not 68");
     }
-    if (impl_->predictor.num_parts() != kLandmarkCount)
-      throw model_error(model_, "has " + std::to_string(impl_->predictor.num_parts()) + " points, not 68");
   });
 
-  // The inverse of exclusive_corners(), so a detector's box reaches the predictor unchanged.
-  const dlib::rectangle rect(std::lround(box.x), std::lround(box.y), std::lround(box.x + box.width) - 1,
-                             std::lround(box.y + box.height) - 1);
-  const auto shape = impl_->predictor(dlib::cv_image<dlib::bgr_pixel>(bgr), rect);
+  // The inverse of the module's exclusive corners, so a detector's box reaches the predictor unchanged.
   std::vector<cv::Point2f> points;
-  points.reserve(shape.num_parts());
-  for (unsigned long i = 0; i < shape.num_parts(); ++i)
-    points.emplace_back(static_cast<float>(shape.part(i).x()), static_cast<float>(shape.part(i).y()));
+  std::string error;
+  check(dlib_api().predict(impl_->predictor.get(), &bgr, std::lround(box.x), std::lround(box.y),
+                           std::lround(box.x + box.width) - 1, std::lround(box.y + box.height) - 1, &points, &error),
+        "DlibLandmarks::landmarks", error);
   return points;
 }
 

@@ -55,6 +55,37 @@ TEST(Main, TheBinaryLinksNeitherImgcodecsNorCurl) {
   EXPECT_EQ(r.out.find("libcurl"), std::string::npos) << r.out;
 }
 
+// Nor dlib (1.4 MB; dlc_dlib_face.so, loaded by a dlib detector or landmarker), libcrypto (1.4 MB;
+// loaded by the first sha256) or the full libprotobuf (1.3 MB more than protobuf-lite, which is all
+// onnx_file.cpp uses): README "Start-up cost". (LAPACK and gfortran stay: OpenCV needs them.)
+TEST(Main, TheBinaryLinksNeitherDlibNorLibcryptoNorFullProtobuf) {
+  const auto r = dlc({"--version"}, {"LD_TRACE_LOADED_OBJECTS=1"});
+  ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+  for (const char* library : {"libdlib", "libcrypto", "libprotobuf.so"}) {
+    EXPECT_EQ(r.out.find(library), std::string::npos) << library << " in\n" << r.out;
+  }
+}
+
+// ONNX Runtime's telemetry stays off: making its environment (diagnose does) leaves no device id or
+// cache in the home folder and no /tmp/mat-debug-PID.log, unless the user asked for it.
+TEST(Main, OnnxRuntimeTelemetryIsOffUnlessTheUserTurnsItOn) {
+  const auto home = test::make_temp_dir();
+  const auto run = [&home](const std::vector<std::string>& env) {
+    std::vector<std::string> argv{"env", "-u", "ORT_DISABLE_TELEMETRY", "-u", "XDG_CACHE_HOME", "HOME=" + home.string()};
+    argv.insert(argv.end(), env.begin(), env.end());
+    argv.insert(argv.end(), {test::dlc_binary().string(), "diagnose"});
+    return media::run_process(argv);
+  };
+  const auto quiet = run({});
+  ASSERT_EQ(quiet.exit_code, kExitOk) << quiet.err;
+  EXPECT_FALSE(std::filesystem::exists(home / ".cache" / "Microsoft")) << "telemetry made its cache";
+  // The same command with telemetry asked for does make it: the check above can see it.
+  const auto asked = run({"ORT_DISABLE_TELEMETRY=0"});
+  ASSERT_EQ(asked.exit_code, kExitOk) << asked.err;
+  EXPECT_TRUE(std::filesystem::exists(home / ".cache" / "Microsoft" / "DeveloperTools")) << "no telemetry to see";
+  std::filesystem::remove_all(home);
+}
+
 TEST(Main, OutOfRangeFlagsExitTwoNamingTheFlag) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"run", "--gpu-memory-fraction", "1.5", "-s", "a.jpg", "-t", "b.jpg", "-o", "c.jpg"}, "--gpu-memory-fraction"},
@@ -286,8 +317,8 @@ bool wait_for_partial_file(const std::filesystem::path& dir, const media::ChildP
 class StopSignal : public testing::TestWithParam<int> {};
 
 TEST_P(StopSignal, LeavesNothingBehind) {
-  const auto photo = test::source_tree_file(".cache/media/grace_hopper.jpg");
-  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  const auto photo = test::grace_hopper_photo();
+  if (const auto why = test::missing_inputs(test::Dlib68::kNotNeeded); !why.empty()) GTEST_SKIP() << why;
   const auto dir = test::make_temp_dir();
   const auto clip = dir / "long.mp4";
   // 40 s of video: far more than the run gets before the signal.
@@ -315,8 +346,8 @@ TEST_P(StopSignal, LeavesNothingBehind) {
 // Ctrl-C ends `dlc live` normally: exit 0, the recording finished and kept. The recording's
 // ffmpeg must not get the terminal's SIGINT, or the file is lost.
 TEST(Main, CtrlCToTheProcessGroupKeepsALiveRecording) {
-  const auto photo = test::source_tree_file(".cache/media/astronaut.png");
-  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  const auto photo = test::astronaut_photo();
+  if (const auto why = test::missing_inputs(test::Dlib68::kNotNeeded); !why.empty()) GTEST_SKIP() << why;
   const auto dir = test::make_temp_dir();
   // 60 s of camera at 25 fps: the session is still running when the signal comes. Plain grey
   // with ultrafast encodes in a moment even on a loaded machine.
@@ -360,8 +391,8 @@ namespace dlc::app {
 namespace {
 
 TEST(Main, RunRefusesABudgetItsPlanCannotMeet) {
-  const auto photo = test::source_tree_file(".cache/media/grace_hopper.jpg");
-  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  const auto photo = test::grace_hopper_photo();
+  if (const auto why = test::missing_inputs(test::Dlib68::kNotNeeded); !why.empty()) GTEST_SKIP() << why;
   const auto dir = test::make_temp_dir();
   const auto r = dlc({"run", "-s", test::source_tree_file(".cache/media/astronaut.png").string(), "-t", photo.string(),
                       "-o", (dir / "out.png").string(), "--max-memory", "0.1", "--models-dir", (dir / "none").string()});
@@ -380,8 +411,8 @@ namespace {
 
 // Progress lines on stderr (plain lines when it is not a terminal), silenced by --log-level warning.
 TEST(Main, VideoProgressFollowsTheLogLevel) {
-  const auto photo = test::source_tree_file(".cache/media/astronaut.png");
-  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  const auto photo = test::astronaut_photo();
+  if (const auto why = test::missing_inputs(test::Dlib68::kNotNeeded); !why.empty()) GTEST_SKIP() << why;
   const auto dir = test::make_temp_dir();
   const auto clip = test::make_test_clip(dir, "pattern.mp4", false);
   const std::vector<std::string> common{"run", "-s", photo.string(), "-t", clip.string(), "--memory-monitor-interval",
@@ -416,11 +447,9 @@ std::filesystem::path cut_copy(const std::filesystem::path& file, const std::fil
 // A damaged input image exits 3 naming the file and the damage, with nothing written; libjpeg's
 // own "Premature end of JPEG file" never shows (the file is refused before it is decoded).
 TEST(Main, TruncatedImagesExitThreeNamingTheDamage) {
-  const auto grace = test::source_tree_file(".cache/media/grace_hopper.jpg");
-  const auto astronaut = test::source_tree_file(".cache/media/astronaut.png");
-  if (!std::filesystem::exists(grace) || !std::filesystem::exists(astronaut)) {
-    GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
-  }
+  const auto grace = test::grace_hopper_photo();
+  const auto astronaut = test::astronaut_photo();
+  if (const auto why = test::missing_inputs(test::Dlib68::kNotNeeded); !why.empty()) GTEST_SKIP() << why;
   const auto dir = test::make_temp_dir();
   const auto jpeg = cut_copy(grace, dir / "cut.jpg", 3000);
   const auto png = cut_copy(astronaut, dir / "cut.png", std::filesystem::file_size(astronaut) / 2);
@@ -455,11 +484,9 @@ TEST(Main, TruncatedImagesExitThreeNamingTheDamage) {
 // astronaut.png carries the HP/Microsoft sRGB profile libpng calls "known incorrect": harmless, so
 // the user is not told about it.
 TEST(Main, PngWithAnIncorrectSrgbProfileReadsQuietly) {
-  const auto grace = test::source_tree_file(".cache/media/grace_hopper.jpg");
-  const auto astronaut = test::source_tree_file(".cache/media/astronaut.png");
-  if (!std::filesystem::exists(grace) || !std::filesystem::exists(astronaut)) {
-    GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
-  }
+  const auto grace = test::grace_hopper_photo();
+  const auto astronaut = test::astronaut_photo();
+  if (const auto why = test::missing_inputs(test::Dlib68::kNotNeeded); !why.empty()) GTEST_SKIP() << why;
   const auto dir = test::make_temp_dir();
   const auto r = dlc({"run", "-s", astronaut.string(), "-t", grace.string(), "-o", (dir / "out.jpg").string(),
                       "--models-dir", (dir / "no-models").string()});
@@ -514,8 +541,8 @@ pid_t child_with_argument(pid_t parent, const std::string& word) {
 class FfmpegDies : public testing::TestWithParam<const char*> {};
 
 TEST_P(FfmpegDies, MidRunLeavesNothingBehind) {
-  const auto photo = test::source_tree_file(".cache/media/astronaut.png");
-  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  const auto photo = test::astronaut_photo();
+  if (const auto why = test::missing_inputs(test::Dlib68::kNotNeeded); !why.empty()) GTEST_SKIP() << why;
   const auto dir = test::make_temp_dir();
   const auto clip = grey_clip(dir, 60);
   const bool encoder = std::string(GetParam()) == "pipe:0";
@@ -545,8 +572,8 @@ INSTANTIATE_TEST_SUITE_P(Ffmpeg, FfmpegDies, testing::Values("pipe:0", "pipe:1")
 // The finished video cannot take the output's name (a non-empty folder has it): exit 3 saying so,
 // the folder untouched, no temporary left.
 TEST(Main, AVideoWhoseRenameFailsLeavesNothingBehind) {
-  const auto photo = test::source_tree_file(".cache/media/astronaut.png");
-  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  const auto photo = test::astronaut_photo();
+  if (const auto why = test::missing_inputs(test::Dlib68::kNotNeeded); !why.empty()) GTEST_SKIP() << why;
   const auto dir = test::make_temp_dir();
   const auto clip = grey_clip(dir, 1);
   const auto taken = dir / "astronaut-grey.mp4";  // the name -o DIR resolves to

@@ -4,6 +4,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -92,6 +93,25 @@ TEST(DlibDetector, RejectsWhatIsNotBgr) {
   EXPECT_THROW(detector.detect(cv::Mat(64, 64, CV_8UC1, cv::Scalar::all(0))), std::invalid_argument);
   EXPECT_THROW(detector.detect(cv::Mat()), std::invalid_argument);
   EXPECT_THROW(DlibDetector(-1), std::invalid_argument);
+}
+
+// dlib is in dlc_dlib_face.so, loaded by the first detector: without it the error names the file
+// and where it belongs (this process's first load; each test runs in its own process).
+TEST(DlibDetector, AMissingModuleNamesTheFileAndWhereItBelongs) {
+  const auto dir = test::make_temp_dir();
+  const auto missing = (dir / "dlc_dlib_face.so").string();
+  const char* saved = std::getenv("DLC_DLIB_MODULE");
+  const std::string restore = saved != nullptr ? saved : "";
+  setenv("DLC_DLIB_MODULE", missing.c_str(), 1);
+  try {
+    DlibDetector detector;
+    ADD_FAILURE() << "a detector was made without its module";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(missing), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("DLC_DLIB_MODULE names it"), std::string::npos) << e.what();
+  }
+  setenv("DLC_DLIB_MODULE", restore.c_str(), 1);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(DlibDetector, FindsNothingInAFlatImage) {

@@ -33,7 +33,7 @@ TEST(DebPackage, DependsOnDebianHoldsDlcAndStartsFromItsOwnPrefix) {
   ASSERT_EQ(info.exit_code, 0) << info.err;
   std::smatch depends;
   ASSERT_TRUE(std::regex_search(info.out, depends, std::regex(" Depends: ([^\n]*)"))) << info.out;
-  for (const char* package : {"libopencv-core", "libdlib19", "libcurl4", "ffmpeg", "libdlib-data"}) {
+  for (const char* package : {"libopencv-core", "libdlib19", "libcurl4", "libssl3", "ffmpeg", "libdlib-data"}) {
     EXPECT_NE(depends[1].str().find(package), std::string::npos) << package << " not in " << depends[1];
   }
   // ONNX Runtime is dlc's own copy, never a dependency.
@@ -41,7 +41,8 @@ TEST(DebPackage, DependsOnDebianHoldsDlcAndStartsFromItsOwnPrefix) {
 
   const auto list = media::run_process({"dpkg-deb", "-c", deb.string()});
   ASSERT_EQ(list.exit_code, 0) << list.err;
-  for (const char* file : {"./usr/bin/dlc", "./usr/lib/dlc/dlc_opencv_live.so", "./usr/lib/dlc/libonnxruntime.so.1",
+  for (const char* file : {"./usr/bin/dlc", "./usr/lib/dlc/dlc_opencv_live.so", "./usr/lib/dlc/dlc_dlib_face.so",
+                           "./usr/lib/dlc/libonnxruntime.so.1",
                            "./usr/share/dlc/blazeface/face_detection_front_128x128_barracuda.onnx",
                            "./usr/share/dlc/manifest.json"}) {
     EXPECT_NE(list.out.find(std::string(file) + "\n"), std::string::npos) << file << " not in\n" << list.out;

@@ -11,15 +11,39 @@
 namespace dlc::test {
 namespace {
 
-// Test binaries live in build/tests, not beside dlc_opencv_codecs.so: tell the loader where it is
-// (a test that wants it missing overrides this).
+// Test binaries live in build/tests, not beside dlc_opencv_codecs.so and dlc_dlib_face.so: tell
+// the loaders where they are (a test that wants one missing overrides this).
 [[maybe_unused]] const bool codecs_module_named = setenv("DLC_CODECS_MODULE", DLC_CODECS_MODULE_PATH, 0) == 0;
+[[maybe_unused]] const bool dlib_module_named = setenv("DLC_DLIB_MODULE", DLC_DLIB_MODULE_PATH, 0) == 0;
+// ONNX Runtime's telemetry off in the test binaries too, as dlc's main() does (each would leave a
+// /tmp/mat-debug-PID.log and a cache in the home folder).
+[[maybe_unused]] const bool ort_telemetry_off = setenv("ORT_DISABLE_TELEMETRY", "1", 0) == 0;
 
 }  // namespace
 
 std::filesystem::path fixture_model(const char* name) { return std::filesystem::path(DLC_FIXTURE_DIR) / name; }
 
 std::filesystem::path source_tree_file(const char* relative) { return std::filesystem::path(DLC_SOURCE_DIR) / relative; }
+
+std::filesystem::path copy_fixture_models(const std::filesystem::path& dir, std::initializer_list<const char*> names) {
+  const auto models = dir / "models";
+  std::filesystem::create_directory(models);
+  for (const char* name : names) std::filesystem::copy_file(fixture_model(name), models / name);
+  return models;
+}
+
+std::filesystem::path astronaut_photo() { return source_tree_file(".cache/media/astronaut.png"); }
+std::filesystem::path grace_hopper_photo() { return source_tree_file(".cache/media/grace_hopper.jpg"); }
+
+std::string missing_inputs(Dlib68 dlib_68) {
+  if (!std::filesystem::exists(astronaut_photo()) || !std::filesystem::exists(grace_hopper_photo())) {
+    return "the Debian photos are missing: run scripts/setup.sh";
+  }
+  if (dlib_68 == Dlib68::kNeeded && !std::filesystem::exists("/usr/share/dlib/shape_predictor_68_face_landmarks.dat")) {
+    return "dlib's 68-point model is missing (Debian libdlib-data): run scripts/setup.sh";
+  }
+  return {};
+}
 
 std::filesystem::path dlc_binary() { return DLC_BINARY; }
 

@@ -1,14 +1,27 @@
 #pragma once
 
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 
 namespace dlc::test {
 
 // Generated fixture models (build/fixtures).
 std::filesystem::path fixture_model(const char* name);
+// Copies the named fixture models into dir/models (made here) and returns that folder: a job's
+// --models-dir holding only those files.
+std::filesystem::path copy_fixture_models(const std::filesystem::path& dir, std::initializer_list<const char*> names);
 // Files fetched by scripts/setup.sh: third_party/... and .cache/media/...
 std::filesystem::path source_tree_file(const char* relative);
+// The Debian photos scripts/setup.sh puts in .cache/media.
+std::filesystem::path astronaut_photo();
+std::filesystem::path grace_hopper_photo();
+// Why a test that swaps the photos cannot run here, empty when it can: the photos missing, or
+// (when it needs them) dlib's 68 points. tests/gui/gui_test_support.hpp says the same to Qt Test.
+//   if (const auto why = test::missing_inputs(); !why.empty()) GTEST_SKIP() << why;
+enum class Dlib68 { kNeeded, kNotNeeded };
+std::string missing_inputs(Dlib68 dlib_68 = Dlib68::kNeeded);
+
 // The dlc binary under test.
 std::filesystem::path dlc_binary();
 // A fresh empty folder under the system's temporary folder, removed by the caller.

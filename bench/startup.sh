@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Start-up cost: `dlc --version`'s peak RSS and libraries, and the time from exec to the first
+# frame of a video job with the fixture models, taken apart into phases from `strace -f -ttt`.
+# Never pass/fail; exit 2 on bad usage.
+#
+#   bench/startup.sh [DLC_BINARY]        (default build/dlc; builds nothing)
+#     DLC_BENCH_RUNS=5             runs of each measurement (default 3)
+#     DLC_BENCH_SIZE=640x480       the clip's size (tools/make_test_video.sh), 20 frames
+#     DLC_BENCH_MODELS=DIR         models folder (default build/fixtures: tiny weights, so the
+#                                  figures are dlc's own start-up, not inference)
+#     DLC_BENCH_TOP=20             files shown in the per-file RSS table
+#
+# Phases, in seconds after dlc's execve (strace's own cost included: it slows every syscall, so
+# the figures are an upper bound; say the load average next to them, printed at the end):
+#   libs      the last shared library opened before anything else (ld.so's work)
+#   probe     ffprobe's exec .. its exit (the target probed once)
+#   models    the first .onnx opened (sessions are built from here to the first frame)
+#   ffmpeg    the first ffmpeg child's exec (decoder or encoder)
+#   frame     dlc's first write of a whole BGR frame to the encoder's pipe
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+dlc="${1:-$root/build/dlc}"
+runs="${DLC_BENCH_RUNS:-3}"
+size="${DLC_BENCH_SIZE:-640x480}"
+models="${DLC_BENCH_MODELS:-$root/build/fixtures}"
+source_face="$root/.cache/media/astronaut.png"
+
+[[ -x "$dlc" ]] || { echo "$0: $dlc is not an executable; build it or pass its path" >&2; exit 2; }
+[[ -f "$source_face" ]] || { echo "$0: $source_face is missing; run scripts/setup.sh" >&2; exit 2; }
+[[ -d "$models" ]] || { echo "$0: $models is not a folder; build the fixtures (cmake --build build --target dlc_fixtures)" >&2; exit 2; }
+[[ "$size" =~ ^([0-9]+)x([0-9]+)$ ]] || { echo "$0: DLC_BENCH_SIZE=$size is not WxH" >&2; exit 2; }
+frame_bytes=$((BASH_REMATCH[1] * BASH_REMATCH[2] * 3))
+command -v strace >/dev/null || { echo "$0: strace is missing (apt-get install strace)" >&2; exit 2; }
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/dlc-startup-XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+echo "== dlc --version: peak RSS (/usr/bin/time -v) and libraries (ldd)"
+echo "libraries: $(ldd "$dlc" | wc -l)"
+for ((i = 1; i <= runs; i++)); do
+  /usr/bin/time -v "$dlc" --version 2>"$work/time.txt" >/dev/null
+  awk -F': ' '/Maximum resident/ { peak = $2 } /Elapsed/ { wall = $2 }
+              END { printf "run %d: %.1f MB peak, %s wall\n", '"$i"', peak / 1024, wall }' "$work/time.txt"
+done
+
+# Where the peak goes: /proc/self/smaps read by a preloaded library's destructor, after dlc's
+# own exit handlers (so at its largest), summed per file: Rss and the part of it that is private
+# and dirty (relocations, .data, .bss). The helper is compiled here; a C compiler is needed.
+echo "== dlc --version: RSS per mapped file at exit, in kB (Rss, Private_Dirty), largest first"
+cat >"$work/smaps_at_exit.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+static void __attribute__((destructor)) dump(void) {
+  const char* path = getenv("DLC_SMAPS_OUT");
+  FILE* in = fopen("/proc/self/smaps", "r");
+  FILE* out = path ? fopen(path, "w") : NULL;
+  char buffer[65536];
+  size_t n;
+  while (in && out && (n = fread(buffer, 1, sizeof buffer, in)) > 0) fwrite(buffer, 1, n, out);
+  if (in) fclose(in);
+  if (out) fclose(out);
+}
+C
+if cc -shared -fPIC -O2 -o "$work/smaps_at_exit.so" "$work/smaps_at_exit.c" 2>/dev/null; then
+  DLC_SMAPS_OUT="$work/smaps.txt" LD_PRELOAD="$work/smaps_at_exit.so" "$dlc" --version >/dev/null
+  awk '/^[0-9a-f]+-[0-9a-f]+ / { name = ($6 == "" ? "[anonymous]" : $6) }
+       /^Rss:/ { rss[name] += $2; total += $2 }
+       /^Private_Dirty:/ { dirty[name] += $2 }
+       END { for (k in rss) printf "%7d %6d  %s\n", rss[k], dirty[k], k; printf "%7d         total\n", total }' \
+    "$work/smaps.txt" | grep -v smaps_at_exit | sort -rn | head -n "${DLC_BENCH_TOP:-20}"
+else
+  echo "(no C compiler: skipped)"
+fi
+
+clip="$work/clip.mp4"
+"$root/tools/make_test_video.sh" "$clip" 20 "$size" >/dev/null 2>&1
+
+echo "== dlc run on a 20-frame $size clip, models in $models: seconds after exec"
+printf '%-4s %7s %7s %7s %7s %7s %7s %7s\n' run libs probe+ probe- models ffmpeg frame total
+for ((i = 1; i <= runs; i++)); do
+  rm -f "$work/out.mp4"
+  strace -f -ttt -q -e trace=execve,openat,write -o "$work/trace.txt" \
+    "$dlc" run -s "$source_face" -t "$clip" -o "$work/out.mp4" --models-dir "$models" --log-level error \
+    >/dev/null 2>"$work/err.txt" || { echo "run $i failed:"; cat "$work/err.txt"; continue; }
+  # One line per syscall: "PID TIME call(...) = result"; children are told apart by their execve.
+  awk -v frame_bytes="$frame_bytes" '
+    function at(t) { return t == "" ? "-" : sprintf("%.3f", t - t0) }
+    $3 ~ /^execve\(/ {
+      if (t0 == "") { t0 = $2; dlc = $1; next }
+      if ($3 ~ /ffprobe/ && probe_start == "") { probe_start = $2; probe_pid = $1 }
+      else if ($0 ~ /ffmpeg/ && decoder == "") decoder = $2
+    }
+    $1 == probe_pid && $0 ~ /\+\+\+ exited/ && probe_end == "" { probe_end = $2 }
+    $1 != dlc && $3 ~ /^execve\(/ { child[$1] = 1 }
+    !($1 in child) && $3 ~ /^openat\(/ {
+      if (!libs_over) { if ($0 ~ /\.so[."]/) libs = $2; else if ($0 !~ /ld\.so\.cache/) libs_over = 1 }
+      if ($0 ~ /\.onnx"/ && models == "") models = $2
+    }
+    !($1 in child) && $3 ~ /^write\(/ && frame == "" && $0 ~ (", " frame_bytes "\\)") { frame = $2 }
+    { last = $2 }
+    END { printf "%7s %7s %7s %7s %7s %7s %7s\n", at(libs), at(probe_start), at(probe_end), at(models), at(decoder), at(frame), at(last) }
+  ' "$work/trace.txt" | sed "s/^/$(printf '%-4s' "$i")/"
+done
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
