@@ -26,14 +26,10 @@ std::string read_text(const std::filesystem::path& path) {
 class BatchCommand : public testing::Test {
  protected:
   void SetUp() override {
-    astronaut_ = test::source_tree_file(".cache/media/astronaut.png");
-    if (!std::filesystem::exists(astronaut_)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+    astronaut_ = test::astronaut_photo();
+    if (const auto why = test::missing_inputs(test::Dlib68::kNotNeeded); !why.empty()) GTEST_SKIP() << why;
     dir_ = test::make_temp_dir();
-    models_ = dir_ / "models";
-    std::filesystem::create_directory(models_);
-    for (const char* name : {"w600k_r50.onnx", "inswapper_128.onnx"}) {
-      std::filesystem::copy_file(test::fixture_model(name), models_ / name);
-    }
+    models_ = test::copy_fixture_models(dir_, {"w600k_r50.onnx", "inswapper_128.onnx"});
     clip_ = test::make_test_clip(dir_, "clip.mp4", true);  // 50 frames
   }
   void TearDown() override {

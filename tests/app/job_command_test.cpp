@@ -52,21 +52,12 @@ constexpr double kMiB = 1024.0 * 1024.0;
 class JobCommand : public testing::Test {
  protected:
   void SetUp() override {
-    grace_ = test::source_tree_file(".cache/media/grace_hopper.jpg");
-    astronaut_ = test::source_tree_file(".cache/media/astronaut.png");
-    if (!std::filesystem::exists(grace_) || !std::filesystem::exists(astronaut_)) {
-      GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
-    }
-    if (!std::filesystem::exists("/usr/share/dlib/shape_predictor_68_face_landmarks.dat")) {
-      GTEST_SKIP() << "dlib's 68-point model is missing (Debian libdlib-data): run scripts/setup.sh";
-    }
+    grace_ = test::grace_hopper_photo();
+    astronaut_ = test::astronaut_photo();
+    if (const auto why = test::missing_inputs(); !why.empty()) GTEST_SKIP() << why;
     dir_ = test::make_temp_dir();
     // Swapper and GFPGAN from the fixtures; BlazeFace and dlib's 68 points find the face.
-    models_ = dir_ / "models";
-    std::filesystem::create_directory(models_);
-    for (const char* name : {"w600k_r50.onnx", "inswapper_128.onnx", "GFPGANv1.4.onnx"}) {
-      std::filesystem::copy_file(test::fixture_model(name), models_ / name);
-    }
+    models_ = test::copy_fixture_models(dir_, {"w600k_r50.onnx", "inswapper_128.onnx", "GFPGANv1.4.onnx"});
   }
   void TearDown() override {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);

@@ -27,16 +27,12 @@ constexpr double kFraction = 0.6;
 class GpuBudget : public testing::Test {
  protected:
   void SetUp() override {
-    grace_ = test::source_tree_file(".cache/media/grace_hopper.jpg");
-    astronaut_ = test::source_tree_file(".cache/media/astronaut.png");
-    if (!std::filesystem::exists(grace_)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+    grace_ = test::grace_hopper_photo();
+    astronaut_ = test::astronaut_photo();
+    if (const auto why = test::missing_inputs(test::Dlib68::kNotNeeded); !why.empty()) GTEST_SKIP() << why;
     setenv("FAKE_NVML_DEVICES", "NVIDIA GeForce RTX 4090:24564:1000", 1);
     dir_ = test::make_temp_dir();
-    models_ = dir_ / "models";
-    std::filesystem::create_directory(models_);
-    for (const char* name : {"w600k_r50.onnx", "inswapper_128.onnx", "GFPGANv1.4.onnx"}) {
-      std::filesystem::copy_file(test::fixture_model(name), models_ / name);
-    }
+    models_ = test::copy_fixture_models(dir_, {"w600k_r50.onnx", "inswapper_128.onnx", "GFPGANv1.4.onnx"});
     job_.source = astronaut_.string();
     job_.models_dir = models_.string();
     job_.execution_providers = {"cuda", "cpu"};

@@ -17,20 +17,11 @@ namespace {
 class JoinCommand : public testing::Test {
  protected:
   void SetUp() override {
-    astronaut_ = test::source_tree_file(".cache/media/astronaut.png");
-    const auto grace = test::source_tree_file(".cache/media/grace_hopper.jpg");
-    if (!std::filesystem::exists(grace) || !std::filesystem::exists(astronaut_)) {
-      GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
-    }
-    if (!std::filesystem::exists("/usr/share/dlib/shape_predictor_68_face_landmarks.dat")) {
-      GTEST_SKIP() << "dlib's 68-point model is missing (Debian libdlib-data): run scripts/setup.sh";
-    }
+    astronaut_ = test::astronaut_photo();
+    const auto grace = test::grace_hopper_photo();
+    if (const auto why = test::missing_inputs(); !why.empty()) GTEST_SKIP() << why;
     dir_ = test::make_temp_dir();
-    models_ = dir_ / "models";
-    std::filesystem::create_directory(models_);
-    for (const char* name : {"w600k_r50.onnx", "inswapper_128.onnx"}) {
-      std::filesystem::copy_file(test::fixture_model(name), models_ / name);
-    }
+    models_ = test::copy_fixture_models(dir_, {"w600k_r50.onnx", "inswapper_128.onnx"});
     // Grace Hopper's photo, panning (so the face moves and the tracks carry state), with a tone.
     clip_ = dir_ / "clip.mp4";
     const auto r = media::run_process(

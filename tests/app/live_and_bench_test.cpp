@@ -33,16 +33,12 @@ namespace {
 class EndToEnd : public testing::Test {
  protected:
   void SetUp() override {
-    grace_ = test::source_tree_file(".cache/media/grace_hopper.jpg");
-    astronaut_ = test::source_tree_file(".cache/media/astronaut.png");
-    if (!std::filesystem::exists(grace_)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+    grace_ = test::grace_hopper_photo();
+    astronaut_ = test::astronaut_photo();
+    if (const auto why = test::missing_inputs(test::Dlib68::kNotNeeded); !why.empty()) GTEST_SKIP() << why;
     dir_ = test::make_temp_dir();
     // The swapper's path with fixture models; BlazeFace finds the faces.
-    models_ = dir_ / "models";
-    std::filesystem::create_directory(models_);
-    for (const char* name : {"w600k_r50.onnx", "inswapper_128.onnx"}) {
-      std::filesystem::copy_file(test::fixture_model(name), models_ / name);
-    }
+    models_ = test::copy_fixture_models(dir_, {"w600k_r50.onnx", "inswapper_128.onnx"});
   }
   void TearDown() override {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);

@@ -59,11 +59,7 @@ class ModelsCommand : public testing::Test {
 
 TEST_F(ModelsCommand, ListNamesEachRolesFileOrItsFallback) {
   // A folder with some of the roles' files, so that the others are missing.
-  const auto fixtures = dir_ / "models";
-  std::filesystem::create_directory(fixtures);
-  for (const char* name : {"det_10g.onnx", "inswapper_128.onnx", "inswapper_128_fp16.onnx"}) {
-    std::filesystem::copy_file(test::fixture_model(name), fixtures / name);
-  }
+  const auto fixtures = test::copy_fixture_models(dir_, {"det_10g.onnx", "inswapper_128.onnx", "inswapper_128_fp16.onnx"});
   const auto r = dlc({"models", "list", "--models-dir", fixtures.string()});
   EXPECT_EQ(r.exit_code, kExitOk) << r.err;
   const auto lines = lines_of(r.out);
@@ -95,9 +91,7 @@ TEST_F(ModelsCommand, ListNamesEachRolesFileOrItsFallback) {
 // --json: the same roles as one object, the present ones with their file, the missing ones with
 // what stands in (or null) and the name `dlc models download` takes.
 TEST_F(ModelsCommand, ListJsonGivesEachRolesFileOrItsFallback) {
-  const auto fixtures = dir_ / "models";
-  std::filesystem::create_directory(fixtures);
-  std::filesystem::copy_file(test::fixture_model("inswapper_128.onnx"), fixtures / "inswapper_128.onnx");
+  const auto fixtures = test::copy_fixture_models(dir_, {"inswapper_128.onnx"});
   const auto r = dlc({"models", "list", "--json", "--models-dir", fixtures.string()});
   ASSERT_EQ(r.exit_code, kExitOk) << r.err;
   const auto doc = nlohmann::json::parse(r.out);
@@ -226,9 +220,9 @@ class InvalidModelFile : public ModelsCommand {
  protected:
   void SetUp() override {
     ModelsCommand::SetUp();
-    astronaut_ = test::source_tree_file(".cache/media/astronaut.png");
-    grace_ = test::source_tree_file(".cache/media/grace_hopper.jpg");
-    if (!std::filesystem::exists(grace_)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+    astronaut_ = test::astronaut_photo();
+    grace_ = test::grace_hopper_photo();
+    if (const auto why = test::missing_inputs(test::Dlib68::kNotNeeded); !why.empty()) GTEST_SKIP() << why;
   }
 
   // dlc's exit code, after checking its one error line names the file and says what to do.
