@@ -102,4 +102,17 @@ for ((i = 1; i <= runs; i++)); do
     END { printf "%7s %7s %7s %7s %7s %7s %7s\n", at(libs), at(probe_start), at(probe_end), at(models), at(decoder), at(frame), at(last) }
   ' "$work/trace.txt" | sed "s/^/$(printf '%-4s' "$i")/"
 done
+# Who spends the CPU of a start (dlc and its ffprobe, decoder and encoder children), on a 2-frame
+# clip so that start-up is most of it: perf's samples by process and library.
+if command -v perf >/dev/null && "$root/tools/make_test_video.sh" "$work/two.mp4" 2 "$size" >/dev/null 2>&1; then
+  echo "== CPU of a 2-frame job by process and library (perf record -F 999; % of the samples)"
+  rm -f "$work/out.mp4"
+  if perf record -q -o "$work/perf.data" -F 999 -- "$dlc" run -s "$source_face" -t "$work/two.mp4" -o "$work/out.mp4" \
+       --models-dir "$models" --log-level error >/dev/null 2>&1; then
+    perf report -i "$work/perf.data" --no-children --sort comm,dso -g none 2>/dev/null | grep -v '^#' | grep -v '^$' |
+      head -n 12
+  else
+    echo "(perf record failed: perf_event_paranoid may forbid it)"
+  fi
+fi
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
