@@ -38,13 +38,7 @@ CodecsModule& codecs_module() {
   return *module;
 }
 
-std::filesystem::path codecs_module_path() {
-  if (const char* path = std::getenv("DLC_CODECS_MODULE"); path != nullptr && *path != '\0') return path;
-  const auto beside = executable_dir() / DLC_CODECS_MODULE_NAME;
-  const auto installed = installed_lib_dir() / DLC_CODECS_MODULE_NAME;
-  std::error_code ec;
-  return !std::filesystem::exists(beside, ec) && std::filesystem::exists(installed, ec) ? installed : beside;
-}
+std::filesystem::path codecs_module_path() { return module_path("DLC_CODECS_MODULE", DLC_CODECS_MODULE_NAME); }
 
 const OpenCvCodecsApi* load_codecs(std::string& error) {
   auto& m = codecs_module();

@@ -29,16 +29,8 @@ LoadedModule& module() {
 
 }  // namespace
 
-std::filesystem::path opencv_live_path() {
-  if (const char* override_path = std::getenv("DLC_LIVE_MODULE"); override_path != nullptr && *override_path != '\0') {
-    return override_path;
-  }
-  // Beside the binary in the build tree; in PREFIX/lib/dlc once installed.
-  const auto beside = executable_dir() / DLC_LIVE_MODULE_NAME;
-  const auto installed = installed_lib_dir() / DLC_LIVE_MODULE_NAME;
-  std::error_code ec;
-  return !std::filesystem::exists(beside, ec) && std::filesystem::exists(installed, ec) ? installed : beside;
-}
+// Beside the binary in the build tree; in PREFIX/lib/dlc once installed.
+std::filesystem::path opencv_live_path() { return module_path("DLC_LIVE_MODULE", DLC_LIVE_MODULE_NAME); }
 
 const OpenCvLiveApi* load_opencv_live(std::string& error) {
   auto& m = module();
