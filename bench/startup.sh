@@ -97,7 +97,8 @@ for ((i = 1; i <= runs; i++)); do
       if (!libs_over) { if ($0 ~ /\.so[."]/) libs = $2; else if ($0 !~ /ld\.so\.cache/) libs_over = 1 }
       if ($0 ~ /\.onnx"/ && models == "") models = $2
     }
-    !($1 in child) && $3 ~ /^write\(/ && frame == "" && $0 ~ (", " frame_bytes "\\)") { frame = $2 }
+    # A write another thread interrupts is logged "<unfinished ...>", its length already there.
+    !($1 in child) && $3 ~ /^write\(/ && frame == "" && $0 ~ (", " frame_bytes "(\\)| <unfinished)") { frame = $2 }
     { last = $2 }
     END { printf "%7s %7s %7s %7s %7s %7s %7s\n", at(libs), at(probe_start), at(probe_end), at(models), at(decoder), at(frame), at(last) }
   ' "$work/trace.txt" | sed "s/^/$(printf '%-4s' "$i")/"
