@@ -265,6 +265,7 @@ JobSettings SwapTab::settings() const {
   JobSettings s = hidden_;
   s.source = source_edit_->text();
   s.target = target_edit_->text();
+  if (s.target != hidden_.target) s.map_faces_file.clear();  // the given mapping was of the other target
   s.keep_fps = keep_fps_->isChecked();
   s.keep_audio = keep_audio_->isChecked();
   s.keep_frames = keep_frames_->isChecked();
@@ -371,8 +372,8 @@ void SwapTab::start() {
   start_job(std::move(s));
 }
 
-// Map faces: `dlc faces scan` in the dialog, then (Submit) the job with the mapping it wrote in
-// place of -s. The dialog, and with it the mapping's folder, lives until the next one.
+// Map faces: `dlc faces scan` in the dialog (or the mapping file given to dlc-gui), then (Submit)
+// the job with the mapping it wrote in place of -s. The dialog, and with it the mapping's folder, lives until the next one.
 void SwapTab::open_map_faces() {
   error_->clear();
   result_->clear();
@@ -392,7 +393,13 @@ void SwapTab::open_map_faces() {
     start_job(std::move(s));
   });
   map_dialog_->open();
-  map_dialog_->scan();
+  // dlc-gui --map-faces FILE: that mapping, its sources filled in, in place of a scan.
+  // A mapping given with the settings is their target's faces: another target is scanned.
+  if (hidden_.map_faces_file.isEmpty() || target != hidden_.target) {
+    map_dialog_->scan();
+  } else {
+    map_dialog_->load_mapping(hidden_.map_faces_file);
+  }
   emit mapFacesOpened(map_dialog_);
 }
 
