@@ -282,10 +282,6 @@ class SwapTabTest : public QObject {
     QCOMPARE(shown.last().at(0).toBool(), true);
     QVERIFY(tab()->preview_arguments().contains("--draw-mouth-mask"));
     const auto small = tab()->preview_image();
-    // DLC_GUI_MOUTH_SCREENSHOT=FILE: the window as it is now, the slider held.
-    if (const auto path = qEnvironmentVariable("DLC_GUI_MOUTH_SCREENSHOT"); !path.isEmpty()) {
-      QVERIFY(window_->grab().save(path));
-    }
     const auto before_drag = shown.count();
     for (int v : {40, 60, 80}) slider->setValue(v);  // dragged, faster than the debounce
     QTRY_VERIFY_WITH_TIMEOUT(!tab()->job_running() && shown.count() > before_drag &&
@@ -307,6 +303,21 @@ class SwapTabTest : public QObject {
     QVERIFY(a.left() > 150 && a.right() < 360 && a.top() > 200 && a.bottom() < 400);
     QVERIFY(b.contains(a));
     QVERIFY(b.width() * b.height() > 2 * a.width() * a.height());
+    // DLC_GUI_MOUTH_SCREENSHOT=FILE: the window with the slider held at 50, the classic swapper's
+    // face (the fixture swapper's is noise).
+    if (const auto path = qEnvironmentVariable("DLC_GUI_MOUTH_SCREENSHOT"); !path.isEmpty()) {
+      auto settings = tab()->settings();
+      settings.models_dir = dir_.filePath("no-models");
+      settings.mouth_mask = 50;
+      tab()->set_settings(settings);
+      window_->resize(640, 1000);
+      slider->setSliderDown(true);
+      QVERIFY(shown.wait(120000));
+      QVERIFY(shown.last().at(0).toBool());
+      QVERIFY(window_->grab().save(path));
+      slider->setSliderDown(false);
+      QVERIFY(shown.wait(120000));
+    }
   }
 
   // A video target: the frame slider under the preview swaps the frame chosen.
