@@ -180,6 +180,9 @@ void add_job_flags(CLI::App& app, JobOptions& job, CompatFlags& compat) {
 
 // The flags only `dlc run` takes.
 void add_run_flags(CLI::App& run, JobOptions& job) {
+  run.add_flag("--draw-mouth-mask", job.draw_mouth_mask,
+               "draw the outline of the mouth mask --mouth-mask-size makes on each swapped face (a preview: dlc-gui "
+               "shows it while its Mouth mask slider is held)");
   run.add_option("--frame-range", job.frame_range,
                  "video: only frames START to END-1 (from 0; FaceFusion's --trim-frame-start/-end), into a part "
                  "file for dlc join (no audio)")

@@ -128,4 +128,28 @@ std::string error_message(int exit_code) {
   }
 }
 
+RecentRate::RecentRate(Clock::time_point start, Clock::duration bucket)
+    : bucket_(bucket), previous_start_(start), current_start_(start) {}
+
+void RecentRate::roll(Clock::time_point now) {
+  if (now - current_start_ < bucket_) return;
+  const auto buckets = (now - current_start_) / bucket_;  // whole buckets since the current began
+  previous_ = buckets == 1 ? current_ : 0;                // more: the one before now had no frame
+  current_ = 0;
+  current_start_ += bucket_ * buckets;
+  previous_start_ = current_start_ - bucket_;
+}
+
+void RecentRate::add(Clock::time_point now, std::int64_t count) {
+  roll(now);
+  current_ += count;
+}
+
+double RecentRate::per_second(Clock::time_point now) const {
+  auto rolled = *this;
+  rolled.roll(now);
+  const auto seconds = std::chrono::duration<double>(now - rolled.previous_start_).count();
+  return seconds > 0 ? static_cast<double>(rolled.previous_ + rolled.current_) / seconds : 0.0;
+}
+
 }  // namespace dlc::app::events

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -35,5 +36,26 @@ std::string error_message(int exit_code);
 
 // The JSON text of one memory event (tested without a running job).
 std::string memory_line(const memory::MemorySnapshot& snapshot, std::uint64_t budget_bytes, double seconds);
+
+// The rate of the frames of the last second or so, for `dlc live`'s progress events (the average
+// since the start would hide a slowdown for minutes). Two buckets of `bucket` each, the current
+// and the one before, so its memory is fixed; the clock's readings are given, not read.
+class RecentRate {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit RecentRate(Clock::time_point start, Clock::duration bucket = std::chrono::milliseconds(500));
+  void add(Clock::time_point now, std::int64_t count = 1);
+  // Per second over the current bucket and the one before it (since the start at first).
+  double per_second(Clock::time_point now) const;
+
+ private:
+  void roll(Clock::time_point now);
+
+  Clock::duration bucket_;
+  Clock::time_point previous_start_;
+  Clock::time_point current_start_;
+  std::int64_t previous_ = 0;
+  std::int64_t current_ = 0;
+};
 
 }  // namespace dlc::app::events

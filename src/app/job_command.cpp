@@ -170,7 +170,13 @@ int job_command(const CliOptions& options, int threads) {
     fmt::print(stderr, "dlc run: --frame-range takes a video target; '{}' is an image\n", job.target);
     return kExitUsage;
   }
+  // --events json: the memory lines each second while it runs (a large image with an enhancer takes
+  // a while), and one measured when it is done, so an image job is plotted too.
+  std::optional<JobMemoryGuard> guard;
+  if (events::enabled()) guard.emplace(ram_budget_bytes(job, read_machine_facts()), 0);
   const auto report = pipeline::run_image_job(face_job_options(job, threads, *plan));
+  if (guard) guard->send_memory_event();
+  guard.reset();
   events::done(report.output, 1);
   if (report.processed_faces == 0 && report.skipped_faces == 0) {
     fmt::print("dlc: no face found in the target '{}': wrote it unchanged to {}\n", job.target, report.output.string());

@@ -27,6 +27,7 @@ struct JobOptions {
   std::string map_faces;  // mapping file; empty = off
   bool mouth_mask = false;
   double mouth_mask_size = 0.0;  // 0..100; above 0 turns the mouth mask on, as Deep-Live-Cam's slider
+  bool draw_mouth_mask = false;  // run: the mask's outline drawn on the result (dlc-gui's preview)
   std::string video_encoder = "libx264";
   int video_quality = 18;
   std::string video_encoder_preset;  // ultrafast ... veryslow; empty = the encoder's own (medium)

@@ -105,6 +105,7 @@ pipeline::FaceJobOptions face_job_options(const JobOptions& job, int threads, co
   options.many_faces = job.many_faces;
   options.mouth_mask = job.mouth_mask;
   options.mouth_mask_size = job.mouth_mask_size;
+  options.draw_mouth_mask = job.draw_mouth_mask;
   options.map_faces = job.map_faces;
   options.target_selector = *face::parse_selector(job.face_selector);
   options.chain.frame_processors = job.frame_processors;
@@ -223,7 +224,7 @@ pipeline::JobShape job_shape(const JobOptions& job, std::uint64_t frame_bytes, i
   const bool swaps = std::ranges::find(job.frame_processors, "face_swapper") != job.frame_processors.end();
   if (const auto landmarks = usable("landmarks")) {
     shape.analysis.push_back(planned(*landmarks));
-  } else if ((!swapper || job.mouth_mask || choice.kind != "scrfd") &&
+  } else if ((!swapper || job.mouth_mask || job.draw_mouth_mask || choice.kind != "scrfd") &&
              std::filesystem::exists(face::DlibLandmarks::kDefaultModel, ec)) {
     const auto bytes = std::filesystem::file_size(face::DlibLandmarks::kDefaultModel, ec);
     shape.analysis.push_back({"dlib's 68-point shape predictor", {bytes, 0}, "file size"});

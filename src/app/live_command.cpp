@@ -132,12 +132,13 @@ int live_command(const JobOptions& job, int threads) {
   std::int64_t processed = 0;
   const auto started = std::chrono::steady_clock::now();
   auto last_event = started;
+  events::RecentRate rate(started);  // the events' fps: the last second's, not the run's average
   const auto report = pipeline::run_live(*camera, options, [&](cv::Mat& frame, std::int64_t) {
     if (events::enabled() && std::chrono::steady_clock::now() - last_event > std::chrono::milliseconds(500)) {
       last_event = std::chrono::steady_clock::now();
-      const auto seconds = std::chrono::duration<double>(last_event - started).count();
-      events::progress(processed, 0, static_cast<double>(processed) / seconds, 0.0);
+      events::progress(processed, 0, rate.per_second(last_event), 0.0);
     }
+    rate.add(std::chrono::steady_clock::now());
     // Detection cadence counts processed frames: a dropped frame is not one the faces came from.
     // The tracker's clock is real time (frames come at a variable rate, some dropped): each
     // frame is taken as it comes off the 2-frame queue, its capture a frame time or so before.

@@ -83,20 +83,26 @@ JobMemoryGuard::JobMemoryGuard(std::uint64_t budget_bytes, double monitor_interv
     : tree_(job_tree_reader()),
       governor_(
           budget_bytes, [this] { return tree_.rss_bytes(); }, [] { runtime::OrtRuntime::instance().shrink_arenas(); },
-          [](const std::string& text) { spdlog::warn("{}", text); }) {
+          [](const std::string& text) { spdlog::warn("{}", text); }),
+      budget_bytes_(budget_bytes) {
   if (monitor_interval_s > 0) {
     monitor_.emplace(std::chrono::milliseconds(static_cast<long>(monitor_interval_s * 1000)),
                      [this] { return read_memory_snapshot(nvml_, &tree_); },
                      [](const std::string& line) { fmt::print(stderr, "{}\n", line); });
   }
   if (events::enabled()) {
-    const auto started = std::chrono::steady_clock::now();
     events_monitor_.emplace(std::chrono::seconds(1), [this] { return read_memory_snapshot(nvml_, &tree_); },
-                            [budget_bytes, started](const memory::MemorySnapshot& snapshot) {
-                              const std::chrono::duration<double> since = std::chrono::steady_clock::now() - started;
-                              events::memory(snapshot, budget_bytes, since.count());
-                            });
+                            [this](const memory::MemorySnapshot& snapshot) { send(snapshot); });
   }
+}
+
+void JobMemoryGuard::send(const memory::MemorySnapshot& snapshot) const {
+  const std::chrono::duration<double> since = std::chrono::steady_clock::now() - started_;
+  events::memory(snapshot, budget_bytes_, since.count());
+}
+
+void JobMemoryGuard::send_memory_event() {
+  if (events::enabled()) send(read_memory_snapshot(nvml_, &tree_));
 }
 
 std::optional<std::uint64_t> gpu_total_bytes(const memory::MachineFacts& facts, int device_id) {

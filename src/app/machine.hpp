@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -47,11 +48,17 @@ class JobMemoryGuard {
   JobMemoryGuard(std::uint64_t budget_bytes, double monitor_interval_s);
   memory::RssGovernor& governor() { return governor_; }
   memory::TreeReader& tree() { return tree_; }
+  // --events json: one memory event read now (besides the one each second).
+  void send_memory_event();
 
  private:
+  void send(const memory::MemorySnapshot& snapshot) const;
+
   memory::TreeReader tree_;
   memory::RssGovernor governor_;
   memory::Nvml nvml_;
+  std::uint64_t budget_bytes_ = 0;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::optional<memory::MemoryMonitor> monitor_;
   std::optional<memory::MemoryMonitor> events_monitor_;  // --events: a memory line each second
 };

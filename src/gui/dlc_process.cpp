@@ -20,7 +20,11 @@ constexpr int kCancelGraceMs = 5000;
 QString dlc_binary() {
   const QString from_env = qEnvironmentVariable("DLC_BINARY");
   if (!from_env.isEmpty()) return from_env;
-  return QDir(QCoreApplication::applicationDirPath()).filePath("dlc");
+  // Before the window's QApplication exists (dlc-gui's flags are checked first) the executable's
+  // folder is read from procfs, as Qt does on Linux.
+  const auto folder = QCoreApplication::instance() != nullptr ? QCoreApplication::applicationDirPath()
+                                                              : QFileInfo("/proc/self/exe").canonicalFilePath().section('/', 0, -2);
+  return QDir(folder).filePath("dlc");
 }
 
 DlcProcess::DlcProcess(QObject* parent) : QObject(parent) {

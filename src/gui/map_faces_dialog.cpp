@@ -78,12 +78,17 @@ MapFacesDialog::MapFacesDialog(const QString& target, const QStringList& scan_ar
   submit_ = new QPushButton("Submit", this);
   submit_->setEnabled(false);
   auto* cancel = new QPushButton("Cancel", this);
+  rescan_ = new QPushButton("Scan the target", this);
+  rescan_->setToolTip("find the target's people again, in place of the mapping file's rows");
+  rescan_->setVisible(false);
+  buttons->addWidget(rescan_);
   buttons->addStretch(1);
   buttons->addWidget(submit_);
   buttons->addWidget(cancel);
   layout->addLayout(buttons);
   connect(submit_, &QPushButton::clicked, this, &MapFacesDialog::submit);
   connect(cancel, &QPushButton::clicked, this, &QDialog::reject);
+  connect(rescan_, &QPushButton::clicked, this, &MapFacesDialog::scan);
   connect(this, &QDialog::rejected, scan_, &DlcProcess::cancel);
   connect(scan_, &DlcProcess::logLine, this, &MapFacesDialog::on_log);
   connect(scan_, &DlcProcess::finished, this, &MapFacesDialog::on_finished);
@@ -101,6 +106,10 @@ void MapFacesDialog::scan() {
     error_->setText("Cannot make a temporary folder for the scan: " + dir_->errorString());
     return;
   }
+  clear_rows();
+  rescan_->setVisible(false);
+  error_->clear();
+  progress_->setRange(0, 0);
   status_->setText("Finding the people of the target…");
   scan_->start(QStringList{"faces", "scan", "-t", target_, "-o", dir_->path()} << scan_arguments_);
 }
@@ -145,40 +154,90 @@ void MapFacesDialog::show_people() {
     error_->setText("The scan wrote no faces.json in " + dir_->path());
     return;
   }
-  const auto mappings = QJsonDocument::fromJson(file.readAll()).object().value("mappings").toArray();
-  for (const auto& value : mappings) {
-    const auto m = value.toObject();
-    Row row;
-    row.person = m.value("person").toInt();
-    auto* line = new QWidget(this);
-    auto* h = new QHBoxLayout(line);
-    auto* face = thumbnail_label(line, QString("person %1").arg(row.person));
-    show_image(face, QImage(QDir(dir_->path()).filePath(m.value("thumbnail").toString())));
-    const auto faces = m.value("faces").toInt();
-    const auto first = m.value("first_frame").toInteger();
-    const auto last = m.value("last_frame").toInteger();
-    auto* about = new QLabel(last > first ? QString("Person %1\n%2 faces, frames %3 to %4").arg(row.person).arg(faces).arg(first).arg(last)
-                                          : QString("Person %1").arg(row.person),
-                             line);
-    row.select = new QPushButton("Select source", line);
-    row.source_thumb = thumbnail_label(line, "not swapped");
-    h->addWidget(face);
-    h->addWidget(about, 1);
-    h->addWidget(row.select);
-    h->addWidget(row.source_thumb);
-    rows_layout_->insertWidget(rows_layout_->count() - 1, line);
-    line->show();  // added to a dialog already shown
-    const int index = static_cast<int>(rows_.size());
-    connect(row.select, &QPushButton::clicked, this, [this, index] {
-      const auto path = choose_source_(rows_[static_cast<std::size_t>(index)].person);
-      if (!path.isEmpty()) set_source(index, path);
-    });
-    rows_.push_back(row);
-  }
+  mapping_ = QJsonDocument::fromJson(file.readAll()).object();
+  base_ = dir_->path();
+  show_rows();
   status_->setText(rows_.empty() ? QString("No face was found in the target.")
                                  : QString("%1 %2 found: select a source for each one to swap, then Submit.")
                                        .arg(rows_.size())
                                        .arg(rows_.size() == 1 ? "person" : "people"));
+}
+
+bool MapFacesDialog::load_mapping(const QString& path) {
+  clear_rows();
+  progress_->setRange(0, 1);
+  progress_->setValue(1);
+  rescan_->setVisible(true);
+  QFile file(path);
+  QJsonParseError parsed;
+  const auto document = file.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(file.readAll(), &parsed) : QJsonDocument();
+  if (!document.object().value("mappings").isArray()) {
+    status_->setText("The mapping file cannot be used.");
+    error_->setText(QString("Cannot read the mapping '%1': %2").arg(path,
+        !file.isOpen() ? file.errorString()
+        : parsed.error != QJsonParseError::NoError ? "not JSON (" + parsed.errorString() + ")"
+                                                    : QString("no \"mappings\" list (see `dlc faces scan`)")));
+    return false;
+  }
+  mapping_ = document.object();
+  base_ = QFileInfo(path).absolutePath();
+  show_rows();
+  status_->setText(QString("The mapping of %1: %2 %3; change a source or Submit.")
+                       .arg(QFileInfo(path).fileName())
+                       .arg(rows_.size())
+                       .arg(rows_.size() == 1 ? "row" : "rows"));
+  return true;
+}
+
+void MapFacesDialog::clear_rows() {
+  for (auto& row : rows_) delete row.line;
+  rows_.clear();
+  submit_->setEnabled(false);
+}
+
+void MapFacesDialog::show_rows() {
+  const QDir base(base_);
+  const auto mappings = mapping_.value("mappings").toArray();
+  for (const auto& value : mappings) {
+    const auto m = value.toObject();
+    Row row;
+    row.line = new QWidget(this);
+    auto* h = new QHBoxLayout(row.line);
+    const auto person = m.value("person").toInt();
+    QString about;
+    QString picture;  // the target's face, or the photo the mapping finds it by
+    if (m.contains("person")) {
+      about = QString("Person %1").arg(person);
+      picture = m.value("thumbnail").toString();
+    } else if (m.contains("reference")) {
+      picture = m.value("reference").toString();
+      about = QString("The face nearest to %1").arg(QFileInfo(picture).fileName());
+    } else {
+      about = QString("Face %1 from the left").arg(m.value("target_face").toInt() + 1);
+    }
+    auto* face = thumbnail_label(row.line, m.contains("person") ? QString("person %1").arg(person) : about);
+    if (!picture.isEmpty()) show_image(face, QImage(base.filePath(picture)));
+    const auto faces = m.value("faces").toInt();
+    const auto first = m.value("first_frame").toInteger();
+    const auto last = m.value("last_frame").toInteger();
+    if (last > first) about += QString("\n%1 faces, frames %2 to %3").arg(faces).arg(first).arg(last);
+    auto* label = new QLabel(about, row.line);
+    row.select = new QPushButton("Select source", row.line);
+    row.source_thumb = thumbnail_label(row.line, "not swapped");
+    h->addWidget(face);
+    h->addWidget(label, 1);
+    h->addWidget(row.select);
+    h->addWidget(row.source_thumb);
+    rows_layout_->insertWidget(rows_layout_->count() - 1, row.line);
+    row.line->show();  // added to a dialog already shown
+    const int index = static_cast<int>(rows_.size());
+    connect(row.select, &QPushButton::clicked, this, [this, index, person] {
+      const auto path = choose_source_(person > 0 ? person : index + 1);
+      if (!path.isEmpty()) set_source(index, path);
+    });
+    rows_.push_back(row);
+    if (const auto source = m.value("source").toString(); !source.isEmpty()) set_source(index, base.filePath(source));
+  }
 }
 
 void MapFacesDialog::set_source(int row, const QString& path) {
@@ -197,25 +256,22 @@ void MapFacesDialog::set_source(int row, const QString& path) {
   submit_->setEnabled(std::ranges::any_of(rows_, [](const Row& x) { return !x.source.isEmpty(); }));
 }
 
-// faces.json with each chosen "source" set, written beside it (a temporary name, then renamed).
+// The shown mapping with each row's "source" (and its other relative paths made absolute: the copy
+// is written elsewhere), in the dialog's folder (a temporary name, then renamed).
 void MapFacesDialog::submit() {
-  const QDir dir(dir_->path());
-  QFile in(dir.filePath("faces.json"));
-  if (!in.open(QIODevice::ReadOnly)) {
-    error_->setText("Cannot read " + in.fileName());
-    return;
-  }
-  auto root = QJsonDocument::fromJson(in.readAll()).object();
+  const QDir base(base_);
+  auto root = mapping_;
   auto mappings = root.value("mappings").toArray();
-  for (qsizetype i = 0; i < mappings.size(); ++i) {
+  for (qsizetype i = 0; i < mappings.size() && i < static_cast<qsizetype>(rows_.size()); ++i) {
     auto m = mappings[i].toObject();
-    for (const auto& row : rows_) {
-      if (row.person == m.value("person").toInt()) m["source"] = row.source;
+    m["source"] = rows_[static_cast<std::size_t>(i)].source;
+    for (const char* field : {"reference", "thumbnail"}) {
+      if (m.contains(field)) m[field] = QFileInfo(base.filePath(m.value(field).toString())).absoluteFilePath();
     }
     mappings[i] = m;
   }
   root["mappings"] = mappings;
-  QSaveFile out(dir.filePath("mapping.json"));
+  QSaveFile out(QDir(dir_->path()).filePath("mapping.json"));
   if (!out.open(QIODevice::WriteOnly) || out.write(QJsonDocument(root).toJson()) < 0 || !out.commit()) {
     error_->setText("Cannot write " + out.fileName() + ": " + out.errorString());
     return;

@@ -20,6 +20,7 @@
 #include <QPushButton>
 #include <QSlider>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -34,6 +35,9 @@ namespace dlc::gui {
 namespace {
 
 constexpr int kThumbnail = 200;
+// The Mouth mask slider's previews wait this long after its last move (a drag moves it many
+// times a second; each preview is a dlc run).
+constexpr int kPreviewDebounceMs = 150;
 
 QString format_seconds(double seconds) {
   const auto s = static_cast<long>(std::lround(seconds));
@@ -96,14 +100,13 @@ SwapTab::SwapTab(QWidget* parent)
     if (!preview_dir_ || job_->running()) return;
     const auto still = preview_dir_->filePath("frame.png");
     frame.save(still, "PNG", 100);  // 0: fastest deflate
-    auto settings = this->settings();
-    settings.target = still;
-    settings.output = preview_dir_->filePath("preview.png");
-    previewing_ = true;
-    set_running(true);
-    emit jobStarted(job_);
-    job_->start(settings.run_arguments());
+    preview_still_ = still;
+    start_preview_job(still);
   });
+  preview_timer_ = new QTimer(this);
+  preview_timer_->setSingleShot(true);
+  preview_timer_->setInterval(kPreviewDebounceMs);
+  connect(preview_timer_, &QTimer::timeout, this, &SwapTab::run_preview);
   connect(frame_grabber_, &FrameGrabber::failed, this, [this](const QString&, const QString& reason) {
     error_->setText("Cannot read the frame for the preview: " + reason);
   });
@@ -205,6 +208,14 @@ void SwapTab::build() {
   row("Transparency", opacity_, opacity_value);
   row("Sharpness", sharpness_, sharpness_value);
   row("Mouth mask", mouth_mask_, mouth_value);
+  // Held, the preview shows the outline of the mask that size makes (dlc run --draw-mouth-mask);
+  // released, the plain preview at the new size.
+  mouth_mask_->setToolTip("0 = off; hold the slider to see the mask's outline in the preview");
+  connect(mouth_mask_, &QSlider::sliderPressed, this, [this] { request_preview(true); });
+  connect(mouth_mask_, &QSlider::valueChanged, this, [this] {
+    if (mouth_mask_->isSliderDown()) request_preview(true);
+  });
+  connect(mouth_mask_, &QSlider::sliderReleased, this, [this] { request_preview(false); });
   connect(opacity_, &QSlider::valueChanged, opacity_value, [opacity_value](int v) { opacity_value->setNum(v / 100.0); });
   connect(sharpness_, &QSlider::valueChanged, sharpness_value, [sharpness_value](int v) { sharpness_value->setNum(v / 10.0); });
   connect(mouth_mask_, &QSlider::valueChanged, mouth_value,
@@ -265,6 +276,7 @@ JobSettings SwapTab::settings() const {
   JobSettings s = hidden_;
   s.source = source_edit_->text();
   s.target = target_edit_->text();
+  if (s.target != hidden_.target) s.map_faces_file.clear();  // the given mapping was of the other target
   s.keep_fps = keep_fps_->isChecked();
   s.keep_audio = keep_audio_->isChecked();
   s.keep_frames = keep_frames_->isChecked();
@@ -311,6 +323,8 @@ void SwapTab::set_target(const QString& path) {
   target_thumb_->setText("loading…");
   preview_frame_->setVisible(false);
   preview_image_->clear();
+  preview_still_.clear();
+  preview_still_frame_ = -1;
   if (!path.isEmpty()) target_grabber_->load(path);
   update_swap_button();
   emit settingsChanged();
@@ -371,8 +385,8 @@ void SwapTab::start() {
   start_job(std::move(s));
 }
 
-// Map faces: `dlc faces scan` in the dialog, then (Submit) the job with the mapping it wrote in
-// place of -s. The dialog, and with it the mapping's folder, lives until the next one.
+// Map faces: `dlc faces scan` in the dialog (or the mapping file given to dlc-gui), then (Submit)
+// the job with the mapping it wrote in place of -s. The dialog, and with it the mapping's folder, lives until the next one.
 void SwapTab::open_map_faces() {
   error_->clear();
   result_->clear();
@@ -392,7 +406,13 @@ void SwapTab::open_map_faces() {
     start_job(std::move(s));
   });
   map_dialog_->open();
-  map_dialog_->scan();
+  // dlc-gui --map-faces FILE: that mapping, its sources filled in, in place of a scan.
+  // A mapping given with the settings is their target's faces: another target is scanned.
+  if (hidden_.map_faces_file.isEmpty() || target != hidden_.target) {
+    map_dialog_->scan();
+  } else {
+    map_dialog_->load_mapping(hidden_.map_faces_file);
+  }
   emit mapFacesOpened(map_dialog_);
 }
 
@@ -415,28 +435,62 @@ void SwapTab::start_job(JobSettings s) {
 }
 
 void SwapTab::preview() {
-  auto s = settings();
+  const auto s = settings();
   error_->clear();
   if (s.source.isEmpty() || s.target.isEmpty()) {
     error_->setText("Select a face (Source) and a target first.");
     return;
   }
-  if (!is_image_file(s.target)) {
-    preview_frame(preview_frame_->value());
+  wanted_outline_ = false;
+  run_preview();
+}
+
+void SwapTab::request_preview(bool outline) {
+  if (job_->running() && !previewing_) return;  // a Start job: no preview until it ends
+  wanted_outline_ = outline;
+  preview_timer_->start();
+}
+
+void SwapTab::run_preview() {
+  preview_wanted_ = false;
+  if (job_->running()) {
+    preview_wanted_ = previewing_;
     return;
   }
-  preview_dir_ = std::make_unique<QTemporaryDir>();
+  const auto target = target_edit_->text();
+  if (source_edit_->text().isEmpty() || target.isEmpty()) return;
+  if (is_image_file(target)) {
+    if (!preview_dir_) preview_dir_ = std::make_unique<QTemporaryDir>();
+    start_preview_job(target);
+  } else if (preview_still_frame_ == preview_frame_->value() && !preview_still_.isEmpty() && preview_dir_) {
+    start_preview_job(preview_still_);
+  } else {
+    preview_frame(preview_frame_->value());
+  }
+}
+
+void SwapTab::start_preview_job(const QString& target) {
+  auto s = settings();
+  s.target = target;
   s.output = preview_dir_->filePath("preview.png");
+  shown_outline_ = wanted_outline_;
+  if (shown_outline_) {
+    // The outline of the mask this size makes (at 0, off, the lips' own), the mask itself only when on.
+    s.extra_arguments << "--draw-mouth-mask";
+  }
   previewing_ = true;
-  status_->setText("Previewing…");
+  status_->setText(shown_outline_ ? QString("Previewing the mouth mask (%1)…").arg(s.mouth_mask) : QString("Previewing…"));
   set_running(true);
   emit jobStarted(job_);
-  job_->start(s.run_arguments());
+  preview_arguments_ = s.run_arguments();
+  job_->start(preview_arguments_);
 }
 
 void SwapTab::preview_frame(int frame) {
   if (job_->running() || target_edit_->text().isEmpty()) return;
   preview_dir_ = std::make_unique<QTemporaryDir>();
+  preview_still_.clear();
+  preview_still_frame_ = frame;
   status_->setText(QString("Previewing frame %1…").arg(frame));
   frame_grabber_->load(target_edit_->text(), frame / std::max(1.0, target_fps_));
 }
@@ -465,10 +519,12 @@ void SwapTab::on_finished(int exit_code, const QString& message) {
     return;
   }
   if (was_preview) {
-    QImage image(preview_dir_->filePath("preview.png"));
-    preview_image_->setPixmap(QPixmap::fromImage(
-        image.scaled(preview_image_->size().expandedTo(QSize(320, 240)), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
-    status_->setText("Preview ready.");
+    preview_result_ = QImage(preview_dir_->filePath("preview.png"));
+    preview_image_->setPixmap(QPixmap::fromImage(preview_result_.scaled(
+        preview_image_->size().expandedTo(QSize(320, 240)), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+    status_->setText(shown_outline_ ? "Preview ready: the green line is the mouth mask's outline." : "Preview ready.");
+    emit previewShown(shown_outline_);
+    if (preview_wanted_) run_preview();
     return;
   }
   if (last_output_.isEmpty()) last_output_ = pending_output_;

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <QImage>
 #include <QString>
+#include <QStringList>
 #include <QWidget>
 
 #include <functional>
@@ -16,6 +18,7 @@ class QProgressBar;
 class QPushButton;
 class QSlider;
 class QTemporaryDir;
+class QTimer;
 
 namespace dlc::gui {
 
@@ -73,6 +76,9 @@ class SwapTab : public QWidget {
   QSlider* mouth_mask_slider() const { return mouth_mask_; }
   bool job_running() const;
   QString last_output() const { return last_output_; }
+  // The last preview as dlc wrote it (unscaled), and the `dlc` arguments that made it.
+  QImage preview_image() const { return preview_result_; }
+  QStringList preview_arguments() const { return preview_arguments_; }
 
  signals:
   // A job ended: dlc's exit code (0 ok), and the output written (empty unless 0).
@@ -82,6 +88,8 @@ class SwapTab : public QWidget {
   void settingsChanged();
   // The map-faces dialog opened, its scan started.
   void mapFacesOpened(dlc::gui::MapFacesDialog* dialog);
+  // A preview is shown; outline: it has the mouth mask's outline drawn (the slider held).
+  void previewShown(bool outline);
 
  protected:
   void dragEnterEvent(QDragEnterEvent* event) override;
@@ -94,6 +102,11 @@ class SwapTab : public QWidget {
   void start_job(JobSettings settings);
   void preview();
   void preview_frame(int frame);
+  // The preview asked for (with the mouth mask's outline or not), after the debounce; the last
+  // request wins: one asked for while a preview runs starts when it ends.
+  void request_preview(bool outline);
+  void run_preview();
+  void start_preview_job(const QString& target);
   void on_progress(const Progress& progress);
   void on_finished(int exit_code, const QString& message);
   void show_error(int exit_code, const QString& message);
@@ -134,6 +147,14 @@ class SwapTab : public QWidget {
   FrameGrabber* target_grabber_ = nullptr;
   FrameGrabber* frame_grabber_ = nullptr;  // the chosen video frame, for its preview
   std::unique_ptr<QTemporaryDir> preview_dir_;
+  QString preview_still_;  // the video frame last saved for a preview, in preview_dir_
+  int preview_still_frame_ = -1;
+  QTimer* preview_timer_ = nullptr;  // the debounce of the Mouth mask slider's previews
+  bool preview_wanted_ = false;      // a preview was asked for while one ran
+  bool wanted_outline_ = false;
+  bool shown_outline_ = false;       // the running preview draws the outline
+  QImage preview_result_;
+  QStringList preview_arguments_;
   bool previewing_ = false;
   QString pending_output_;
   QString last_output_;

@@ -257,7 +257,7 @@ FrameSwapper::FrameFaces FrameSwapper::analyse(const cv::Mat& frame, std::int64_
   work.detected = tracked.faces.size();
   for (std::size_t c = 0; c < tracked.chosen.size(); ++c) {
     auto& face = tracked.faces[tracked.chosen[c]].face;
-    if (chain_.needs_landmarks() || job_.mouth_mask) analyser_.add_landmarks(frame, face);
+    if (chain_.needs_landmarks() || job_.mouth_mask || job_.draw_mouth_mask) analyser_.add_landmarks(frame, face);
     processors::FaceComposition composition;
     if (!chain_.begin_face(frame, face, composition)) {
       ++work.skipped;
@@ -278,9 +278,12 @@ void FrameSwapper::apply(std::size_t step, cv::Mat& frame, const FrameFaces& wor
   for (std::size_t i = 0; i < work.faces.size(); ++i) chain_.apply(step, *processor, frame, work.faces[i], work.sources[i]);
 }
 
-// After the last step: each face composed once, its saved mouth put back first (--mouth-mask).
+// After the last step: each face composed once, its saved mouth put back first (--mouth-mask),
+// then (--draw-mouth-mask) the mask's outline drawn over it.
 void FrameSwapper::finish(cv::Mat& frame, const FrameFaces& work) const {
   for (const auto& composition : work.compositions) chain_.end_face(frame, composition);
+  if (!job_.draw_mouth_mask) return;
+  for (const auto& face : work.faces) processors::draw_mouth_outline(frame, face, job_.mouth_mask_size);
 }
 
 FrameResult FrameSwapper::process(cv::Mat& frame, std::int64_t index, std::optional<double> seconds) {

@@ -81,10 +81,12 @@ std::vector<std::size_t> faces_to_process(const std::vector<face::Face>& faces, 
 
 bool process_face(cv::Mat& frame, face::Face& target, const ProcessorChain& chain, FaceAnalyser& analyser,
                   const FaceJobOptions& options, std::size_t source) {
-  if (chain.needs_landmarks() || options.mouth_mask) analyser.add_landmarks(frame, target);
+  if (chain.needs_landmarks() || options.mouth_mask || options.draw_mouth_mask) analyser.add_landmarks(frame, target);
   processors::SavedMouth mouth;
   if (options.mouth_mask) mouth = processors::save_mouth(frame, target, options.mouth_mask_size);
-  return chain.process(frame, target, source, std::move(mouth));
+  const bool placed = chain.process(frame, target, source, std::move(mouth));
+  if (placed && options.draw_mouth_mask) processors::draw_mouth_outline(frame, target, options.mouth_mask_size);
+  return placed;
 }
 
 namespace {

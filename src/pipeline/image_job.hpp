@@ -19,6 +19,7 @@ struct FaceJobOptions {
   bool many_faces = false;
   bool mouth_mask = false;
   double mouth_mask_size = 0.0;  // --mouth-mask-size, 0..100 (Deep-Live-Cam's "Mouth Mask" slider)
+  bool draw_mouth_mask = false;  // --draw-mouth-mask: the outline of that size's mask drawn last
   std::filesystem::path map_faces;  // --map-faces file; empty = off (images only for now)
   face::Selector target_selector = face::Selector::kLeftmost;
   face::TrackerOptions tracking;  // --face-smoothing, --face-hold (video and live)
@@ -40,8 +41,8 @@ std::vector<std::size_t> faces_to_process(const std::vector<face::Face>& faces, 
 
 // Runs the chain on one target face with the chain's source `source` (0: the -s face): its
 // landmarks added when a processor or the mouth mask needs them, the target's mouth put back
-// (options.mouth_mask) before Poisson and opacity. False when the face cannot be placed and was
-// skipped.
+// (options.mouth_mask) before Poisson and opacity, the mask's outline drawn over the result
+// (options.draw_mouth_mask). False when the face cannot be placed and was skipped.
 bool process_face(cv::Mat& frame, face::Face& target, const ProcessorChain& chain, FaceAnalyser& analyser,
                   const FaceJobOptions& options, std::size_t source = 0);
 

@@ -75,6 +75,14 @@ SavedMouth save_mouth(const cv::Mat& frame, const face::Face& face, double size)
   return mouth;
 }
 
+void draw_mouth_outline(cv::Mat& frame, const face::Face& face, double size) {
+  const auto polygon = mouth_polygon(face, size);
+  if (polygon.empty()) return;
+  const int thickness = std::max(1, std::min(frame.cols, frame.rows) / kMouthOutlineFrameStep);
+  // Green (BGR): the colour furthest from lips and skin.
+  cv::polylines(frame, std::vector<std::vector<cv::Point>>{polygon}, true, cv::Scalar(0, 255, 0), thickness, cv::LINE_AA);
+}
+
 void restore_mouth(cv::Mat& frame, const SavedMouth& mouth) {
   if (mouth.region.empty()) return;
   cv::Mat target = frame(mouth.region);

@@ -25,6 +25,11 @@ inline constexpr int kMouthFeatherMax = 30;
 
 // The expanded mouth polygon in frame pixels (empty when the face has no usable lip points).
 std::vector<cv::Point> mouth_polygon(const face::Face& face, double size);
+// --draw-mouth-mask: that polygon's closed outline over the frame (dlc-gui's preview while its
+// Mouth mask slider is held), kMouthOutlineThickness pixels per kMouthOutlineFrameStep of the
+// frame's shorter side, at least one.
+inline constexpr int kMouthOutlineFrameStep = 256;
+void draw_mouth_outline(cv::Mat& frame, const face::Face& face, double size);
 SavedMouth save_mouth(const cv::Mat& frame, const face::Face& face, double size = 0.0);
 void restore_mouth(cv::Mat& frame, const SavedMouth& mouth);
 

@@ -1,6 +1,9 @@
 // The dlc binary end to end: exit codes and what a user sees.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <signal.h>
 #include <sys/prctl.h>
@@ -8,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <thread>
 #include <chrono>
 #include <cmath>
@@ -586,6 +590,89 @@ TEST(Main, AVideoWhoseRenameFailsLeavesNothingBehind) {
   EXPECT_NE(r.err.find(taken.string()), std::string::npos) << r.err;
   EXPECT_TRUE(std::filesystem::exists(taken / "keep.txt"));
   EXPECT_FALSE(has_partial_file(dir));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace dlc::app
+
+namespace dlc::app {
+namespace {
+
+// An image job with --events json sends memory events too (measured, the video job's fields), so
+// dlc-gui's Memory tab plots it: at least the one read when the image is done, before "done".
+TEST(Main, AnImageJobSendsMemoryEvents) {
+  const auto photo = test::source_tree_file(".cache/media/grace_hopper.jpg");
+  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  const auto dir = test::make_temp_dir();
+  const auto r = dlc({"run", "-s", test::source_tree_file(".cache/media/astronaut.png").string(), "-t", photo.string(),
+                      "-o", (dir / "out.png").string(), "--events", "json", "--max-memory", "3", "--models-dir",
+                      (dir / "none").string(), "--execution-threads", "2"});
+  ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+  std::vector<nlohmann::json> memory;
+  bool done_after = false;
+  std::istringstream lines(r.err);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line.front() != '{') continue;
+    const auto event = nlohmann::json::parse(line);
+    if (event["event"] == "memory") memory.push_back(event);
+    if (event["event"] == "done") done_after = !memory.empty();
+  }
+  ASSERT_GE(memory.size(), 1u) << r.err;
+  EXPECT_TRUE(done_after) << "no memory event before done";
+  const auto& m = memory.back();
+  for (const char* field : {"seconds", "budget_bytes", "rss_bytes", "peak_rss_bytes", "tree_rss_bytes", "children",
+                            "arena_bytes", "arena_peak_bytes", "system_used_bytes", "system_total_bytes"}) {
+    EXPECT_TRUE(m.contains(field)) << field << ": " << m.dump();
+  }
+  EXPECT_EQ(m["budget_bytes"].get<std::uint64_t>(), 3ULL << 30);
+  EXPECT_GT(m["rss_bytes"].get<std::uint64_t>(), 10'000'000u);  // dlc with the dlib model loaded is far above
+  EXPECT_GE(m["peak_rss_bytes"].get<std::uint64_t>(), m["rss_bytes"].get<std::uint64_t>());
+  EXPECT_GT(m["system_total_bytes"].get<std::uint64_t>(), 0u);
+  std::filesystem::remove_all(dir);
+}
+
+// --draw-mouth-mask: the result is the plain result with the mask's outline on it, a larger one
+// for a larger size; nothing differs away from the mouth.
+TEST(Main, DrawMouthMaskDrawsTheOutlineOnTheResult) {
+  const auto photo = test::source_tree_file(".cache/media/grace_hopper.jpg");
+  if (!std::filesystem::exists(photo)) GTEST_SKIP() << "the Debian photos are missing: run scripts/setup.sh";
+  const auto dir = test::make_temp_dir();
+  const auto swap = [&](const std::string& name, std::vector<std::string> extra) {
+    std::vector<std::string> args{"run", "-s", test::source_tree_file(".cache/media/astronaut.png").string(), "-t",
+                                  photo.string(), "-o", (dir / name).string(), "--models-dir", (dir / "none").string(),
+                                  "--execution-threads", "2"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = dlc(args);
+    EXPECT_EQ(r.exit_code, kExitOk) << r.err;
+    return dir / name;
+  };
+  const auto plain = swap("plain.png", {"--mouth-mask-size", "20"});
+  const auto small = swap("small.png", {"--mouth-mask-size", "20", "--draw-mouth-mask"});
+  const auto large = swap("large.png", {"--mouth-mask-size", "80", "--draw-mouth-mask"});
+  // The box of the pixels that differ (by more than 40 in a channel).
+  const auto changed_box = [](const std::filesystem::path& a, const std::filesystem::path& b) {
+    cv::Mat difference;
+    cv::absdiff(cv::imread(a.string()), cv::imread(b.string()), difference);
+    cv::Mat changed(difference.rows, difference.cols, CV_8U, cv::Scalar(0));
+    for (int y = 0; y < difference.rows; ++y) {
+      for (int x = 0; x < difference.cols; ++x) {
+        const auto p = difference.at<cv::Vec3b>(y, x);
+        changed.at<unsigned char>(y, x) = std::max({p[0], p[1], p[2]}) > 40 ? 255 : 0;
+      }
+    }
+    const auto box = cv::boundingRect(changed);
+    return std::array<int, 4>{box.x, box.y, box.br().x, box.br().y};
+  };
+  const auto s = changed_box(plain, small);
+  const auto l = changed_box(plain, large);
+  ASSERT_GT(s[2], s[0]) << "--draw-mouth-mask changed nothing";
+  // Around Grace Hopper's mouth (about x 220-300, y 260-300 in the photo), and only there.
+  EXPECT_GT(s[0], 150);
+  EXPECT_LT(s[2], 360);
+  EXPECT_GT(s[1], 200);
+  EXPECT_LT(s[3], 400);
+  EXPECT_GT((l[2] - l[0]) * (l[3] - l[1]), 2 * (s[2] - s[0]) * (s[3] - s[1]));
   std::filesystem::remove_all(dir);
 }
 

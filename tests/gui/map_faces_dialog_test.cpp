@@ -91,15 +91,77 @@ class MapFacesDialogTest : public QObject {
     QCOMPARE(mappings[0].toObject().value("source").toString(), kGrace);
     QCOMPARE(mappings[1].toObject().value("source").toString(), QString());
     // Exactly one of the two halves changed.
-    const QImage before(dir_.filePath("two.png"));
-    const QImage after(output_);
-    QCOMPARE(after.size(), before.size());
-    const double l = mean_difference(before, after, QRect(0, 0, before.width() / 2, before.height()));
-    const double r = mean_difference(before, after, QRect(before.width() / 2, 0, before.width() - before.width() / 2,
-                                                          before.height()));
+    const auto [l, r] = halves_changed();
     qInfo("one person mapped: left half changed by %.2f, right half by %.2f (mean |difference| per value)", l, r);
+    QVERIFY2(l >= 0, "the output's size is not the target's");
     QVERIFY2(std::max(l, r) > 0.5, "the mapped person was not swapped");
     QVERIFY2(std::min(l, r) < 0.05, "the unmapped person changed too");
+  }
+
+  // dlc-gui -t two.png --map-faces FILE: Start opens the dialog with that file's mapping (its
+  // source, given relative to the file, filled in; no scan), and Submit runs it.
+  void aGivenMappingFileIsShownAndReachesTheJob() {
+    QVERIFY(QDir().mkpath(dir_.filePath("given")));
+    QFile::remove(dir_.filePath("given/astronaut.png"));
+    QVERIFY(QFile::copy(kSource, dir_.filePath("given/astronaut.png")));
+    const auto file = dir_.filePath("given/mapping.json");
+    QFile out(file);
+    QVERIFY(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    out.write(R"({"mappings": [{"source": "astronaut.png", "target_face": 1}]})");
+    out.close();
+    auto s = tab()->settings();
+    QVERIFY(!s.apply_command_line({"-t", dir_.filePath("two.png"), "--map-faces", file}));
+    tab()->set_settings(s);
+    QVERIFY(tab()->map_faces_box()->isChecked());
+    output_ = dir_.filePath("given-mapped.png");
+    QTest::mouseClick(tab()->start_button(), Qt::LeftButton);
+    auto* dialog = tab()->map_faces_dialog();
+    QVERIFY(dialog != nullptr);
+    QVERIFY(!dialog->scanning());
+    QCOMPARE(dialog->people(), 1);
+    QCOMPARE(dialog->source(0), dir_.filePath("given/astronaut.png"));
+    QVERIFY(!dialog->source_thumbnail(0)->pixmap().isNull());
+    QVERIFY(dialog->submit_button()->isEnabled());
+    QVERIFY(dialog->scan_button()->isVisible());
+    QSignalSpy finished(tab(), &SwapTab::jobFinished);
+    QTest::mouseClick(dialog->submit_button(), Qt::LeftButton);
+    QVERIFY(finished.wait(120000));
+    QCOMPARE(finished.at(0).at(0).toInt(), 0);
+    // The file's mapping reached the job: the second face from the left (Grace Hopper) changed,
+    // the first did not.
+    const auto [l, r] = halves_changed();
+    qInfo("the given mapping (target_face 1): left half changed by %.2f, right half by %.2f", l, r);
+    QVERIFY2(l >= 0, "the output's size is not the target's");
+    QVERIFY2(r > 0.5, "the mapped face was not swapped");
+    QVERIFY2(l < 0.05, "the unmapped face changed too");
+    // Another target: the mapping was the first one's, so Map faces scans the new one.
+    tab()->set_target(dir_.filePath("given/astronaut.png"));
+    QTest::mouseClick(tab()->map_faces_button(), Qt::LeftButton);
+    QVERIFY(tab()->map_faces_dialog()->scanning());
+    QVERIFY(!tab()->map_faces_dialog()->scan_button()->isVisible());
+  }
+
+  // A mapping file that cannot be used is named in the dialog, which stays usable (Scan the target).
+  void anUnreadableMappingFileIsNamed() {
+    const auto file = dir_.filePath("broken.json");
+    QFile out(file);
+    QVERIFY(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    out.write("{not json");
+    out.close();
+    auto s = tab()->settings();
+    QVERIFY(!s.apply_command_line({"-t", dir_.filePath("two.png"), "--map-faces", file}));
+    tab()->set_settings(s);
+    QTest::mouseClick(tab()->start_button(), Qt::LeftButton);
+    auto* dialog = tab()->map_faces_dialog();
+    QVERIFY(dialog != nullptr);
+    QVERIFY2(dialog->error_label()->text().contains(file) && dialog->error_label()->text().contains("not JSON"),
+             qPrintable(dialog->error_label()->text()));
+    QCOMPARE(dialog->people(), 0);
+    QSignalSpy scanned(dialog, &MapFacesDialog::scanned);
+    QTest::mouseClick(dialog->scan_button(), Qt::LeftButton);
+    QVERIFY(scanned.wait(120000));
+    QCOMPARE(scanned.at(0).at(0).toInt(), 0);
+    QCOMPARE(dialog->people(), 2);
   }
 
   void aVideosPeopleAreListed() {
@@ -155,6 +217,16 @@ class MapFacesDialogTest : public QObject {
 
  private:
   SwapTab* tab() const { return window_->swap_tab(); }
+  // How much the output's left and right halves differ from two.png's (mean |difference| per
+  // value); -1 each when the sizes differ.
+  std::pair<double, double> halves_changed() const {
+    const QImage before(dir_.filePath("two.png"));
+    const QImage after(output_);
+    if (after.size() != before.size()) return {-1, -1};
+    const int half = before.width() / 2;
+    return {mean_difference(before, after, QRect(0, 0, half, before.height())),
+            mean_difference(before, after, QRect(half, 0, before.width() - half, before.height()))};
+  }
   QString models(const QString& name) const { return dir_.filePath("models-" + name); }
 
   // Start with Map faces on: the dialog once its scan ended well (null otherwise).

@@ -35,6 +35,31 @@ using dlc::gui::test::kSource;
 using dlc::gui::test::mean_difference;
 using dlc::gui::test::run;
 
+namespace {
+
+// The value after flag in args, or a null string.
+QString value_of(const QStringList& args, const QString& flag) {
+  const auto at = args.indexOf(flag);
+  return at >= 0 && at + 1 < args.size() ? args[at + 1] : QString();
+}
+
+// The box of the pixels where two images of one size differ by more than 40 in a channel.
+QRect changed_box(const QImage& a, const QImage& b) {
+  const QImage x = a.convertToFormat(QImage::Format_RGB888);
+  const QImage y = b.convertToFormat(QImage::Format_RGB888);
+  QRect box;
+  for (int row = 0; row < x.height() && x.size() == y.size(); ++row) {
+    const uchar* p = x.constScanLine(row);
+    const uchar* q = y.constScanLine(row);
+    for (int i = 0; i < x.width() * 3; ++i) {
+      if (std::abs(int(p[i]) - int(q[i])) > 40) box |= QRect(i / 3, row, 1, 1);
+    }
+  }
+  return box;
+}
+
+}  // namespace
+
 class SwapTabTest : public QObject {
   Q_OBJECT
 
@@ -236,6 +261,62 @@ class SwapTabTest : public QObject {
       const auto picture = window_->grab().toImage().convertToFormat(QImage::Format_RGB444).convertToFormat(
           QImage::Format_Indexed8, Qt::AvoidDither);
       QVERIFY(picture.save(path, "PNG", 0));  // 0: the smallest file
+    }
+  }
+
+  // Holding the Mouth mask slider: the preview shows the mask's outline at the size it is held at
+  // (dlc run --draw-mouth-mask), along the mouth only, larger for a larger size; a drag previews
+  // once it rests (the last size wins); released, the plain preview comes back.
+  void holdingTheMouthMaskSliderOutlinesTheMask() {
+    tab()->set_source(kSource);
+    tab()->set_target(kGrace);
+    auto* slider = tab()->mouth_mask_slider();
+    slider->setValue(20);
+    QSignalSpy shown(tab(), &SwapTab::previewShown);
+    QTest::mouseClick(tab()->preview_button(), Qt::LeftButton);
+    QVERIFY(shown.wait(120000));
+    QCOMPARE(shown.last().at(0).toBool(), false);
+    const auto plain_small = tab()->preview_image();
+    slider->setSliderDown(true);  // pressed, as a mouse press on its handle does
+    QVERIFY(shown.wait(120000));
+    QCOMPARE(shown.last().at(0).toBool(), true);
+    QVERIFY(tab()->preview_arguments().contains("--draw-mouth-mask"));
+    const auto small = tab()->preview_image();
+    const auto before_drag = shown.count();
+    for (int v : {40, 60, 80}) slider->setValue(v);  // dragged, faster than the debounce
+    QTRY_VERIFY_WITH_TIMEOUT(!tab()->job_running() && shown.count() > before_drag &&
+                                 value_of(tab()->preview_arguments(), "--mouth-mask-size") == "80",
+                             120000);
+    QCOMPARE(shown.count(), before_drag + 1);  // one preview for the whole drag
+    const auto large = tab()->preview_image();
+    slider->setSliderDown(false);
+    QVERIFY(shown.wait(120000));
+    QCOMPARE(shown.last().at(0).toBool(), false);
+    QVERIFY(!tab()->preview_arguments().contains("--draw-mouth-mask"));
+    const auto plain_large = tab()->preview_image();
+    const auto a = changed_box(plain_small, small);
+    const auto b = changed_box(plain_large, large);
+    qInfo("the outline's box at 20: %d,%d %dx%d; at 80: %d,%d %dx%d", a.x(), a.y(), a.width(), a.height(), b.x(), b.y(),
+          b.width(), b.height());
+    QVERIFY2(!a.isEmpty(), "the held slider's preview is the plain one");
+    // Grace Hopper's mouth is near (260, 280) in the 512×600 photo: the outline is around it.
+    QVERIFY(a.left() > 150 && a.right() < 360 && a.top() > 200 && a.bottom() < 400);
+    QVERIFY(b.contains(a));
+    QVERIFY(b.width() * b.height() > 2 * a.width() * a.height());
+    // DLC_GUI_MOUTH_SCREENSHOT=FILE: the window with the slider held at 50, the classic swapper's
+    // face (the fixture swapper's is noise).
+    if (const auto path = qEnvironmentVariable("DLC_GUI_MOUTH_SCREENSHOT"); !path.isEmpty()) {
+      auto settings = tab()->settings();
+      settings.models_dir = dir_.filePath("no-models");
+      settings.mouth_mask = 50;
+      tab()->set_settings(settings);
+      window_->resize(640, 1000);
+      slider->setSliderDown(true);
+      QVERIFY(shown.wait(120000));
+      QVERIFY(shown.last().at(0).toBool());
+      QVERIFY(window_->grab().save(path));
+      slider->setSliderDown(false);
+      QVERIFY(shown.wait(120000));
     }
   }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <cmath>
 #include <numbers>
@@ -45,6 +46,36 @@ TEST(MouthMask, SizeStretchesTowardsTheChin) {
   EXPECT_EQ(half[0], cv::Point(340, 200));     // ×2
   EXPECT_EQ(half[3], cv::Point(300, 280));     // ×4
   EXPECT_EQ(mouth_polygon(lips_face(), 250.0), polygon);  // clamped to 100
+}
+
+// --draw-mouth-mask: the polygon's outline drawn in green, nothing else touched; a larger size
+// draws a larger outline (the lips' circle at 0, ×3 across and ×9 down at 100).
+TEST(MouthMask, OutlineIsDrawnAndGrowsWithTheSize) {
+  const auto extent = [](double size) {
+    cv::Mat frame(400, 640, CV_8UC3, cv::Scalar(1, 2, 3));
+    draw_mouth_outline(frame, lips_face(), size);
+    cv::Mat changed;
+    cv::inRange(frame, cv::Scalar(1, 2, 3), cv::Scalar(1, 2, 3), changed);
+    cv::bitwise_not(changed, changed);
+    return cv::boundingRect(changed);
+  };
+  const auto lips = extent(0.0);
+  const auto chin = extent(100.0);
+  EXPECT_NEAR(lips.x, 280, 2);
+  EXPECT_NEAR(lips.br().x, 321, 2);
+  EXPECT_NEAR(chin.x, 240, 2);
+  EXPECT_NEAR(chin.br().y, 381, 2);
+  EXPECT_GT(chin.area(), 4 * lips.area());
+  cv::Mat frame(400, 640, CV_8UC3, cv::Scalar(1, 2, 3));
+  draw_mouth_outline(frame, lips_face(), 0.0);
+  const auto on = frame.at<cv::Vec3b>(200, 320);  // on the outline: green (BGR, anti-aliased)
+  EXPECT_GT(on[1], 150);
+  EXPECT_LT(std::max(on[0], on[2]), 50);
+  EXPECT_EQ(frame.at<cv::Vec3b>(200, 300), cv::Vec3b(1, 2, 3));    // inside it: as it was
+  // No lip points: nothing drawn.
+  cv::Mat untouched(50, 50, CV_8UC3, cv::Scalar(1, 2, 3));
+  draw_mouth_outline(untouched, face::Face{}, 50.0);
+  EXPECT_EQ(cv::countNonZero(untouched.reshape(1) != cv::Mat(untouched.reshape(1)).clone()), 0);
 }
 
 TEST(MouthMask, FeatherIsNormalisedToOne) {
