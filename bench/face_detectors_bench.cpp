@@ -4,7 +4,8 @@
 // figure is the preprocessing and decode cost plus a trivial network; the real det_10g costs
 // 13.3 GMAC more (see dlc bench with the stand-in models).
 // BM_DlibLandmarks: dlib's 68 points on Grace Hopper's face scaled to N px wide in a 1280x960
-// frame (the box from dlib's own detector on the unscaled photo, scaled alike), one call per face.
+// frame (the box from dlib's own detector on the unscaled photo, scaled alike), one call per face;
+// its CPU time is per call and thread.
 // BM_HardNms: SCRFD's NMS on N random candidates (a low --face-detector-score), all of them looked
 // at (top_k 0 = every candidate) or the kNmsTopK best.
 #include <benchmark/benchmark.h>
@@ -127,6 +128,8 @@ void BM_HardNms(benchmark::State& state) {
   state.counters["kept"] = static_cast<double>(kept);
 }
 BENCHMARK(BM_DlibLandmarks)->Arg(80)->Arg(200)->Arg(400)->Arg(800)->Unit(benchmark::kMillisecond);
+// Two threads at once, as dlc bench's two workers run it: the calls share the memory bus.
+BENCHMARK(BM_DlibLandmarks)->Arg(400)->Threads(2)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HardNms)->ArgsProduct({{100, 1000, 4000, 16000}, {0, 1}})->Unit(benchmark::kMicrosecond);
 
 #define DLC_FRAME_SIZES ->Args({1280, 720})->Args({1920, 1080})->Unit(benchmark::kMillisecond)
