@@ -3,6 +3,9 @@
 // The fixture det_10g (tests' build/fixtures) has SCRFD's input size but not its weights, so its
 // figure is the preprocessing and decode cost plus a trivial network; the real det_10g costs
 // 13.3 GMAC more (see dlc bench with the stand-in models).
+// BM_DlibLandmarks: dlib's 68 points on Grace Hopper's face scaled to N px wide in a 1280x960
+// frame (the box from dlib's own detector on the unscaled photo, scaled alike), one call per face;
+// its CPU time is per call and thread.
 // BM_HardNms: SCRFD's NMS on N random candidates (a low --face-detector-score), all of them looked
 // at (top_k 0 = every candidate) or the kNmsTopK best.
 #include <stdlib.h>
@@ -67,6 +70,36 @@ void BM_ScrfdFixture640(benchmark::State& state) {
   run(state, detector);
 }
 
+// The photo scaled so its face is `face_px` wide, centred in a 1280x960 frame, and that face's box.
+std::pair<cv::Mat, cv::Rect2f> frame_with_face_of(int face_px) {
+  auto photo = cv::imread(DLC_SOURCE_DIR "/.cache/media/grace_hopper.jpg", cv::IMREAD_COLOR);
+  cv::Mat frame(960, 1280, CV_8UC3, cv::Scalar(90, 110, 130));
+  if (photo.empty()) return {frame, {}};
+  static const auto found = face::DlibDetector(0).detect(photo);
+  if (found.empty()) return {frame, {}};
+  const auto& box = found.front().box;
+  const double scale = face_px / static_cast<double>(box.width);
+  cv::resize(photo, photo, cv::Size(), scale, scale, cv::INTER_AREA);
+  const cv::Rect into = cv::Rect((frame.cols - photo.cols) / 2, (frame.rows - photo.rows) / 2, photo.cols, photo.rows) &
+                        cv::Rect(0, 0, frame.cols, frame.rows);
+  const cv::Point offset = into.tl() - cv::Point((frame.cols - photo.cols) / 2, (frame.rows - photo.rows) / 2);
+  photo(cv::Rect(offset, into.size())).copyTo(frame(into));
+  const auto s = static_cast<float>(scale);
+  const cv::Point2f tl(static_cast<float>(into.x - offset.x), static_cast<float>(into.y - offset.y));
+  return {frame, cv::Rect2f(tl + box.tl() * s, box.size() * s)};
+}
+
+void BM_DlibLandmarks(benchmark::State& state) {
+  static const face::DlibLandmarks landmarks;
+  const auto [frame, box] = frame_with_face_of(static_cast<int>(state.range(0)));
+  if (box.empty()) {
+    state.SkipWithError("no face in the Debian photo (run scripts/setup.sh)");
+    return;
+  }
+  landmarks.landmarks(frame, box);  // the model is read on the first call
+  for (auto _ : state) benchmark::DoNotOptimize(landmarks.landmarks(frame, box));
+}
+
 // Candidates as a detector gives them at a low threshold: boxes of 16 to 64 px anywhere in a
 // 640x640 input, in clusters of 8 around each centre (neighbouring anchors), random scores.
 std::vector<face::Face> candidates(std::size_t count) {
@@ -99,6 +132,9 @@ void BM_HardNms(benchmark::State& state) {
   }
   state.counters["kept"] = static_cast<double>(kept);
 }
+BENCHMARK(BM_DlibLandmarks)->Arg(80)->Arg(200)->Arg(400)->Arg(800)->Unit(benchmark::kMillisecond);
+// Two threads at once, as dlc bench's two workers run it: the calls share the memory bus.
+BENCHMARK(BM_DlibLandmarks)->Arg(400)->Threads(2)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HardNms)->ArgsProduct({{100, 1000, 4000, 16000}, {0, 1}})->Unit(benchmark::kMicrosecond);
 
 #define DLC_FRAME_SIZES ->Args({1280, 720})->Args({1920, 1080})->Unit(benchmark::kMillisecond)

@@ -2,7 +2,9 @@
 # What grows with the work: `dlc bench` per stage (mean ms per frame) against the faces in a frame
 # (1, 4 and 16 copies of Grace Hopper's photo tiled into a 1280x720 frame, --many-faces) and against
 # the frame size (480p to 2160p, one face of the same size in each). Never pass/fail; a benchmark
-# of the machine it runs on (timings depend on its load: note it). Exit 2 on bad usage.
+# of the machine it runs on (timings depend on its load: note it). Each row is followed by one
+# ending in "cpu": the stages' CPU time on the thread that ran them (ONNX Runtime's own threads
+# not counted), which the load does not inflate. Exit 2 on bad usage.
 #
 #   bench/work_growth.sh [DLC_BINARY]     (default build/dlc; builds nothing)
 #   DLC_BENCH_FRAMES=12 DLC_BENCH_ARGS="--models-dir .cache/standins" bench/work_growth.sh
@@ -45,12 +47,13 @@ report = json.load(open(sys.argv[1]))
 label, frames, names = sys.argv[2], int(sys.argv[3]), sys.argv[4:]
 stages = {s["stage"]: s for s in report["pipeline"]["stages"]} if "pipeline" in report else {s["stage"]: s for s in report["stages"]}
 timed = max((s["calls"] for n, s in stages.items() if n in ("decode", "encode")), default=frames) or frames
-cells = []
-for n in names:
-    s = stages.get(n)
-    cells.append("-" if s is None else f"{s['mean_ms'] * s['calls'] / timed:.2f}")
 faces = stages.get("swap inference", {}).get("calls", 0) / timed if timed else 0
-print(f"{label:<12} {faces:6.1f} " + " ".join(f"{c:>10}" for c in cells))
+for key, suffix in (("mean_ms", ""), ("cpu_mean_ms", " cpu")):
+    cells = []
+    for n in names:
+        s = stages.get(n)
+        cells.append("-" if s is None or key not in s else f"{s[key] * s['calls'] / timed:.2f}")
+    print(f"{label + suffix:<12} {faces:6.1f} " + " ".join(f"{c:>10}" for c in cells))
 EOF
 }
 

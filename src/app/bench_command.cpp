@@ -179,7 +179,8 @@ json pipeline_report(const JobOptions& job, int threads, const std::filesystem::
                       {"calls", summary.count},
                       {"p50_ms", summary.p50_ms},
                       {"p95_ms", summary.p95_ms},
-                      {"mean_ms", summary.total_ms / static_cast<double>(summary.count)}});
+                      {"mean_ms", summary.total_ms / static_cast<double>(summary.count)},
+                      {"cpu_mean_ms", summary.cpu_total_ms / static_cast<double>(summary.count)}});
   }
   json models = json::array();
   const auto search_path = models_search_path(run);

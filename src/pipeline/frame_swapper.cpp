@@ -67,11 +67,13 @@ cv::Mat thumbnail(const cv::Mat& frame, const cv::Rect2f& box) {
   const cv::Rect2f around(box.x - box.width / 2, box.y - box.height / 2, box.width * 2, box.height * 2);
   const cv::Rect inside = cv::Rect(around) & cv::Rect(0, 0, frame.cols, frame.rows);
   if (inside.width < 4 || inside.height < 4) return {};
-  cv::Mat gray, small;
-  cv::cvtColor(frame(inside), gray, cv::COLOR_BGR2GRAY);
-  cv::resize(gray, small, {kThumbnail, kThumbnail}, 0, 0, cv::INTER_AREA);
-  small.convertTo(small, CV_32F);
-  return small;
+  // Averaged down first, then made grey (both are linear, so the same look up to rounding): the
+  // conversion then reads 64 pixels, not the whole region (four times the face's area).
+  cv::Mat small, gray;
+  cv::resize(frame(inside), small, {kThumbnail, kThumbnail}, 0, 0, cv::INTER_AREA);
+  cv::cvtColor(small, gray, cv::COLOR_BGR2GRAY);
+  gray.convertTo(gray, CV_32F);
+  return gray;
 }
 
 double correlation(const cv::Mat& a, const cv::Mat& b) {

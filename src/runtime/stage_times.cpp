@@ -2,12 +2,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <utility>
 
 namespace dlc::runtime {
 namespace {
 
 std::atomic<StageTimes*> g_sink{nullptr};
+
+double thread_cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+}
 
 }  // namespace
 
@@ -19,7 +26,7 @@ double percentile(std::vector<double> values, double q) {
   return values[index];
 }
 
-void StageTimes::add(Stage stage, double ms) {
+void StageTimes::add(Stage stage, double ms, double cpu_ms) {
   std::lock_guard lock(mutex_);
   auto& s = series_[static_cast<std::size_t>(stage)];
   if (s.samples.size() < kMaxSamples) {
@@ -29,6 +36,7 @@ void StageTimes::add(Stage stage, double ms) {
   }
   ++s.count;
   s.total_ms += ms;
+  s.cpu_total_ms += cpu_ms;
 }
 
 StageTimes::Summary StageTimes::summary(Stage stage) const {
@@ -40,6 +48,7 @@ StageTimes::Summary StageTimes::summary(Stage stage) const {
     sorted = s.samples;
     out.count = s.count;
     out.total_ms = s.total_ms;
+    out.cpu_total_ms = s.cpu_total_ms;
   }
   out.p50_ms = percentile(sorted, 0.50);
   out.p95_ms = percentile(std::move(sorted), 0.95);
@@ -49,12 +58,15 @@ StageTimes::Summary StageTimes::summary(Stage stage) const {
 void set_stage_sink(StageTimes* sink) { g_sink.store(sink); }
 
 ScopedStage::ScopedStage(Stage stage) : sink_(g_sink.load(std::memory_order_relaxed)), stage_(stage) {
-  if (sink_ != nullptr) start_ = std::chrono::steady_clock::now();
+  if (sink_ == nullptr) return;
+  start_ = std::chrono::steady_clock::now();
+  cpu_start_ms_ = thread_cpu_ms();
 }
 
 ScopedStage::~ScopedStage() {
   if (sink_ == nullptr) return;
-  sink_->add(stage_, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count());
+  sink_->add(stage_, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count(),
+             thread_cpu_ms() - cpu_start_ms_);
 }
 
 }  // namespace dlc::runtime

@@ -25,9 +25,12 @@ class StageTimes {
     double total_ms = 0;
     double p50_ms = 0;
     double p95_ms = 0;
+    // The calling thread's CPU time over every call (work ONNX Runtime spreads over its own
+    // threads is not in it): unlike wall time it does not grow with the machine's load.
+    double cpu_total_ms = 0;
   };
 
-  void add(Stage stage, double ms);
+  void add(Stage stage, double ms, double cpu_ms = 0);
   Summary summary(Stage stage) const;
 
  private:
@@ -35,6 +38,7 @@ class StageTimes {
     std::vector<double> samples;  // up to kMaxSamples
     std::uint64_t count = 0;
     double total_ms = 0;
+    double cpu_total_ms = 0;
   };
   mutable std::mutex mutex_;
   std::array<Series, kStageNames.size()> series_;
@@ -59,6 +63,7 @@ class ScopedStage {
   StageTimes* sink_;
   Stage stage_;
   std::chrono::steady_clock::time_point start_;
+  double cpu_start_ms_ = 0;
 };
 
 }  // namespace dlc::runtime

@@ -1,5 +1,7 @@
 #include "face/dlib_face.hpp"
 
+#include <dlib/image_processing/shape_predictor.h>
+#include <dlib/opencv/cv_image.h>
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -162,6 +164,45 @@ TEST_P(DlibPhoto, LandmarksLieAroundTheFaceAndKeypointsAreInOrder) {
   EXPECT_LT(k[kRightEye].y, k[kNose].y);
   EXPECT_LT(k[kNose].y, k[kLeftMouth].y);
   EXPECT_LT(k[kNose].y, k[kRightMouth].y);
+}
+
+// DlibLandmarks walks dlib's model from its own packed copy: its points must be those of dlib's
+// shape_predictor on the same image and box, for boxes as detectors give them (shifted, grown,
+// shrunk), a face at twice the photo's size, and a box reaching past the image (feature pixels
+// outside it read 0).
+TEST_P(DlibPhoto, LandmarksAreDlibsShapePredictorsExactly) {
+  if (!model_present()) GTEST_SKIP() << DlibLandmarks::kDefaultModel << " is missing (Debian package libdlib-data)";
+  dlib::shape_predictor reference;
+  dlib::deserialize(DlibLandmarks::kDefaultModel) >> reference;
+  const DlibLandmarks predictor;
+  DlibDetector detector;
+  cv::Mat doubled;
+  cv::resize(photo_, doubled, cv::Size(), 2.0, 2.0, cv::INTER_LINEAR);
+  const auto faces = detector.detect(photo_);
+  ASSERT_EQ(faces.size(), 1u);
+  int compared = 0;
+  for (const cv::Mat* image : {&photo_, &doubled}) {
+    const float scale = static_cast<float>(image->cols) / static_cast<float>(photo_.cols);
+    const cv::Rect2f b(faces[0].box.tl() * scale, faces[0].box.size() * scale);
+    const std::vector<cv::Rect2f> boxes{b,
+                                        {b.x + b.width / 10, b.y - b.height / 12, b.width, b.height},
+                                        {b.x - b.width / 6, b.y - b.height / 6, b.width * 4 / 3, b.height * 4 / 3},
+                                        {b.x + b.width / 8, b.y + b.height / 8, b.width * 3 / 4, b.height * 3 / 4},
+                                        {-b.width / 3, b.y, b.width, b.height}};
+    for (const auto& box : boxes) {
+      const dlib::rectangle rect(std::lround(box.x), std::lround(box.y), std::lround(box.x + box.width) - 1,
+                                 std::lround(box.y + box.height) - 1);
+      const auto expected = reference(dlib::cv_image<dlib::bgr_pixel>(*image), rect);
+      const auto points = predictor.landmarks(*image, box);
+      ASSERT_EQ(points.size(), expected.num_parts());
+      for (unsigned long i = 0; i < expected.num_parts(); ++i) {
+        EXPECT_EQ(points[i], cv::Point2f(static_cast<float>(expected.part(i).x()), static_cast<float>(expected.part(i).y())))
+            << "point " << i << " of the box " << box << " in a " << image->cols << "x" << image->rows << " image";
+      }
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 10);
 }
 
 TEST_P(DlibPhoto, ConcurrentDetectionsAgree) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 namespace dlc::runtime {
 namespace {
 
@@ -36,6 +38,36 @@ TEST(StageTimes, ScopedStageRecordsOnlyWithASink) {
   set_stage_sink(nullptr);
   { const ScopedStage unrecorded(Stage::kEncode); }
   EXPECT_EQ(times.summary(Stage::kEncode).count, 1u);
+}
+
+TEST(StageTimes, CpuTimeAddsUpPerStage) {
+  StageTimes times;
+  times.add(Stage::kLandmarks, 10, 4);
+  times.add(Stage::kLandmarks, 12, 3.5);
+  EXPECT_DOUBLE_EQ(times.summary(Stage::kLandmarks).cpu_total_ms, 7.5);
+  EXPECT_DOUBLE_EQ(times.summary(Stage::kLandmarks).total_ms, 22);
+}
+
+double thread_cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+}
+
+// The scope's own thread's CPU time: a scope that computes for 2 ms of CPU records at least that.
+TEST(StageTimes, ScopedStageRecordsTheThreadsCpuTime) {
+  StageTimes times;
+  set_stage_sink(&times);
+  {
+    const ScopedStage recorded(Stage::kAlign);
+    const double start = thread_cpu_ms();
+    volatile double sink = 0;
+    while (thread_cpu_ms() - start < 2.0) sink = sink + 1;
+  }
+  set_stage_sink(nullptr);
+  const auto s = times.summary(Stage::kAlign);
+  EXPECT_GE(s.cpu_total_ms, 2.0);
+  EXPECT_GE(s.total_ms, s.cpu_total_ms * 0.999);  // one thread's CPU time never passes its wall time
 }
 
 }  // namespace
