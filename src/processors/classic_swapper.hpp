@@ -47,20 +47,28 @@ class ClassicSwapper : public FaceProcessor {
   // source's. A face whose hull falls outside the frame is left as it is.
   void process(cv::Mat& frame, const face::Face& target) override;
 
+  // The points the swap's mesh and mask span on a face with these landmarks: the landmarks and,
+  // for dlib's 68, a line of 10 more above the brows (each brow point raised perpendicular to the
+  // eye line by 0.3 of the outer eye corners' distance) so that the forehead is the source's too.
+  static std::vector<cv::Point2f> mesh_points(const std::vector<cv::Point2f>& landmarks);
   // The frame box process() reads and writes for a face with these landmarks: the bounding box
-  // of their convex hull, grown by kRegionMargin and clipped to the frame (empty if outside).
+  // of mesh_points(), grown by kRegionMargin and clipped to the frame (empty if outside).
   static cv::Rect region(const cv::Size& frame, const std::vector<cv::Point2f>& landmarks);
-  // Where process() paints a face: region() and the landmarks' filled hull in it. Not placeable
+  // Where process() paints a face: region() and mesh_points()' filled hull in it. Not placeable
   // when a landmark is not finite or lies farther than kMaxCoordinate from the frame.
   static Footprint footprint(const cv::Size& frame, const face::Face& target, bool with_mask);
+
+  // The size the last face this thread's process() swapped was worked at (its region scaled to
+  // at most 256 px across; empty before the first): what the swap's cost follows.
+  static cv::Size last_work_size_on_this_thread();
 
   // seamlessClone zeroes its mask's outer pixel and erodes it by 3 more (OpenCV 4's
   // seamless_cloning.cpp); 4 px keeps a hull that is not clipped by the frame clear of both.
   static constexpr int kRegionMargin = 4;
 
   const std::vector<Triangle>& triangles() const { return triangles_; }
-  std::size_t landmark_count() const { return points_.size(); }
-  // The kept neighbourhood of the source face and its landmarks in that crop's pixels.
+  std::size_t landmark_count() const { return count_; }
+  // The kept neighbourhood of the source face and its mesh_points() in that crop's pixels.
   const cv::Mat& source_crop() const { return source_; }
   const std::vector<cv::Point2f>& source_points() const { return points_; }
 
@@ -74,6 +82,7 @@ class ClassicSwapper : public FaceProcessor {
   cv::Mat source_;                   // the source face's crop, owned (not a view of the caller's image)
   std::vector<cv::Point2f> points_;  // the source landmarks in source_'s pixels
   std::vector<Triangle> triangles_;  // Delaunay, over points_, made once
+  std::size_t count_ = 0;
 };
 
 }  // namespace dlc::processors
