@@ -15,14 +15,16 @@ namespace dlc::processors {
 // source face's pixels moved onto the target's landmarks. The source landmarks are triangulated
 // once (Delaunay); each triangle is warped affinely onto the target's matching triangle, the
 // warped face takes the target face's colour (Reinhard's mean/std transfer in LAB), and it is
-// blended in with OpenCV's Poisson seamless clone inside the landmarks' convex hull.
+// blended in with OpenCV's Poisson seamless clone inside the landmarks' convex hull, the clone's
+// correction in full at the seam and fading out inwards.
 //
 // With dlib's 68 points the source's features (eyes, nose, mouth) keep the source's own
 // layout, placed on the target's by a similarity fitted to them (kFeatureFit of the way), while the
-// jaw line stays the target's; the mask follows the jaw line and the brows (the source's mouth
-// keeps its own shape, open or closed, so none is squeezed into the other's lip line). The face
-// is processed at most kWorkSide (256) px across and scaled back, so its cost does not grow with
-// the face.
+// jaw line stays the target's; the mesh and the mask follow the jaw line and a forehead line
+// above the brows (mesh_points()), so the recognizer-visible forehead is the source's too (the
+// source's mouth keeps its own shape, open or closed, so none is squeezed into the other's lip
+// line). The face is processed at most kWorkSide (256) px across and scaled back, so its cost
+// does not grow with the face.
 //
 // Only the source face's neighbourhood is kept, not the source image. process() reads and
 // writes only region(frame, target landmarks) and may run on several threads at once: its
