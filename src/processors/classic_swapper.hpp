@@ -15,14 +15,16 @@ namespace dlc::processors {
 // source face's pixels moved onto the target's landmarks. The source landmarks are triangulated
 // once (Delaunay); each triangle is warped affinely onto the target's matching triangle, the
 // warped face takes the target face's colour (Reinhard's mean/std transfer in LAB), and it is
-// blended in with OpenCV's Poisson seamless clone inside the landmarks' convex hull.
+// blended in with OpenCV's Poisson seamless clone inside the landmarks' convex hull, the clone's
+// correction in full at the seam and fading out inwards.
 //
 // With dlib's 68 points the source's features (eyes, nose, mouth) keep the source's own
 // layout, placed on the target's by a similarity fitted to them (kFeatureFit of the way), while the
-// jaw line stays the target's; the mask follows the jaw line and the brows (the source's mouth
-// keeps its own shape, open or closed, so none is squeezed into the other's lip line). The face
-// is processed at most kWorkSide (256) px across and scaled back, so its cost does not grow with
-// the face.
+// jaw line stays the target's; the mesh and the mask follow the jaw line and a forehead line
+// above the brows (mesh_points()), so the recognizer-visible forehead is the source's too (the
+// source's mouth keeps its own shape, open or closed, so none is squeezed into the other's lip
+// line). The face is processed at most kWorkSide (256) px across and scaled back, so its cost
+// does not grow with the face.
 //
 // Only the source face's neighbourhood is kept, not the source image. process() reads and
 // writes only region(frame, target landmarks) and may run on several threads at once: its
@@ -47,20 +49,28 @@ class ClassicSwapper : public FaceProcessor {
   // source's. A face whose hull falls outside the frame is left as it is.
   void process(cv::Mat& frame, const face::Face& target) override;
 
+  // The points the swap's mesh and mask span on a face with these landmarks: the landmarks and,
+  // for dlib's 68, a line of 10 more above the brows (each brow point raised perpendicular to the
+  // eye line by 0.3 of the outer eye corners' distance) so that the forehead is the source's too.
+  static std::vector<cv::Point2f> mesh_points(const std::vector<cv::Point2f>& landmarks);
   // The frame box process() reads and writes for a face with these landmarks: the bounding box
-  // of their convex hull, grown by kRegionMargin and clipped to the frame (empty if outside).
+  // of mesh_points(), grown by kRegionMargin and clipped to the frame (empty if outside).
   static cv::Rect region(const cv::Size& frame, const std::vector<cv::Point2f>& landmarks);
-  // Where process() paints a face: region() and the landmarks' filled hull in it. Not placeable
+  // Where process() paints a face: region() and mesh_points()' filled hull in it. Not placeable
   // when a landmark is not finite or lies farther than kMaxCoordinate from the frame.
   static Footprint footprint(const cv::Size& frame, const face::Face& target, bool with_mask);
+
+  // The size the last face this thread's process() swapped was worked at (its region scaled to
+  // at most 256 px across; empty before the first): what the swap's cost follows.
+  static cv::Size last_work_size_on_this_thread();
 
   // seamlessClone zeroes its mask's outer pixel and erodes it by 3 more (OpenCV 4's
   // seamless_cloning.cpp); 4 px keeps a hull that is not clipped by the frame clear of both.
   static constexpr int kRegionMargin = 4;
 
   const std::vector<Triangle>& triangles() const { return triangles_; }
-  std::size_t landmark_count() const { return points_.size(); }
-  // The kept neighbourhood of the source face and its landmarks in that crop's pixels.
+  std::size_t landmark_count() const { return count_; }
+  // The kept neighbourhood of the source face and its mesh_points() in that crop's pixels.
   const cv::Mat& source_crop() const { return source_; }
   const std::vector<cv::Point2f>& source_points() const { return points_; }
 
@@ -74,6 +84,7 @@ class ClassicSwapper : public FaceProcessor {
   cv::Mat source_;                   // the source face's crop, owned (not a view of the caller's image)
   std::vector<cv::Point2f> points_;  // the source landmarks in source_'s pixels
   std::vector<Triangle> triangles_;  // Delaunay, over points_, made once
+  std::size_t count_ = 0;
 };
 
 }  // namespace dlc::processors

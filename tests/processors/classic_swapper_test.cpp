@@ -93,18 +93,22 @@ TEST(ClassicSwapper, TriangulatesTheSourceOnceOverItsHull) {
   EXPECT_EQ(swapper.name(), "face_swapper (classic)");
   EXPECT_TRUE(swapper.needs_landmarks());
   EXPECT_EQ(swapper.landmark_count(), 68u);
-  // Only the face's neighbourhood is kept: the spiral spans ~116 px, the image 200.
-  EXPECT_LT(swapper.source_crop().cols, 130);
-  EXPECT_LT(swapper.source_crop().rows, 130);
+  // Only the face's neighbourhood is kept: the spiral and its forehead line span ~125 px, the
+  // image 200.
+  EXPECT_LT(swapper.source_crop().cols, 150);
+  EXPECT_LT(swapper.source_crop().rows, 150);
+  // The mesh spans the 68 points and the forehead line above them.
+  const auto n = swapper.source_points().size();
+  EXPECT_EQ(n, 78u);
   // A Delaunay triangulation of n points, h of them on the hull, has 2n − 2 − h triangles and
   // tiles the hull exactly.
   std::vector<int> hull;
   cv::convexHull(swapper.source_points(), hull);
   const auto& triangles = swapper.triangles();
-  EXPECT_EQ(triangles.size(), 2 * 68 - 2 - hull.size());
+  EXPECT_EQ(triangles.size(), 2 * n - 2 - hull.size());
   double total = 0;
   for (const auto& t : triangles) {
-    for (const int i : t) ASSERT_TRUE(i >= 0 && i < 68);
+    for (const int i : t) ASSERT_TRUE(i >= 0 && static_cast<std::size_t>(i) < n);
     const auto& p = swapper.source_points();
     const auto a = p[static_cast<std::size_t>(t[0])], b = p[static_cast<std::size_t>(t[1])],
                c = p[static_cast<std::size_t>(t[2])];
@@ -153,7 +157,7 @@ TEST(ClassicSwapper, FaceAtTheFramesEdgeIsBlendedInside) {
   cv::Mat allowed(frame.size(), CV_8U, cv::Scalar(0));
   allowed(region).setTo(255);
   EXPECT_EQ(changed_outside(before, frame, allowed), 0);
-  EXPECT_EQ(changed_outside(before, frame, outline_mask(frame.size(), target.landmarks)), 0);
+  EXPECT_EQ(changed_outside(before, frame, outline_mask(frame.size(), ClassicSwapper::mesh_points(target.landmarks))), 0);
   const auto inside = eroded(hull_mask(frame.size(), target.landmarks), 8);
   cv::Mat diff;
   cv::absdiff(before, frame, diff);
@@ -197,6 +201,33 @@ TEST(ClassicSwapper, ConcurrentCallsMatchASerialOne) {
     }
     for (auto& t : threads) t.join();
     for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(cv::norm(results[i], expected[i], cv::NORM_INF), 0) << i;
+  }
+}
+
+// A face 800 px across is warped, coloured and cloned at 256 px and scaled back, so its cost is
+// a 256-px face's; a face smaller than that is worked at its own size.
+TEST(ClassicSwapper, WorksAtMost256PixelsAcross) {
+  const auto source_points = spiral({100, 100});
+  ClassicSwapper swapper(texture({200, 200}, {60, 90, 120}), face_with(source_points));
+  for (const float scale : {7.6f, 1.0f}) {
+    const auto target_points = spiral({scale > 1 ? 500.0f : 513.0f, scale > 1 ? 500.0f : 505.0f}, scale);
+    cv::Mat frame = texture({1000, 1000}, {120, 80, 60});
+    const cv::Mat before = frame.clone();
+    swapper.process(frame, face_with(target_points));
+    const auto region = ClassicSwapper::region(frame.size(), target_points);
+    const auto work = ClassicSwapper::last_work_size_on_this_thread();
+    if (scale > 1) {
+      ASSERT_GE(region.width, 800);
+      EXPECT_EQ(std::max(work.width, work.height), 256) << work;
+      EXPECT_NEAR(static_cast<double>(work.width) / work.height, static_cast<double>(region.width) / region.height, 0.01);
+    } else {
+      ASSERT_LT(region.width, 256);
+      EXPECT_EQ(work, region.size());
+    }
+    // The face was swapped all the same, at full size.
+    cv::Mat diff;
+    cv::absdiff(before, frame, diff);
+    EXPECT_GT(cv::mean(diff, eroded(hull_mask(frame.size(), target_points), 4))[0], 10.0);
   }
 }
 
@@ -254,7 +285,8 @@ TEST_P(ClassicSwapOnPhotos, SwapsTheFaceAndNothingElse) {
   cv::Mat in_region(frame.size(), CV_8U, cv::Scalar(0));
   in_region(region).setTo(255);
   EXPECT_EQ(changed_outside(target_.image, frame, in_region), 0);
-  EXPECT_EQ(changed_outside(target_.image, frame, outline_mask(frame.size(), target_.face.landmarks)), 0);
+  EXPECT_EQ(changed_outside(target_.image, frame, outline_mask(frame.size(), ClassicSwapper::mesh_points(target_.face.landmarks))),
+            0);
 
   // Inside the face (well within the seam) the picture is another person's.
   const auto face_area = eroded(hull_mask(frame.size(), target_.face.landmarks), 12);
@@ -279,6 +311,67 @@ INSTANTIATE_TEST_SUITE_P(Debian, ClassicSwapOnPhotos,
                            return std::string(param_info.param.first).substr(0, 5) + "_onto_" +
                                   std::string(param_info.param.second).substr(0, 5);
                          });
+
+// The mean distance between a's points [first, last) laid onto b's by their best similarity
+// (Umeyama, no reflection) and b's, in units of b's outer eye-corner distance (points 36 and 45):
+// how far the two differ in shape, whatever their position, size and roll.
+double shape_distance(const std::vector<cv::Point2f>& a, const std::vector<cv::Point2f>& b, std::size_t first,
+                      std::size_t last) {
+  std::vector<cv::Point2f> from(a.begin() + static_cast<std::ptrdiff_t>(first), a.begin() + static_cast<std::ptrdiff_t>(last));
+  std::vector<cv::Point2f> to(b.begin() + static_cast<std::ptrdiff_t>(first), b.begin() + static_cast<std::ptrdiff_t>(last));
+  cv::Point2d mf, mt;
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    mf += cv::Point2d(from[i]);
+    mt += cv::Point2d(to[i]);
+  }
+  mf /= static_cast<double>(from.size());
+  mt /= static_cast<double>(to.size());
+  double dot = 0, cross = 0, norm = 0;
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    const cv::Point2d f = cv::Point2d(from[i]) - mf;
+    const cv::Point2d t = cv::Point2d(to[i]) - mt;
+    dot += f.x * t.x + f.y * t.y;
+    cross += f.x * t.y - f.y * t.x;
+    norm += f.x * f.x + f.y * f.y;
+  }
+  const double c = dot / norm, s = cross / norm;
+  double sum = 0;
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    const cv::Point2d f = cv::Point2d(from[i]) - mf;
+    const cv::Point2d placed(c * f.x - s * f.y + mt.x, s * f.x + c * f.y + mt.y);
+    sum += cv::norm(placed - cv::Point2d(to[i]));
+  }
+  return sum / static_cast<double>(from.size()) / cv::norm(b[45] - b[36]);
+}
+
+// dlib's 68 points, run on the swapped photo, find the target's jaw line where it was and the
+// source's eyes, nose and mouth in their own proportions: the swapper fits the source's features
+// inside the target's outline rather than warping them onto the target's landmarks.
+TEST_P(ClassicSwapOnPhotos, KeepsTheTargetsJawAndTheSourcesProportions) {
+  ClassicSwapper swapper(source_.image, source_.face);
+  cv::Mat frame = target_.image.clone();
+  swapper.process(frame, target_.face);
+  const auto found = face::DlibDetector(0).detect(frame);
+  ASSERT_EQ(found.size(), 1u);
+  const auto out = face::DlibLandmarks().landmarks(frame, found[0].box);
+  ASSERT_EQ(out.size(), 68u);
+  const auto& target = target_.face.landmarks;
+  const auto& source = source_.face.landmarks;
+  const double eyes = cv::norm(target[45] - target[36]);
+  double jaw = 0;
+  for (std::size_t i = 0; i <= 16; ++i) jaw += cv::norm(out[i] - target[i]);
+  jaw /= 17 * eyes;
+  const double to_source = shape_distance(out, source, 27, 68);
+  const double to_target = shape_distance(out, target, 27, 68);
+  const double apart = shape_distance(target, source, 27, 68);
+  // Measured (astronaut and Grace Hopper, each onto the other): the jaw 0.016–0.042 eye distances
+  // from the target's; the features 0.33–0.53 of the two people's difference from the source's
+  // shape and 0.90–0.94 of it from the target's (0.95–0.97 and 0.33–0.51 the other way round with
+  // the features warped onto the target's landmarks).
+  EXPECT_LT(jaw, 0.06);
+  EXPECT_LT(to_source, 0.65 * apart) << "to the target's " << to_target;
+  EXPECT_GT(to_target, 0.75 * apart) << "to the source's " << to_source;
+}
 
 // The same face onto itself comes back nearly unchanged (0.7 of 255 on average when measured):
 // every triangle maps onto itself, the colour transfer is an identity, and the clone's boundary
