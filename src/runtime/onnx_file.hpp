@@ -69,4 +69,10 @@ std::size_t write_external_data_copy(const std::filesystem::path& model, const s
 std::filesystem::path mapped_model_file(const std::filesystem::path& model,
                                         std::uint64_t min_bytes = kExternalDataMinBytes);
 
+// Whether mapped_model_file(model, min_bytes) would give a mapped copy, found out without writing
+// anything: the copy is there, or the model has a tensor worth moving and .dlc-mapped/ beside it
+// is a folder dlc may write in (or can be made). For the plan: a run it refuses (exit 5) leaves no
+// copy behind; the copy is written when the model is loaded. False for a file it cannot read.
+bool mapped_copy_available(const std::filesystem::path& model, std::uint64_t min_bytes = kExternalDataMinBytes);
+
 }  // namespace dlc::runtime
