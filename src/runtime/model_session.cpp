@@ -15,7 +15,6 @@
 
 #include "runtime/onnx_file.hpp"
 #include "runtime/ort_runtime.hpp"
-#include "runtime/sha256.hpp"
 
 namespace dlc::runtime {
 namespace {
@@ -68,31 +67,6 @@ void report_provider(const ProviderRequest& request) {
     observer = g_observer;
   }
   if (observer && *observer) (*observer)(request);
-}
-
-// What ONNX Runtime's optimized graph depends on besides the model: its version and the CPU's
-// instruction sets (the NCHWc block size and the pre-packed weights' layout follow them).
-std::string machine_key() {
-  std::string signature = OrtGetApiBase()->GetVersionString();
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);) {
-    if (line.starts_with("flags")) {
-      signature += line;
-      break;
-    }
-  }
-  Sha256 sha;
-  sha.update(std::span(reinterpret_cast<const std::uint8_t*>(signature.data()), signature.size()));
-  return to_hex(sha.finish()).substr(0, 12);
-}
-
-// ONNX Runtime's own optimized graph of a mapped copy (.dlc-mapped/NAME.onnx), kept beside it as
-// NAME.ort-KEY.onnx with every weight, the rewritten ones (NCHWc layouts, folded constants) and the
-// kernels' pre-packed ones included, in NAME.ort-KEY.onnx.data. Loaded with the optimizers off,
-// the session maps those weights instead of building them beside the file's (issue 20: det_10g's
-// load peak 1.22 x its RSS from the mapped copy, 1.00 x from this; the outputs the same bytes).
-std::filesystem::path optimized_copy_name(const std::filesystem::path& mapped) {
-  return mapped.parent_path() / (mapped.stem().string() + ".ort-" + machine_key() + ".onnx");
 }
 
 // Its data file is written after it (move_optimized_copy), and only when a weight of the

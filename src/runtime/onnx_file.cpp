@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <mutex>
 #include <set>
@@ -20,6 +21,7 @@
 #include <thread>
 
 #include "runtime/ort_runtime.hpp"
+#include "runtime/sha256.hpp"
 
 namespace dlc::runtime {
 namespace {
@@ -604,6 +606,39 @@ bool mapped_copy_available(const std::filesystem::path& model, std::uint64_t min
   } catch (const std::exception&) {
     return false;  // the load reports what is wrong with the file
   }
+}
+
+namespace {
+
+// What ONNX Runtime's optimized graph depends on besides the model: its version and the CPU's
+// instruction sets (the NCHWc block size and the pre-packed weights' layout follow them).
+std::string machine_key() {
+  std::string signature = OrtGetApiBase()->GetVersionString();
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);) {
+    if (line.starts_with("flags")) {
+      signature += line;
+      break;
+    }
+  }
+  Sha256 sha;
+  sha.update(std::span(reinterpret_cast<const std::uint8_t*>(signature.data()), signature.size()));
+  return to_hex(sha.finish()).substr(0, 12);
+}
+
+}  // namespace
+
+// Loaded with the optimizers off, a session maps every weight of the optimized copy instead of
+// building the rewritten ones beside the file's (issue 20: det_10g's load peak 1.22 x its RSS from
+// the mapped copy, 1.00 x from this; the outputs the same bytes).
+std::filesystem::path optimized_copy_name(const std::filesystem::path& mapped) {
+  return mapped.parent_path() / (mapped.stem().string() + ".ort-" + machine_key() + ".onnx");
+}
+
+bool optimized_copy_available(const std::filesystem::path& model) {
+  const auto names = mapped_copy_names(model);
+  std::error_code ec;
+  return names && names->in_place() && std::filesystem::is_regular_file(optimized_copy_name(names->copy), ec);
 }
 
 std::filesystem::path mapped_model_file(const std::filesystem::path& model, std::uint64_t min_bytes) {

@@ -75,4 +75,12 @@ std::filesystem::path mapped_model_file(const std::filesystem::path& model,
 // copy behind; the copy is written when the model is loaded. False for a file it cannot read.
 bool mapped_copy_available(const std::filesystem::path& model, std::uint64_t min_bytes = kExternalDataMinBytes);
 
+// Where ONNX Runtime's optimized graph of a mapped copy (.dlc-mapped/NAME.onnx) is kept:
+// NAME.ort-KEY.onnx beside it (its weights in NAME.ort-KEY.onnx.data), KEY following ONNX
+// Runtime's version and the CPU's instruction sets, which the rewritten and pre-packed weights
+// depend on. ModelSession writes and loads it.
+std::filesystem::path optimized_copy_name(const std::filesystem::path& mapped);
+// Whether the optimized copy of `model`'s mapped copy is there (nothing is written).
+bool optimized_copy_available(const std::filesystem::path& model);
+
 }  // namespace dlc::runtime
