@@ -13,6 +13,11 @@
 //   external     the external-data copy dlc loads (runtime::mapped_model_file: .dlc-mapped/
 //                beside FILE, written once), whose weights ORT maps
 //   external-noprepack  the same with session.disable_prepacking=1
+//   optimized    ONNX Runtime's own optimized model (written once beside FILE as
+//                FILE.ort-optimized.onnx by a session on the mapped copy with these settings:
+//                session.optimized_model_filepath, its initializers and pre-packed weights in an
+//                external file), loaded with the graph optimizations off: the load neither rewrites
+//                nor pre-packs the weights, it maps them
 // Session options as dlc's memory-optimized policy (ORT_ENABLE_ALL, memory pattern, sequential,
 // initializers through the device allocator), changed by each --set (issue 20: which option
 // costs or saves what):
@@ -22,6 +27,11 @@
 //   arena=0                    no CPU arena (malloc per tensor)
 //   arena=env                  dlc's shared arena on the env (OrtRuntime: grows by what is
 //                              requested, kSameAsRequested) instead of the session's own
+//   shrink=1                   every run gives the arena's free regions back (what dlc's
+//                              CPU calls do: memory.enable_memory_arena_shrinkage)
+//   nodestats=CSV              ORT writes each node's output and scratch bytes to CSV
+//                              (session.collect_node_memory_stats_to_file)
+// With the arena on, --run also prints the arena's most in use and reserved bytes.
 // --run N runs the model N times on fixed pseudo-random inputs: peak and RSS during the runs,
 // the median call in ms (a timing on a shared machine: say its load), and an FNV-1a hash of the
 // outputs' bytes, so two settings' outputs can be compared bit for bit.
@@ -73,6 +83,8 @@ struct Settings {
   bool memory_pattern = true;
   bool arena = true;
   bool env_arena = false;
+  std::string node_stats;  // session.collect_node_memory_stats_to_file
+  bool shrink = false;     // every run with memory.enable_memory_arena_shrinkage
 };
 
 bool apply_setting(Settings& settings, std::string_view option) {
@@ -82,6 +94,8 @@ bool apply_setting(Settings& settings, std::string_view option) {
   else if (option == "mempattern=0") settings.memory_pattern = false;
   else if (option == "arena=0") settings.arena = settings.env_arena = false;
   else if (option == "arena=env") settings.env_arena = true;
+  else if (option == "shrink=1") settings.shrink = true;
+  else if (option.starts_with("nodestats=")) settings.node_stats = option.substr(std::string_view("nodestats=").size());
   else return false;
   return true;
 }
@@ -98,6 +112,9 @@ Ort::SessionOptions dlc_options(int threads, bool prepack, const Settings& setti
   options.AddConfigEntry(kOrtSessionOptionsUseDeviceAllocatorForInitializers, "1");
   if (!prepack) options.AddConfigEntry(kOrtSessionOptionsConfigDisablePrepacking, "1");
   if (settings.env_arena) options.AddConfigEntry(kOrtSessionOptionsConfigUseEnvAllocators, "1");
+  if (!settings.node_stats.empty()) {
+    options.AddConfigEntry(kOrtSessionOptionsCollectNodeMemoryStatsToFile, settings.node_stats.c_str());
+  }
   return options;
 }
 
@@ -118,7 +135,9 @@ struct RunResult {
   std::uint64_t hash = 0;
 };
 
-RunResult run_model(Ort::Session& session, int runs) {
+RunResult run_model(Ort::Session& session, int runs, const Settings& settings) {
+  Ort::RunOptions run_options;
+  if (settings.shrink) run_options.AddConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
   Ort::AllocatorWithDefaultOptions allocator;
   std::vector<Ort::Value> inputs;
   std::vector<std::string> names;
@@ -147,7 +166,7 @@ RunResult run_model(Ort::Session& session, int runs) {
   std::vector<double> times;
   for (int r = 0; r < runs; ++r) {
     const auto start = std::chrono::steady_clock::now();
-    const auto outputs = session.Run(Ort::RunOptions{}, in_ptrs.data(), inputs.data(), inputs.size(),
+    const auto outputs = session.Run(run_options, in_ptrs.data(), inputs.data(), inputs.size(),
                                      out_ptrs.data(), out_ptrs.size());
     times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     result.hash = hash_outputs(outputs);
@@ -157,11 +176,33 @@ RunResult run_model(Ort::Session& session, int runs) {
   return result;
 }
 
+std::filesystem::path optimized_file(const std::filesystem::path& model) {
+  return std::filesystem::path(model.string() + ".ort-optimized.onnx");
+}
+
+// ORT writes the graph it runs, after its optimizers, with the weights (also the ones it
+// rewrote, and the kernels' pre-packed ones) in FILE.ort-optimized.onnx.data.
+void write_optimized(const std::filesystem::path& model, int threads, const Settings& settings) {
+  const auto target = optimized_file(model);
+  auto options = dlc_options(threads, true, settings);
+  options.SetOptimizedModelFilePath(target.c_str());
+  options.AddConfigEntry(kOrtSessionOptionsOptimizedModelExternalInitializersFileName,
+                         (target.filename().string() + ".data").c_str());
+  options.AddConfigEntry(kOrtSessionOptionsOptimizedModelExternalInitializersMinSizeInBytes, "65536");
+  options.AddConfigEntry(kOrtSessionOptionsSavePrePackedConstantInitializers, "1");
+  Ort::Session session(dlc::runtime::OrtRuntime::instance().env(), dlc::runtime::mapped_model_file(model).c_str(), options);
+}
+
 int measure(const std::filesystem::path& model, const std::string& way, int threads, int runs,
             const Settings& settings) {
   auto& env = dlc::runtime::OrtRuntime::instance().env();
   std::filesystem::path file = model;
   if (way.starts_with("external")) file = dlc::runtime::mapped_model_file(model);
+  auto load_settings = settings;
+  if (way == "optimized") {
+    file = optimized_file(model);
+    load_settings.graph = GraphOptimizationLevel::ORT_DISABLE_ALL;
+  }
   const double base = status_mb("VmRSS");
   clear_peak();
   void* mapped = nullptr;
@@ -178,7 +219,7 @@ int measure(const std::filesystem::path& model, const std::string& way, int thre
     session = Ort::Session(env, mapped, size, dlc_options(threads, prepack, settings));
     munmap(mapped, size);
   } else {
-    session = Ort::Session(env, file.c_str(), dlc_options(threads, prepack, settings));
+    session = Ort::Session(env, file.c_str(), dlc_options(threads, prepack, load_settings));
   }
   malloc_trim(0);
   const double peak = status_mb("VmHWM");
@@ -187,12 +228,25 @@ int measure(const std::filesystem::path& model, const std::string& way, int thre
               way.c_str(), model.filename().c_str(), base, peak, steady, peak / steady, peak - base, steady - base);
   if (runs > 0) {
     clear_peak();
-    const auto result = run_model(session, runs);
+    const auto result = run_model(session, runs, settings);
     const double run_peak = status_mb("VmHWM");
     malloc_trim(0);
     std::printf("%-15s %-28s after %d run(s): peak %7.1f  rss %7.1f  (over steady: %.1f)  median %.0f ms  outputs %016llx\n",
                 way.c_str(), model.filename().c_str(), runs, run_peak, status_mb("VmRSS"), run_peak - steady,
                 result.median_ms, static_cast<unsigned long long>(result.hash));
+    // The arena's own account: most handed out at once against what it took from the system.
+    if (settings.arena) {
+      const auto stats = settings.env_arena
+                             ? dlc::runtime::OrtRuntime::instance().shared_cpu_arena_stats()
+                             : dlc::runtime::parse_allocator_stats(
+                                   Ort::Allocator(session, dlc::runtime::OrtRuntime::instance().cpu_memory_info())
+                                       .GetStats()
+                                       .GetKeyValuePairs());
+      std::printf("%-15s %-28s arena: most in use %.1f MB, reserved %.1f MB, %lld allocations, %lld extensions\n",
+                  way.c_str(), model.filename().c_str(), static_cast<double>(stats.peak_bytes) / (1 << 20),
+                  static_cast<double>(stats.reserved_bytes) / (1 << 20), static_cast<long long>(stats.allocations),
+                  static_cast<long long>(stats.extensions));
+    }
   }
   std::fflush(stdout);
   return 0;
@@ -201,6 +255,9 @@ int measure(const std::filesystem::path& model, const std::string& way, int thre
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As dlc's main(): blocks of 1 MiB and more get their own mappings, so a tensor malloc'd
+  // without the arena (arena=0) goes back to the system when freed.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   std::filesystem::path model;
   std::vector<std::string> ways;
   int threads = 2;
@@ -220,8 +277,8 @@ int main(int argc, char** argv) {
     } else if (arg == "--set" && i + 1 < argc && apply_setting(settings, argv[i + 1])) {
       ++i;
     } else {
-      std::fprintf(stderr, "usage: dlc_session_load_peak --model FILE [--way path|path-noprepack|mmap|external|external-noprepack]... "
-                           "[--threads N] [--run [N]] [--set graph=basic|extended|all|mempattern=0|arena=0|arena=env]...\n");
+      std::fprintf(stderr, "usage: dlc_session_load_peak --model FILE [--way path|path-noprepack|mmap|external|external-noprepack|optimized]... "
+                           "[--threads N] [--run [N]] [--set graph=basic|extended|all|mempattern=0|arena=0|arena=env|shrink=1|nodestats=CSV]...\n");
       return 2;
     }
   }
@@ -232,6 +289,16 @@ int main(int argc, char** argv) {
   if (ways.empty()) ways = {"path", "path-noprepack", "mmap", "external", "external-noprepack"};
   // Written here, before the children measure.
   dlc::runtime::mapped_model_file(model);
+  if (std::find(ways.begin(), ways.end(), "optimized") != ways.end() && !std::filesystem::exists(optimized_file(model))) {
+    const pid_t writer = fork();
+    if (writer == 0) {
+      write_optimized(model, threads, settings);
+      _exit(0);
+    }
+    int status = 0;
+    waitpid(writer, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
+  }
   for (const auto& way : ways) {
     const pid_t child = fork();
     if (child == 0) {

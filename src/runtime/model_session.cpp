@@ -2,9 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <onnxruntime_session_options_config_keys.h>
+
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <system_error>
+#include <thread>
 
 #include "runtime/onnx_file.hpp"
 #include "runtime/ort_runtime.hpp"
@@ -60,6 +67,91 @@ void report_provider(const ProviderRequest& request) {
     observer = g_observer;
   }
   if (observer && *observer) (*observer)(request);
+}
+
+// Its data file is written after it (move_optimized_copy), and only when a weight of the
+// optimized graph is large enough to go there.
+bool optimized_copy_there(const std::filesystem::path& optimized) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(optimized, ec);
+}
+
+// Asks ORT to write the optimized graph while it builds this session, into `temp_dir` (the data
+// file keeps its final name: the graph refers to it by that name).
+void save_optimized_copy(Ort::SessionOptions& options, const std::filesystem::path& optimized,
+                         const std::filesystem::path& temp_dir) {
+  const auto temp_model = temp_dir / optimized.filename();
+  options.SetOptimizedModelFilePath(temp_model.c_str());
+  options.AddConfigEntry(kOrtSessionOptionsOptimizedModelExternalInitializersFileName,
+                         (optimized.filename().string() + ".data").c_str());
+  options.AddConfigEntry(kOrtSessionOptionsOptimizedModelExternalInitializersMinSizeInBytes,
+                         std::to_string(kExternalDataMinBytes).c_str());
+  options.AddConfigEntry(kOrtSessionOptionsSavePrePackedConstantInitializers, "1");
+}
+
+// The data first (when ORT wrote one): an optimized copy in place always has its data beside it.
+void move_optimized_copy(const std::filesystem::path& optimized, const std::filesystem::path& temp_dir) {
+  const auto data_name = optimized.filename().string() + ".data";
+  std::error_code ec;
+  if (std::filesystem::exists(temp_dir / data_name, ec)) {
+    std::filesystem::rename(temp_dir / data_name, optimized.parent_path() / data_name);
+  }
+  std::filesystem::rename(temp_dir / optimized.filename(), optimized);
+}
+
+struct BuiltSession {
+  Ort::Session session{nullptr};
+  SessionSettings settings;
+};
+
+// The CPU session of `model` from its optimized copy, or built from `mapped` (its mapped copy)
+// while ORT writes that copy; an empty session when that cannot be done (the caller builds it
+// plainly). A copy that cannot be written is warned about once per model.
+BuiltSession build_from_optimized_copy(const std::filesystem::path& model, const std::filesystem::path& mapped,
+                                       const SessionPolicy& policy) {
+  namespace fs = std::filesystem;
+  auto& runtime = OrtRuntime::instance();
+  const auto optimized = optimized_copy_name(mapped);
+  SessionSettings recorded;
+  if (optimized_copy_there(optimized)) {
+    try {
+      auto options = make_session_options(policy, &recorded);
+      // Its graph is already optimized at recorded.graph_optimization: running the optimizers
+      // again would rewrite the mapped weights into the heap.
+      options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_DISABLE_ALL);
+      BuiltSession built{Ort::Session(runtime.env(), optimized.c_str(), options), {}};
+      built.settings = read_session_settings(options, recorded);
+      return built;
+    } catch (const Ort::Exception& e) {
+      spdlog::warn("{}: cannot load its optimized copy {} ({}); building it again", model.filename().string(),
+                   optimized.string(), ort_error_summary(e.what()));
+      std::error_code ec;
+      fs::remove(optimized, ec);
+      fs::remove(optimized.string() + ".data", ec);
+    }
+  }
+  // Two sessions of one model built at once write their own folders; the second rename wins.
+  const auto temp_dir = optimized.parent_path() / fmt::format(".tmp-ort-{}-{}", ::getpid(),
+                                                              std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  std::error_code ec;
+  BuiltSession built;
+  try {
+    fs::create_directories(temp_dir);
+    auto options = make_session_options(policy, &recorded);
+    save_optimized_copy(options, optimized, temp_dir);
+    built.session = Ort::Session(runtime.env(), mapped.c_str(), options);
+    built.settings = read_session_settings(options, recorded);
+    move_optimized_copy(optimized, temp_dir);
+    spdlog::info("{}: wrote ONNX Runtime's optimized graph once to {}, whose weights later sessions map",
+                 model.filename().string(), optimized.string());
+  } catch (const std::exception& e) {
+    if (runtime.first_time("optimized-copy:" + model.string())) {
+      spdlog::warn("{}: cannot write its optimized copy in {} ({}); building from the mapped copy",
+                   model.filename().string(), optimized.parent_path().string(), ort_error_summary(e.what()));
+    }
+  }
+  fs::remove_all(temp_dir, ec);
+  return built;
 }
 
 void check_model_file(const std::filesystem::path& path) {
@@ -155,6 +247,17 @@ ModelSession::ModelSession(std::filesystem::path model, const SessionPolicy& job
       problem = ort_error_summary(e.what());
     }
   }
+  // On the CPU alone, from a mapped copy: ONNX Runtime's optimized graph of it when one was
+  // written, else written now while this session is built.
+  const bool cache_optimized = accelerator.empty() && policy.memory_optimization && file != path_;
+  if (!session_ && cache_optimized) {
+    auto built = build_from_optimized_copy(path_, file, policy);
+    if (built.session) {
+      session_ = std::move(built.session);
+      settings_ = built.settings;
+      provider_ = "cpu";
+    }
+  }
   if (!session_) {
     try {
       SessionSettings recorded;
@@ -180,6 +283,7 @@ ModelSession::ModelSession(std::filesystem::path model, const SessionPolicy& job
   input_names_ = name_pointers(inputs_);
   output_names_ = name_pointers(outputs_);
   shared_arena_ = policy.memory_optimization;
+  shrink_every_call_ = shared_arena_ && provider_ == "cpu";
   shrinking_run_.AddConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
   runtime.add_session(this);
   // Building the session freed the file's bytes and the parsed model; hand those pages back now
@@ -219,8 +323,14 @@ AllocatorStats ModelSession::allocator_stats() {
   return parse_allocator_stats(allocator.GetStats().GetKeyValuePairs());
 }
 
+// A CPU call on the shared arena gives its free regions back when it ends. The next call is
+// mostly another model's, and the arena (BFC) hands a request a whole free chunk when what it
+// would leave unused is under max_dead_bytes_per_chunk (128 MB by default), so one model's tensors
+// did not fit the chunks another left: the stand-in swap job held det_10g's 36 MB of working
+// memory beside inswapper's 108 MB (issue 20, heaptrack's peak consumers).
 const Ort::RunOptions& ModelSession::run_options() {
-  return shrink_requested_.exchange(false) ? shrinking_run_ : plain_run_;
+  const bool requested = shrink_requested_.exchange(false);
+  return requested || shrink_every_call_ ? shrinking_run_ : plain_run_;
 }
 
 }  // namespace dlc::runtime

@@ -97,6 +97,7 @@ class ModelSession {
   std::string provider_;
   SessionSettings settings_;
   bool shared_arena_ = false;
+  bool shrink_every_call_ = false;
   std::atomic<bool> shrink_requested_{false};
   Ort::RunOptions plain_run_;
   Ort::RunOptions shrinking_run_;

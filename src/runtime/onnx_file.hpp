@@ -69,4 +69,18 @@ std::size_t write_external_data_copy(const std::filesystem::path& model, const s
 std::filesystem::path mapped_model_file(const std::filesystem::path& model,
                                         std::uint64_t min_bytes = kExternalDataMinBytes);
 
+// Whether mapped_model_file(model, min_bytes) would give a mapped copy, found out without writing
+// anything: the copy is there, or the model has a tensor worth moving and .dlc-mapped/ beside it
+// is a folder dlc may write in (or can be made). For the plan: a run it refuses (exit 5) leaves no
+// copy behind; the copy is written when the model is loaded. False for a file it cannot read.
+bool mapped_copy_available(const std::filesystem::path& model, std::uint64_t min_bytes = kExternalDataMinBytes);
+
+// Where ONNX Runtime's optimized graph of a mapped copy (.dlc-mapped/NAME.onnx) is kept:
+// NAME.ort-KEY.onnx beside it (its weights in NAME.ort-KEY.onnx.data), KEY following ONNX
+// Runtime's version and the CPU's instruction sets, which the rewritten and pre-packed weights
+// depend on. ModelSession writes and loads it.
+std::filesystem::path optimized_copy_name(const std::filesystem::path& mapped);
+// Whether the optimized copy of `model`'s mapped copy is there (nothing is written).
+bool optimized_copy_available(const std::filesystem::path& model);
+
 }  // namespace dlc::runtime

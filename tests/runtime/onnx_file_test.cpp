@@ -276,5 +276,31 @@ TEST(OnnxFile, MappedModelFileIsWrittenOnceAndReplacedWhenTheModelChanges) {
   std::filesystem::remove_all(dir);
 }
 
+// Planning asks whether a mapped copy would be loaded without writing one: yes for a model with a
+// tensor worth moving beside a folder dlc may write (nothing written), and once the copy is there;
+// no for a model with nothing to move, a folder blocked by a file, a file that is not there.
+TEST(OnnxFile, MappedCopyAvailableWritesNothing) {
+  const auto dir = test::make_temp_dir();
+  const auto model = dir / "det_10g.onnx";
+  std::filesystem::copy_file(test::fixture_model("det_10g.onnx"), model);
+  EXPECT_TRUE(mapped_copy_available(model, 0));
+  EXPECT_FALSE(std::filesystem::exists(dir / ".dlc-mapped"));
+  const auto mapped = mapped_model_file(model, 0);
+  ASSERT_NE(mapped, model);
+  EXPECT_TRUE(mapped_copy_available(model, 0));
+
+  const auto small = dir / "2d106det.onnx";
+  std::filesystem::copy_file(test::fixture_model("2d106det.onnx"), small);
+  EXPECT_FALSE(mapped_copy_available(small));
+  EXPECT_FALSE(mapped_copy_available(dir / "absent.onnx", 0));
+
+  const auto blocked = dir / "blocked";
+  std::filesystem::create_directories(blocked);
+  std::ofstream(blocked / ".dlc-mapped") << "a file where the folder would go";
+  std::filesystem::copy_file(test::fixture_model("det_10g.onnx"), blocked / "det_10g.onnx");
+  EXPECT_FALSE(mapped_copy_available(blocked / "det_10g.onnx", 0));
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace dlc::runtime
