@@ -79,7 +79,7 @@ void BM_ClassicSwap(benchmark::State& state) {
   cv::resize(target.image, frame, cv::Size(), scale, scale, cv::INTER_LINEAR);
   face::Face face = target.face;
   for (auto& p : face.landmarks) p *= static_cast<float>(scale);
-  processors::ClassicSwapper swapper(source.image, source.face);
+  processors::ClassicSwapper swapper(source.image, source.face, static_cast<int>(state.range(1)));
   cv::Mat work = frame.clone();
   for (auto _ : state) {
     frame.copyTo(work);
@@ -87,7 +87,12 @@ void BM_ClassicSwap(benchmark::State& state) {
     benchmark::DoNotOptimize(work.data);
   }
 }
-BENCHMARK(BM_ClassicSwap)->Arg(200)->Arg(400)->Arg(800)->Unit(benchmark::kMillisecond);
+// Face width in px, and the clone's factor (1: solved at the work size, as before 2026-12-02; 2: at
+// half of it, the default), alternating so that both see the same load.
+BENCHMARK(BM_ClassicSwap)
+    ->ArgsProduct({{200, 400, 800}, {1, 2}})
+    ->ArgNames({"face", "clone_factor"})
+    ->Unit(benchmark::kMillisecond);
 
 // The whole job as `dlc run` does it, with no downloaded model: read both photos, BlazeFace,
 // dlib's 68 points, the classic swapper, PNG written atomically. Models load on every run, as

@@ -19,6 +19,7 @@
 #include "app/exit_codes.hpp"
 #include "app/job_setup.hpp"
 #include "app/machine.hpp"
+#include "processors/classic_swapper.hpp"
 #include "media/camera_source.hpp"
 #include "media/v4l2_device.hpp"
 #include "media/video_probe.hpp"
@@ -88,7 +89,9 @@ int live_command(const JobOptions& job, int threads) {
   const auto plan = plan_memory(job, true, frame_bytes, frames, 1);
   if (!plan) return kExitMemoryBudget;
 
-  const auto face_job = face_job_options(job, threads, *plan);
+  auto face_job = face_job_options(job, threads, *plan);
+  // Live's classic swapper solves its clone at half the work size (its cost caps the frame rate).
+  face_job.chain.classic_clone_factor = processors::ClassicSwapper::kLiveCloneFactor;
   auto swapper_options = face_job.swapper;
   // Deep-Live-Cam's live cadence: a detection every 0.08 s of camera time, faces reused between.
   swapper_options.detect_every =

@@ -61,7 +61,7 @@ std::shared_ptr<ChainStep> ProcessorChain::make_swapper(const cv::Mat& source_bg
         });
   }
   analyser.add_landmarks(source_bgr, source);
-  auto classic = std::make_shared<processors::ClassicSwapper>(source_bgr, source);
+  auto classic = std::make_shared<processors::ClassicSwapper>(source_bgr, source, options_.classic_clone_factor);
   return std::make_shared<ChainStep>("face_swapper (classic: no inswapper_128.onnx)", std::nullopt, true,
                                      [classic] { return classic; }, &processors::ClassicSwapper::footprint);
 }
@@ -96,7 +96,7 @@ std::size_t ProcessorChain::add_source(const cv::Mat& source_bgr, const std::str
       added.identity = identity_of(source, analyser);
     } else {
       analyser.add_landmarks(source_bgr, source);
-      added.classic = std::make_shared<processors::ClassicSwapper>(source_bgr, source);
+      added.classic = std::make_shared<processors::ClassicSwapper>(source_bgr, source, options_.classic_clone_factor);
     }
   }
   sources_.push_back(std::move(added));

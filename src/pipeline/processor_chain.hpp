@@ -31,6 +31,8 @@ struct ChainOptions {
   processors::PasteOptions paste;  // applied once per face, after every step (processors::compose)
   face::Selector source_selector = face::Selector::kLeftmost;
   std::string swapper_model = "auto";  // --face-swapper-model (pipeline::choose_swapper)
+  // The classic swapper's Poisson clone solved at 1/this of its work size (dlc live: kLiveCloneFactor).
+  int classic_clone_factor = processors::ClassicSwapper::kCloneFactor;
 };
 
 // One processor of a chain, built on first use; release() frees it (the memory strategies) and

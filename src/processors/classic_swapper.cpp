@@ -1,7 +1,6 @@
 #include "processors/classic_swapper.hpp"
 
 #include <opencv2/imgproc.hpp>
-#include <opencv2/photo.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -11,6 +10,8 @@
 #include <utility>
 
 #include "processors/color_transfer.hpp"
+#include "processors/poisson_clone.hpp"
+#include "processors/scratch.hpp"
 #include "runtime/stage_times.hpp"
 
 namespace dlc::processors {
@@ -33,16 +34,6 @@ constexpr int kShift = 4;
 // the band left the target's own skin along the jaw, which read as a dark shadow on the chin (an
 // old target's folds and the shade under her chin beside the source's smooth skin).
 constexpr int kSeamInsetDivisor = 80;
-// seamlessClone clears its mask's outer pixel (OpenCV 4's seamless_cloning.cpp): a seam mask
-// closer than this to the region's border would be cut there, so alpha blending takes over.
-constexpr int kCloneClearance = 2;
-// seamlessClone's Poisson solver runs discrete sine transforms through cv::dft along rows of
-// 2w − 2 and columns of 2h − 2 values, w × h being its mask's bounding box (OpenCV 4's
-// seamless_cloning_impl.cpp, Cloning::dst). cv::dft is fast for lengths made of small primes
-// and slows with a length's largest prime factor: measured on one core for a w × w box,
-// w = 163 (324 = 2²·3⁴) took 12 ms, w = 180 (358 = 2·179) 95 ms, w = 200 (398 = 2·199) 132 ms.
-// Lengths whose prime factors are at most 7 all ran in 12–28 ms there.
-constexpr int kLargestFastPrime = 7;
 // The face is warped, coloured and cloned at most this many pixels across (its region scaled
 // down, the result scaled back up and blended at full size), so its cost stops growing with the
 // face: the neural swappers' crops are 128 or 256 px for the same reason.
@@ -76,44 +67,6 @@ constexpr double kMinOutlineShare = 0.6;
 // at 0 and 0.495 at 0.8 (with a rule keeping the target's mouth when the mouths disagree; 0.544
 // at 1 without it).
 constexpr float kFeatureFit = 1.0f;
-
-// A size × type view of buffer, which only ever grows: a thread's scratch image, reused by
-// faces of every size (a video's face changes size each frame, and each triangle has its own)
-// where create() would allocate anew at each new size.
-cv::Mat scratch(cv::Mat& buffer, cv::Size size, int type) {
-  if (buffer.type() != type || buffer.cols < size.width || buffer.rows < size.height) {
-    buffer.create(std::max(buffer.rows, size.height), std::max(buffer.cols, size.width), type);
-  }
-  return buffer(cv::Rect(cv::Point(0, 0), size));
-}
-
-bool fast_clone_length(int w) {
-  int n = 2 * w - 2;
-  if (n <= 0) return false;
-  for (int p = 2; p <= kLargestFastPrime; ++p) {
-    while (n % p == 0) n /= p;
-  }
-  return n == 1;
-}
-
-// The span [start, start + length) along one axis that seamlessClone's box should have for a
-// mask spanning [a, a + w) in a region of `size` pixels: the closest length the solver is fast
-// for, grown by up to what the region holds (seamlessClone clears its outer pixel) or else
-// trimmed by up to `trim` (the seam then moves that far inwards at the mask's extreme points).
-// Unchanged when neither finds one.
-std::pair<int, int> clone_span(int a, int w, int size, int trim) {
-  for (int longer = w; longer <= size - 2; ++longer) {
-    if (!fast_clone_length(longer)) continue;
-    // Centred on the mask, kept inside [1, size − 1): it still covers the mask, which lies
-    // inside [kCloneClearance, size − kCloneClearance).
-    const int start = std::clamp(a - (longer - w) / 2, 1, size - 1 - longer);
-    return {start, longer};
-  }
-  for (int shorter = w - 1; shorter >= std::max(3, w - 2 * trim); --shorter) {
-    if (fast_clone_length(shorter)) return {a + (w - shorter) / 2, shorter};
-  }
-  return {a, w};
-}
 
 cv::Point fixed_point(cv::Point2f p) {
   constexpr float kOne = 1 << kShift;
@@ -291,7 +244,8 @@ thread_local cv::Size last_work_size;
 
 cv::Size ClassicSwapper::last_work_size_on_this_thread() { return last_work_size; }
 
-ClassicSwapper::ClassicSwapper(const cv::Mat& source_bgr, const face::Face& source_face) {
+ClassicSwapper::ClassicSwapper(const cv::Mat& source_bgr, const face::Face& source_face, int clone_factor)
+    : clone_factor_(std::max(1, clone_factor)) {
   if (source_bgr.type() != CV_8UC3) throw std::invalid_argument("ClassicSwapper: the source image must be 8-bit BGR");
   const auto count = source_face.landmarks.size();
   if (count != kDlibPoints && count != kInsightfacePoints) {
@@ -418,7 +372,6 @@ bool ClassicSwapper::compose(const cv::Mat& destination, const std::vector<cv::P
   thread_local cv::Mat triangle_buffer;
   thread_local cv::Mat seam_buffer;
   thread_local cv::Mat alpha_buffer;
-  thread_local cv::Mat clone_mask_buffer;
   thread_local cv::Mat cloned_buffer;
   thread_local cv::Mat keep_buffer;
   thread_local cv::Mat distance_buffer;
@@ -517,23 +470,9 @@ bool ClassicSwapper::compose(const cv::Mat& destination, const std::vector<cv::P
   const auto seam_box = cv::boundingRect(seam);
   if (seam_box.empty()) return false;  // a face of a few pixels: nothing to swap
   pasted = face;
-  if (seam_box.x >= kCloneClearance && seam_box.y >= kCloneClearance &&
-      seam_box.br().x <= size.width - kCloneClearance && seam_box.br().y <= size.height - kCloneClearance) {
-    // The solver's box is set to a size it is fast for: the mask is trimmed to it, or given a
-    // pixel at two opposite corners, which seamlessClone's own 3-pixel erosion of the mask
-    // removes before it takes any gradient from them.
-    const auto [x, width] = clone_span(seam_box.x, seam_box.width, size.width, inset);
-    const auto [y, height] = clone_span(seam_box.y, seam_box.height, size.height, inset);
-    const cv::Rect window(x, y, width, height);
-    cv::Mat clone_mask = scratch(clone_mask_buffer, size, CV_8U);
-    clone_mask.setTo(0);
-    seam(window).copyTo(clone_mask(window));
-    clone_mask.at<std::uint8_t>(window.tl()) = 255;
-    clone_mask.at<std::uint8_t>(window.br() - cv::Point(1, 1)) = 255;
-    // seamlessClone centres the mask's box on this point: the face stays where it is.
-    cv::Mat cloned = scratch(cloned_buffer, size, CV_8UC3);
-    cv::seamlessClone(face, destination, clone_mask, window.tl() + cv::Point(width / 2, height / 2), cloned,
-                      cv::NORMAL_CLONE);
+  // Its solution is solved at 1/clone_factor_ of the work size (poisson_clone()).
+  cv::Mat cloned = scratch(cloned_buffer, size, CV_8UC3);
+  if (poisson_clone(face, destination, seam, inset, clone_factor_, cloned)) {
     // Within the face the source's own shading is kept (kCloneReach).
     fade_inwards(face, cloned, seam, kCloneReach * std::min(outline.width, outline.height), distance_buffer);
     pasted = cloned;

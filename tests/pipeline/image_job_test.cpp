@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "face/alignment.hpp"
+#include "processors/classic_swapper.hpp"
 #include "processors/face_enhancer.hpp"
 #include "processors/face_swapper.hpp"
 #include "processors/inswapper.hpp"
@@ -561,6 +562,24 @@ TEST_F(ImageJob, NanSwapperOutputIsReportedOnce) {
   const auto before = cv::imread(o.target.string());
   const auto after = cv::imread(report.output.string());
   EXPECT_EQ(changed_pixels(before, after, cv::Rect(0, 0, before.cols, before.rows)), 0);
+}
+
+// The chain's classic_clone_factor (dlc live sets kLiveCloneFactor) reaches the classic swapper of
+// the -s face and of every --map-faces source; images keep the full solve.
+TEST_F(ImageJob, ClassicCloneFactorReachesTheSwapper) {
+  const auto source = cv::imread(media("astronaut.png").string());
+  for (const int factor : {processors::ClassicSwapper::kCloneFactor, processors::ClassicSwapper::kLiveCloneFactor}) {
+    auto o = options("astronaut.png", "grace_hopper.jpg", "x.png", std::vector<std::filesystem::path>{});
+    if (factor != processors::ClassicSwapper::kCloneFactor) o.chain.classic_clone_factor = factor;
+    FaceAnalyser analyser(o.analyser);
+    ProcessorChain chain(source, "astronaut.png", analyser, o.chain);
+    const auto processor = chain.step(0).processor();
+    const auto* classic = dynamic_cast<const processors::ClassicSwapper*>(processor.get());
+    ASSERT_NE(classic, nullptr);
+    EXPECT_EQ(classic->clone_factor(), factor);
+  }
+  EXPECT_EQ(processors::ClassicSwapper::kCloneFactor, 1);
+  EXPECT_EQ(processors::ClassicSwapper::kLiveCloneFactor, 2);
 }
 
 // A face whose keypoints or landmarks cannot place a crop (NaN, or far outside any frame) is
