@@ -470,7 +470,7 @@ bool ClassicSwapper::compose(const cv::Mat& destination, const std::vector<cv::P
   const auto seam_box = cv::boundingRect(seam);
   if (seam_box.empty()) return false;  // a face of a few pixels: nothing to swap
   pasted = face;
-  // Its solution is solved at 1/clone_factor_ of the work size (poisson_clone()).
+  // The clone is solved at 1/clone_factor_ of the work size (poisson_clone(); live: 2).
   cv::Mat cloned = scratch(cloned_buffer, size, CV_8UC3);
   if (poisson_clone(face, destination, seam, inset, clone_factor_, cloned)) {
     // Within the face the source's own shading is kept (kCloneReach).
