@@ -29,6 +29,7 @@ runtime::SessionPolicy session_policy(const JobOptions& job, int threads) {
   policy.memory_optimization = job.memory_optimization;
   policy.providers = job.execution_providers.empty() ? runtime::default_providers() : job.execution_providers;
   policy.intra_op_threads = threads;
+  policy.without_cpu_arena = pipeline::files_without_cpu_arena();
   return policy;
 }
 

@@ -99,6 +99,9 @@ struct KnownArchitecture {
   std::uint64_t reference_bytes;
   std::uint64_t arena_bytes;       // working memory of one call; 0: not measured
   std::uint64_t first_call_bytes;  // the same for a fresh session's first call (no memory pattern yet)
+  // A call's working memory when the session runs without a CPU arena (files_without_cpu_arena);
+  // 0: not measured (first_call_bytes).
+  std::uint64_t no_arena_bytes;
   std::uint64_t build_bytes;       // transient while the session is built; 0: not measured (1.4 x the file)
   // The same built from its mapped copy (runtime::mapped_model_file); 0: not measured (build_bytes).
   std::uint64_t mapped_build_bytes;
@@ -111,16 +114,22 @@ constexpr std::uint64_t kMiB = 1ULL << 20;
 // 5.7) was measured like the others, the detector's stand-in beside it.
 constexpr std::uint64_t kGfpganFirstCall = 688 * kMiB;
 constexpr std::uint64_t kGfpganArena = kGfpganFirstCall;
+// Without a CPU arena (files_without_cpu_arena) a call holds 200 MiB less: dlc_session_load_peak
+// --model GFPGANv1.4.onnx --way optimized --threads 2 --run 1 --set mempattern=0, the call's peak
+// over the RSS with its weights read, twice each, alternating: dlc's shared arena shrunk per call
+// (--set arena=env --set shrink=1) 591.8 / 591.8 MB, no arena (--set arena=0) 392.0 / 392.2 MB,
+// the same outputs (issue 20 item 6). The measured first call less that.
+constexpr std::uint64_t kGfpganNoArena = kGfpganFirstCall - 200 * kMiB;
 constexpr std::array<KnownArchitecture, 8> kKnownArchitectures{{
-    {"det_10g.onnx", 16'920'743, 75 * kMiB, 75 * kMiB, 17 * kMiB, 9 * kMiB, 13.3},
-    {"2d106det.onnx", 5'025'307, 0, 0, 5 * kMiB, 0, 0.112},
-    {"w600k_r50.onnx", 174'385'603, 58 * kMiB, 58 * kMiB, 151 * kMiB, 0, 6.31},
-    {"inswapper_128.onnx", 554'238'733, 158 * kMiB, 158 * kMiB, 563 * kMiB, 36 * kMiB, 174.6},
-    {"GFPGANv1.4.onnx", 340'210'034, kGfpganArena, kGfpganFirstCall, 137 * kMiB, 184 * kMiB, 197.8},
+    {"det_10g.onnx", 16'920'743, 75 * kMiB, 75 * kMiB, 0, 17 * kMiB, 9 * kMiB, 13.3},
+    {"2d106det.onnx", 5'025'307, 0, 0, 0, 5 * kMiB, 0, 0.112},
+    {"w600k_r50.onnx", 174'385'603, 58 * kMiB, 58 * kMiB, 0, 151 * kMiB, 0, 6.31},
+    {"inswapper_128.onnx", 554'238'733, 158 * kMiB, 158 * kMiB, 0, 563 * kMiB, 36 * kMiB, 174.6},
+    {"GFPGANv1.4.onnx", 340'210'034, kGfpganArena, kGfpganFirstCall, kGfpganNoArena, 137 * kMiB, 184 * kMiB, 197.8},
     // Sizes: FIELD.md's model table (one source each).
-    {"gfpgan-1024.onnx", 365'875'079, 1234 * kMiB, 1234 * kMiB, 0, 0, 247.2},
-    {"GPEN-BFR-512.onnx", 284'250'449, kGfpganArena, kGfpganFirstCall, 0, 0, 0},
-    {"GPEN-BFR-256.onnx", 75'715'262, kGfpganArena / 4, kGfpganFirstCall / 4, 0, 0, 0},
+    {"gfpgan-1024.onnx", 365'875'079, 1234 * kMiB, 1234 * kMiB, 0, 0, 0, 247.2},
+    {"GPEN-BFR-512.onnx", 284'250'449, kGfpganArena, kGfpganFirstCall, kGfpganNoArena, 0, 0, 0},
+    {"GPEN-BFR-256.onnx", 75'715'262, kGfpganArena / 4, kGfpganFirstCall / 4, kGfpganNoArena / 4, 0, 0, 0},
 }};
 
 const KnownArchitecture* known_architecture(const JobModel& model) {
@@ -393,10 +402,26 @@ std::vector<JobModel> locate_models(const std::vector<const ModelRole*>& roles,
   return models;
 }
 
+std::set<std::string> files_without_cpu_arena() {
+  std::set<std::string> files;
+  for (const auto* role : all_roles()) {
+    if (role->role == kGfpgan.role) files.insert(role->files.begin(), role->files.end());
+  }
+  return files;
+}
+
+bool runs_without_cpu_arena(const JobModel& model) {
+  return files_without_cpu_arena().contains(model.path.filename().string());
+}
+
 memory::ModelFootprint footprint_of(const JobModel& model, int detector_size) {
   const auto* known = known_architecture(model);
   auto [arena, first_call] = known != nullptr ? std::pair{known->arena_bytes, known->first_call_bytes}
                                               : role_working_memory(*model.role);
+  // Every call of a session without an arena is a first call, malloc'd and freed.
+  if (known != nullptr && known->no_arena_bytes > 0 && runs_without_cpu_arena(model)) {
+    arena = first_call = known->no_arena_bytes;
+  }
   auto io_bytes = model.role->io_bytes;
   // The detector's figures are at 640x640; activations grow with the input's pixels. Smaller
   // inputs keep the 640 figure (fixed costs do not shrink).

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -128,10 +129,18 @@ std::vector<JobModel> locate_models(const std::vector<const ModelRole*>& roles,
 // SCRFD's input side the detector's figures were measured at (--face-detector-size's default).
 inline constexpr int kDefaultDetectorSize = 640;
 
+// The model files whose sessions run without a CPU arena (runtime::SessionPolicy::
+// without_cpu_arena): the enhancers' (GFPGAN, GPEN). Their call's tensors are few and large
+// (maps of 67 and 134 MB), which the arena kept reserved beside what was in use: one GFPGAN call
+// peaked 204 MB lower without it, for the same outputs and no slower (README, Working memory).
+std::set<std::string> files_without_cpu_arena();
+bool runs_without_cpu_arena(const JobModel& model);
+
 // What a model file will cost in RAM: its weights, and its activations as measured for the real
 // architecture when the file is one of them (by name and size; GPEN, without a stand-in, scaled
 // from GFPGAN's by output pixels), otherwise the largest figure known for the role's files
-// or the size-based estimate, whichever is larger. The detector's working memory grows with
+// or the size-based estimate, whichever is larger; without a CPU arena (runs_without_cpu_arena)
+// the figure measured so where there is one. The detector's working memory grows with
 // detector_size² above 640.
 memory::ModelFootprint footprint_of(const JobModel& model, int detector_size = kDefaultDetectorSize);
 // Multiply-adds of one call when the file is one of the real architectures (by name and size).

@@ -282,8 +282,9 @@ ModelSession::ModelSession(std::filesystem::path model, const SessionPolicy& job
       [&](std::size_t i) { return session_.GetOutputTypeInfo(i); });
   input_names_ = name_pointers(inputs_);
   output_names_ = name_pointers(outputs_);
-  shared_arena_ = policy.memory_optimization;
+  shared_arena_ = policy.memory_optimization && uses_cpu_arena();
   shrink_every_call_ = shared_arena_ && provider_ == "cpu";
+  one_call_at_a_time_ = policy.memory_optimization && provider_ == "cpu";
   shrinking_run_.AddConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
   runtime.add_session(this);
   // Building the session freed the file's bytes and the parsed model; hand those pages back now
@@ -302,7 +303,7 @@ void ModelSession::check_input_count(std::size_t given) const {
 
 std::vector<Ort::Value> ModelSession::run(std::span<const Ort::Value> inputs) {
   check_input_count(inputs.size());
-  const auto turn = cpu_call_turn(shared_arena_ && provider_ == "cpu");
+  const auto turn = cpu_call_turn(one_call_at_a_time_);
   return session_.Run(run_options(), input_names_.data(), inputs.data(), inputs.size(),
                       output_names_.data(), output_names_.size());
 }
@@ -313,12 +314,13 @@ void ModelSession::run(std::span<const Ort::Value> inputs, std::span<Ort::Value>
     throw std::invalid_argument(path_.string() + ": run() got " + std::to_string(outputs.size()) +
                                 " output tensors, the model has " + std::to_string(output_names_.size()));
   }
-  const auto turn = cpu_call_turn(shared_arena_ && provider_ == "cpu");
+  const auto turn = cpu_call_turn(one_call_at_a_time_);
   session_.Run(run_options(), input_names_.data(), inputs.data(), inputs.size(), output_names_.data(),
                outputs.data(), outputs.size());
 }
 
 AllocatorStats ModelSession::allocator_stats() {
+  if (!uses_cpu_arena()) return {};
   const Ort::Allocator allocator(session_, OrtRuntime::instance().cpu_memory_info());
   return parse_allocator_stats(allocator.GetStats().GetKeyValuePairs());
 }

@@ -83,9 +83,11 @@ class ModelSession {
   void run(std::span<const Ort::Value> inputs, std::span<Ort::Value> outputs);
 
   // The CPU allocator this session allocates from: the shared arena under memory optimization,
-  // its own arena otherwise.
+  // its own arena otherwise; empty figures for a session without a CPU arena.
   AllocatorStats allocator_stats();
   bool uses_shared_arena() const { return shared_arena_; }
+  // False: SessionPolicy::cpu_arena was off for this file (every CPU tensor malloc'd and freed).
+  bool uses_cpu_arena() const { return settings_.cpu_arena.value_or(true); }
   // The next run() gives the free chunks of this session's own arena back to the system.
   void shrink_arena_after_next_run() { shrink_requested_ = true; }
 
@@ -98,6 +100,7 @@ class ModelSession {
   SessionSettings settings_;
   bool shared_arena_ = false;
   bool shrink_every_call_ = false;
+  bool one_call_at_a_time_ = false;  // CPU calls of every such session take turns
   std::atomic<bool> shrink_requested_{false};
   Ort::RunOptions plain_run_;
   Ort::RunOptions shrinking_run_;

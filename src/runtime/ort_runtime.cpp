@@ -92,7 +92,7 @@ ArenaTotals OrtRuntime::arena_totals() {
   std::lock_guard lock(mutex_);
   std::vector<AllocatorStats> arenas{parse_allocator_stats(shared_arena().GetStats().GetKeyValuePairs())};
   for (auto* session : sessions_) {
-    if (!session->uses_shared_arena()) arenas.push_back(session->allocator_stats());
+    if (!session->uses_shared_arena() && session->uses_cpu_arena()) arenas.push_back(session->allocator_stats());
   }
   ArenaTotals totals;
   for (const auto& a : arenas) {
@@ -125,7 +125,7 @@ std::int64_t OrtRuntime::shrink_arenas() {
     const char* out_name = "y";
     arena_probe_.Run(shrink, &in_name, &input, 1, &out_name, 1);
     for (auto* session : sessions_) {
-      if (!session->uses_shared_arena()) session->shrink_arena_after_next_run();
+      if (!session->uses_shared_arena() && session->uses_cpu_arena()) session->shrink_arena_after_next_run();
     }
   }
   return before - arena_totals().reserved_bytes;

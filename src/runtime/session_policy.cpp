@@ -27,11 +27,16 @@ Ort::SessionOptions make_session_options(const SessionPolicy& policy, SessionSet
   // ORT 1.29, 2 threads, dlc_session_load_peak --run 2: over the loaded RSS det_10g 102 -> 54 MB,
   // inswapper 263 -> 155, GFPGAN 1148 -> 694), for the same output bytes and about the same speed.
   options.DisableMemPattern();
-  options.EnableCpuMemArena();
-  settings.cpu_arena = true;
   options.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
-  // Allocate from the arena registered on the env (OrtRuntime) instead of a private one.
-  options.AddConfigEntry(kOrtSessionOptionsConfigUseEnvAllocators, "1");
+  if (policy.cpu_arena) {
+    options.EnableCpuMemArena();
+    // Allocate from the arena registered on the env (OrtRuntime) instead of a private one.
+    options.AddConfigEntry(kOrtSessionOptionsConfigUseEnvAllocators, "1");
+  } else {
+    // No arena at all: the env's is an arena, so the session does not ask the env either.
+    options.DisableCpuMemArena();
+  }
+  settings.cpu_arena = policy.cpu_arena;
   // Weights through malloc, not the arena: a released session gives them back to the system
   // instead of leaving them reserved in the shared arena (the lru and stage strategies).
   options.AddConfigEntry(kOrtSessionOptionsUseDeviceAllocatorForInitializers, "1");
@@ -55,6 +60,7 @@ SessionPolicy SessionPolicy::for_model(const std::filesystem::path& model) const
   if (const auto share = gpu_mem_limits.find(model); share != gpu_mem_limits.end()) {
     policy.gpu_mem_limit_bytes = share->second;
   }
+  if (without_cpu_arena.contains(model.filename().string())) policy.cpu_arena = false;
   return policy;
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -32,8 +33,13 @@ struct SessionPolicy {
   // from that file takes (a session rebuilt by lru or stage gets the same). A file not listed
   // takes gpu_mem_limit_bytes.
   std::map<std::filesystem::path, std::uint64_t> gpu_mem_limits;
+  // Under memory optimization: false runs the session without a CPU arena (each tensor malloc'd
+  // and freed, blocks of 1 MiB and more their own mappings), neither the shared one nor its own.
+  bool cpu_arena = true;
+  // File names (any folder) whose sessions run without a CPU arena; for_model sets cpu_arena.
+  std::set<std::string> without_cpu_arena;
 
-  // This policy for a session of one model file: its own share of the VRAM budget.
+  // This policy for a session of one model file: its own share of the VRAM budget, its arena.
   SessionPolicy for_model(const std::filesystem::path& model) const;
 };
 

@@ -31,6 +31,18 @@ TEST(JobOptions, SessionPolicyFollowsTheFlags) {
   EXPECT_EQ(runtime_options(job, 5).intra_op_threads, 5);
 }
 
+// The job's sessions of the enhancers run without a CPU arena (the plan counts their call so),
+// every other model's on the shared arena.
+TEST(JobOptions, SessionPolicyRunsTheEnhancersWithoutCpuArena) {
+  const auto policy = session_policy(JobOptions{}, 2);
+  for (const char* file : {"GFPGANv1.4.onnx", "gfpgan-1024.onnx", "GPEN-BFR-256.onnx", "GPEN-BFR-512.onnx"}) {
+    EXPECT_FALSE(policy.for_model(std::filesystem::path("models") / file).cpu_arena) << file;
+  }
+  for (const char* file : {"inswapper_128.onnx", "det_10g.onnx", "w600k_r50.onnx", "2d106det.onnx"}) {
+    EXPECT_TRUE(policy.for_model(std::filesystem::path("models") / file).cpu_arena) << file;
+  }
+}
+
 TEST(JobOptions, NoProviderFlagMeansBestAvailable) {
   EXPECT_EQ(session_policy(JobOptions{}, 2).providers, runtime::default_providers());
 }
