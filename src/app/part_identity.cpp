@@ -67,13 +67,14 @@ std::string settings_hash(const JobOptions& job) {
       fmt::format("output_fps={}", job.output_fps ? fmt::format("{}", *job.output_fps) : ""),
       fmt::format("many_faces={}", job.many_faces),
       fmt::format("map_faces={}", identity_or_empty(job.map_faces)),
-      fmt::format("mouth_mask={},{}", job.mouth_mask, job.mouth_mask_size),
+      fmt::format("mouth_mask={},{},{}", job.mouth_mask, job.mouth_mask_size, job.draw_mouth_mask),
       fmt::format("encoder={},{},{}", job.video_encoder, job.video_quality, job.video_encoder_preset),
       fmt::format("providers={}", fmt::join(job.execution_providers, ",")),
       fmt::format("detector={},{},{}", job.face_detector, job.face_detector_size, job.face_detector_score),
       fmt::format("swapper={}", job.face_swapper_model),
       fmt::format("selector={},{},{}", job.face_selector, identity_or_empty(job.reference_face), job.reference_distance),
-      fmt::format("paste_back={},{},{},{}", job.paste_back, job.opacity, job.sharpness, job.poisson_blend),
+      fmt::format("paste_back={},{},{},{},{}", job.paste_back, job.opacity, job.sharpness, job.poisson_blend,
+                  job.color_correction),
       fmt::format("tracking={},{},{}", job.detect_every.value_or(1), job.face_smoothing, job.face_hold),
   };
   const auto text = fmt::format("{}", fmt::join(lines, "\n"));

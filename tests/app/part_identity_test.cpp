@@ -151,6 +151,12 @@ TEST(SettingsHash, ChangesWithPixelSettingsOnly) {
   auto every = job;
   every.detect_every = 3;
   EXPECT_NE(settings_hash(every), base);
+  auto colour = job;
+  colour.color_correction = "lab";
+  EXPECT_NE(settings_hash(colour), base);
+  auto outline = job;
+  outline.draw_mouth_mask = true;
+  EXPECT_NE(settings_hash(outline), base);
 }
 
 }  // namespace
