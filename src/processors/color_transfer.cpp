@@ -6,20 +6,14 @@
 #include <array>
 #include <cstdint>
 
+#include "processors/scratch.hpp"
+
 namespace dlc::processors {
 namespace {
 
 // Reinhard's std ratio is capped so a flat, dim face does not turn its noise into texture (and a
 // contrasty one is not flattened to nothing); 3 is well beyond two real faces' ratio.
 constexpr double kMaxStdRatio = 3.0;
-
-// A view of buffer, which only ever grows (the faces of a video change size every frame).
-cv::Mat scratch(cv::Mat& buffer, cv::Size size, int type) {
-  if (buffer.type() != type || buffer.cols < size.width || buffer.rows < size.height) {
-    buffer.create(std::max(buffer.rows, size.height), std::max(buffer.cols, size.width), type);
-  }
-  return buffer(cv::Rect(cv::Point(0, 0), size));
-}
 
 // Each channel's 256-entry map from the face's cumulative histogram onto the reference's: a value
 // goes to the smallest reference value whose cumulative share reaches the face value's.
