@@ -1,6 +1,5 @@
 #include "media/image_codec.hpp"
 
-#include <dlfcn.h>
 #include <fmt/format.h>
 #include <jpeglib.h>
 #include <png.h>
@@ -48,16 +47,11 @@ const OpenCvCodecsApi* load_codecs(std::string& error) {
     error = m.error;
     return nullptr;
   }
-  const auto path = codecs_module_path();
-  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  const auto entry = handle != nullptr ? reinterpret_cast<OpenCvCodecsEntry>(dlsym(handle, kOpenCvCodecsEntry)) : nullptr;
+  const auto entry = reinterpret_cast<OpenCvCodecsEntry>(
+      open_module("DLC_CODECS_MODULE", DLC_CODECS_MODULE_NAME, kOpenCvCodecsEntry, m.error));
   const OpenCvCodecsApi* api = entry != nullptr ? entry() : nullptr;
   if (api == nullptr || api->abi != kOpenCvCodecsAbi) {
-    const char* why = handle == nullptr ? dlerror() : "not this dlc's module: rebuild dlc";
-    m.error = fmt::format("{} cannot be loaded ({}): it is built with dlc and belongs next to the dlc binary "
-                          "(installed: in {}), or DLC_CODECS_MODULE names it",
-                          path.string(), why != nullptr ? why : "dlopen failed", installed_lib_dir().string());
-    if (handle != nullptr) dlclose(handle);
+    if (entry != nullptr) m.error = fmt::format("{} cannot be loaded (not this dlc's module: rebuild dlc)", codecs_module_path().string());
     error = m.error;
     return nullptr;
   }
