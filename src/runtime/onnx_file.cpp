@@ -611,19 +611,23 @@ bool mapped_copy_available(const std::filesystem::path& model, std::uint64_t min
 namespace {
 
 // What ONNX Runtime's optimized graph depends on besides the model: its version and the CPU's
-// instruction sets (the NCHWc block size and the pre-packed weights' layout follow them).
-std::string machine_key() {
-  std::string signature = OrtGetApiBase()->GetVersionString();
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);) {
-    if (line.starts_with("flags")) {
-      signature += line;
-      break;
+// instruction sets (the NCHWc block size and the pre-packed weights' layout follow them). Read and
+// hashed once a process: the plan asks for it per model, each session build again.
+const std::string& machine_key() {
+  static const std::string key = [] {
+    std::string signature = OrtGetApiBase()->GetVersionString();
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    for (std::string line; std::getline(cpuinfo, line);) {
+      if (line.starts_with("flags")) {
+        signature += line;
+        break;
+      }
     }
-  }
-  Sha256 sha;
-  sha.update(std::span(reinterpret_cast<const std::uint8_t*>(signature.data()), signature.size()));
-  return to_hex(sha.finish()).substr(0, 12);
+    Sha256 sha;
+    sha.update(std::span(reinterpret_cast<const std::uint8_t*>(signature.data()), signature.size()));
+    return to_hex(sha.finish()).substr(0, 12);
+  }();
+  return key;
 }
 
 }  // namespace
