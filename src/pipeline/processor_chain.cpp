@@ -62,7 +62,11 @@ std::shared_ptr<ChainStep> ProcessorChain::make_swapper(const cv::Mat& source_bg
   }
   analyser.add_landmarks(source_bgr, source);
   auto classic = std::make_shared<processors::ClassicSwapper>(source_bgr, source, options_.classic_clone_factor);
-  return std::make_shared<ChainStep>("face_swapper (classic: no inswapper_128.onnx)", std::nullopt, true,
+  // A clone solved below the work size is named (dlc live's log line says which solve it runs).
+  const auto clone = options_.classic_clone_factor == processors::ClassicSwapper::kCloneFactor
+                         ? std::string()
+                         : fmt::format("; clone solved at 1/{} size", options_.classic_clone_factor);
+  return std::make_shared<ChainStep>("face_swapper (classic: no inswapper_128.onnx" + clone + ")", std::nullopt, true,
                                      [classic] { return classic; }, &processors::ClassicSwapper::footprint);
 }
 

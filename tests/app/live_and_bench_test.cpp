@@ -307,6 +307,27 @@ TEST_F(EndToEnd, LiveDetectsEveryPointZeroEightSecondsByDefault) {
   EXPECT_EQ(detecting({"--detect-every", "3"}, 25), 3);
 }
 
+// Live's classic swapper solves its Poisson clone at half its work size (kLiveCloneFactor: its cost
+// capped the frame rate); `dlc run` keeps the full solve.
+TEST_F(EndToEnd, LiveSolvesTheClassicCloneAtHalfSize) {
+  if (const auto why = test::missing_inputs(test::Dlib68::kNeeded); !why.empty()) GTEST_SKIP() << why;
+  const auto no_models = dir_ / "no-models";
+  std::filesystem::create_directories(no_models);
+  const auto classic = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), test::dlc_binary().string());
+    args.insert(args.end(), {"--models-dir", no_models.string(), "--memory-monitor-interval", "0"});
+    return media::run_process(args);
+  };
+  const auto live = classic({"live", "-s", astronaut_.string(), "--camera", grace_clip(2).string(), "--headless",
+                             "--max-frames", "1"});
+  ASSERT_EQ(live.exit_code, kExitOk) << live.err;
+  EXPECT_NE(live.err.find("face_swapper (classic: no inswapper_128.onnx; clone solved at 1/2 size)"), std::string::npos)
+      << live.err;
+  const auto run = classic({"run", "-s", astronaut_.string(), "-t", grace_.string(), "-o", (dir_ / "one.png").string()});
+  ASSERT_EQ(run.exit_code, kExitOk) << run.err;
+  EXPECT_NE(run.out.find("face_swapper (classic: no inswapper_128.onnx)"), std::string::npos) << run.out;
+}
+
 // The plan is checked before the camera is opened: a budget too small with a missing camera is
 // exit 5 about the budget, not exit 3 about the camera.
 TEST_F(EndToEnd, LiveChecksThePlanBeforeOpeningTheCamera) {
