@@ -8,7 +8,9 @@
 #
 #   bench/first_run_memory.sh [DLC_BINARY]      (default build/dlc; builds nothing)
 #   DLC_BENCH_MODELS=.cache/standins DLC_BENCH_FRAMES=4 DLC_BENCH_SIZE=1280x720 \
-#     DLC_BENCH_ARGS="--execution-threads 2" bench/first_run_memory.sh
+#     DLC_BENCH_ENHANCER=GFPGANv1.4.onnx DLC_BENCH_ARGS="--execution-threads 2" bench/first_run_memory.sh
+#   (DLC_BENCH_ENHANCER=gfpgan-1024.onnx: the enhancer at 1024; DLC_BENCH_KEEP_LOGS=PREFIX keeps
+#   each run's log as PREFIX.first.log and PREFIX.second.log)
 #
 # The models are hard-linked (else copied, keeping their times) into a folder of their own beside
 # DLC_BENCH_MODELS, so its `.dlc-mapped/` starts empty and the models' own is left alone. Figures
@@ -24,7 +26,7 @@ frames="${DLC_BENCH_FRAMES:-4}"
 size="${DLC_BENCH_SIZE:-1280x720}"
 read -r -a extra <<<"${DLC_BENCH_ARGS:---execution-threads 2}"
 source_face="$root/.cache/media/grace_hopper.jpg"
-files=(det_10g.onnx 2d106det.onnx w600k_r50.onnx inswapper_128.onnx GFPGANv1.4.onnx)
+files=(det_10g.onnx 2d106det.onnx w600k_r50.onnx inswapper_128.onnx "${DLC_BENCH_ENHANCER:-GFPGANv1.4.onnx}")
 [[ -x "$dlc" ]] || { echo "$0: $dlc is not an executable; build it or pass its path" >&2; exit 2; }
 [[ -f "$source_face" ]] || { echo "$0: $source_face is missing; run scripts/setup.sh" >&2; exit 2; }
 for f in "${files[@]}"; do
