@@ -215,6 +215,11 @@ TEST_F(JobCommand, TheFirstRunWritesTheOptimizedCopyInAChild) {
   std::vector<std::string> bytes;
   for (const char* run : {"first", "second"}) {
     const auto output = dir_ / fmt::format("{}.png", run);
+    auto plan_args = job(grace_, output);
+    plan_args.front() = "plan";
+    const auto plan = dlc(with(plan_args, {"--json"}));
+    ASSERT_EQ(plan.exit_code, kExitOk) << plan.err;
+    EXPECT_EQ(std::regex_search(plan.out, std::regex("\"first_run_bytes\": [1-9][0-9]*")), bytes.empty()) << plan.out;
     const auto r = dlc(with(job(grace_, output), {"--max-memory", "8", "--log-level", "debug"}));
     ASSERT_EQ(r.exit_code, kExitOk) << run << ": " << r.err;
     const bool first = bytes.empty();
