@@ -363,6 +363,7 @@ int bench_command(const CliOptions& options, int threads) {
     return kExitMemoryBudget;
   }
   if (!options.json) fmt::print("{}", plan.describe(budget));
+  prepare_optimized_copies(job, threads);
 
   const auto policy = session_policy(job, threads);
   pipeline::ModelBenchFigures figures;

@@ -365,9 +365,12 @@ ParseOutcome parse_command_line(std::span<const std::string> args) {
   bench->add_flag("--compare-memory-optimization", options.compare_memory_optimization,
                   "run the same work with and without the tuned ONNX Runtime settings, side by side");
   auto* models = app.add_subcommand("models", "which model files are present and what is missing; download them verified");
-  models->add_option("action", options.models_action, "list, verify or download")
-      ->check(one_of({"list", "verify", "download"}));
-  models->add_option("names", options.models_names, "download: files, roles or sets (deep-live-cam) to fetch");
+  models->add_option("action", options.models_action, "list, verify, download or prepare")
+      ->check(one_of({"list", "verify", "download", "prepare"}));
+  models->add_option("names", options.models_names,
+                     "download: files, roles or sets (deep-live-cam) to fetch; prepare: model files");
+  models->add_option("--execution-threads", options.job.execution_threads, "prepare: ONNX Runtime's threads")
+      ->check(in_range(1, 256));
   models->add_option("--models-dir", options.job.models_dir, "where model files are looked up (download: put)");
   models->add_flag("--all", options.models_all, "download: every file of the manifest");
   models->add_option("--from", options.models_from, "download: copy the files from this folder instead (offline)");

@@ -24,7 +24,7 @@ struct CliOptions {
   bool batch_submit = false;            // batch --submit: run sbatch
   std::vector<std::string> batch_run_args;  // batch: the run flags each part job passes on
   bool compare_memory_optimization = false;  // bench
-  std::string models_action = "list";  // models: list | verify | download
+  std::string models_action = "list";  // models: list | verify | download | prepare
   std::string faces_action = "scan";   // faces: scan
   std::vector<std::string> models_names;  // models download: files, roles or sets
   bool models_all = false;                // models download --all

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 
@@ -18,7 +19,9 @@
 #include "memory/plan.hpp"
 #include "memory/system_memory.hpp"
 #include "memory/units.hpp"
+#include "media/subprocess.hpp"
 #include "pipeline/job_models.hpp"
+#include "runtime/onnx_file.hpp"
 
 namespace dlc::app {
 namespace {
@@ -204,9 +207,11 @@ pipeline::JobShape job_shape(const JobOptions& job, std::uint64_t frame_bytes, i
   shape.frame_bytes = frame_bytes;
   shape.frames_in_flight = frames_in_flight;
   shape.concurrent_calls = concurrent_calls;
-  const auto planned = [&job](const pipeline::JobModel& m) {
+  const bool optimized_copies = uses_optimized_copies(job);
+  const auto planned = [&job, optimized_copies](const pipeline::JobModel& m) {
     return pipeline::PlannedModel{fmt::format("{} {}", m.role->role, m.path.filename().string()),
-                                  pipeline::footprint_of(m, job.face_detector_size), "weights: file size x 1.05"};
+                                  pipeline::footprint_of(m, job.face_detector_size, optimized_copies),
+                                  "weights: file size x 1.05"};
   };
   const auto usable = [&](std::string_view role) {
     return pipeline::find_role_file(pipeline::role_named(role), search_path);
@@ -240,6 +245,52 @@ pipeline::JobShape job_shape(const JobOptions& job, std::uint64_t frame_bytes, i
     if (const auto recognizer = usable("recognizer")) shape.recognizer = planned(*recognizer);
   }
   return shape;
+}
+
+bool uses_optimized_copies(const JobOptions& job) {
+  if (!job.memory_optimization) return false;
+  const auto providers = session_policy(job, 0).providers;
+  return std::ranges::all_of(providers, [](const std::string& p) { return p == "cpu"; });
+}
+
+std::optional<std::uint64_t> prepare_in_child(const std::filesystem::path& model, int threads) {
+  std::error_code ec;
+  const auto dlc = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) {
+    spdlog::warn("{}: cannot start dlc again to write its optimized copy (/proc/self/exe: {}); building it here",
+                 model.filename().string(), ec.message());
+    return std::nullopt;
+  }
+  // A test binary running a job in its own process is not dlc: its session writes the copy itself.
+  if (dlc.filename() != "dlc") return std::nullopt;
+  const auto result = media::run_process({dlc.string(), "models", "prepare", model.string(), "--execution-threads",
+                                          std::to_string(threads), "--log-level", "warning"});
+  const auto line_with = [](const std::string& text, std::string_view key) {
+    const auto at = text.rfind(key);
+    return at == std::string::npos ? std::string() : text.substr(at, text.find('\n', at) - at);
+  };
+  std::uint64_t kib = 0;
+  if (const auto hwm = line_with(result.out, "VmHWM "); !hwm.empty()) kib = std::strtoull(hwm.c_str() + 6, nullptr, 10);
+  if (result.exit_code != 0 || kib == 0) {
+    auto why = result.err.empty() ? fmt::format("exit {}", result.exit_code) : result.err;
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    spdlog::warn("{}: the child writing its optimized copy failed ({}); building it here", model.filename().string(),
+                 why.substr(why.rfind('\n') + 1));
+    return std::nullopt;
+  }
+  return kib * 1024;
+}
+
+void prepare_optimized_copies(const JobOptions& job, int threads) {
+  if (!uses_optimized_copies(job)) return;
+  for (const auto& session : job_sessions(job)) {
+    if (!runtime::optimized_copy_missing(session.model)) continue;
+    if (const auto peak = prepare_in_child(session.model, threads)) {
+      spdlog::info("{}: wrote its optimized copy once in a child dlc process (peak RSS {}), so this process maps "
+                   "its weights instead of holding the model twice",
+                   session.model.filename().string(), memory::format_mb(*peak));
+    }
+  }
 }
 
 JobPlan plan_job(const JobOptions& job, bool live, std::uint64_t frame_bytes, int frames_in_flight,
@@ -300,6 +351,7 @@ std::optional<pipeline::StrategyPlan> plan_memory(const JobOptions& job, bool li
                  memory::format_mb(shape.encoders.front().bytes));
   }
   spdlog::debug("{}{}", plan.plan.describe(budget), pipeline::describe_strategies(choice));
+  prepare_optimized_copies(job, resolve_threads(job, std::getenv("OMP_NUM_THREADS")));
   return plan;
 }
 

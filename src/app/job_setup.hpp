@@ -57,6 +57,21 @@ bool is_image(const std::filesystem::path& path);
 // The decoder's -threads: the usable cores, at most the 8 measured.
 int video_decoder_threads();
 
+// Whether the job's CPU sessions load ONNX Runtime's optimized copies of the models (the CPU the
+// only provider, memory optimization on): then a model without one has it written first, in a child.
+bool uses_optimized_copies(const JobOptions& job);
+
+// `dlc models prepare FILE` in a child process: builds the model's session once, from its mapped
+// copy, to write ONNX Runtime's optimized copy, so this process never holds the model twice
+// (issue 20). Returns the child's peak RSS in bytes (its VmHWM, as it prints it); empty, after one
+// warning naming the file and why, when the child fails (the session is then built here, as before).
+std::optional<std::uint64_t> prepare_in_child(const std::filesystem::path& model, int threads);
+
+// The first run: every model of the job whose optimized copy is missing gets it from
+// prepare_in_child, one at a time, before the job loads any model. Nothing when the job does not
+// use the copies.
+void prepare_optimized_copies(const JobOptions& job, int threads);
+
 // What plan_memory decides from: the job's shape, the budget and each strategy's plan (the one it
 // takes: choice.chosen). Nothing is loaded; `dlc plan` prints it.
 struct JobPlan {
@@ -74,7 +89,8 @@ JobPlan plan_run(const JobOptions& job, int threads, const media::VideoInfo& tar
 
 // --max-memory before any model loads: the plan of each memory strategy, and the strategy the
 // run takes (--memory-strategy, else the fastest that fits; live: resident or lru). Empty, after
-// printing the plans, when nothing fits (exit 5).
+// printing the plans, when nothing fits (exit 5). When it fits, the optimized copies the plan's
+// first-run phase counts are written (prepare_optimized_copies) before it returns.
 std::optional<pipeline::StrategyPlan> plan_memory(const JobOptions& job, bool live, std::uint64_t frame_bytes,
                                                   int frames_in_flight, int concurrent_calls,
                                                   const media::VideoInfo* video = nullptr);

@@ -9,11 +9,15 @@
 
 #include "app/commands.hpp"
 #include "app/exit_codes.hpp"
+#include "app/job_setup.hpp"
 #include "app/model_download.hpp"
 #include "app/model_manifest.hpp"
+#include "memory/system_memory.hpp"
 #include "memory/units.hpp"
 #include "pipeline/face_analyser.hpp"
 #include "pipeline/job_models.hpp"
+#include "runtime/model_session.hpp"
+#include "runtime/onnx_file.hpp"
 #include "runtime/sha256.hpp"
 
 namespace dlc::app {
@@ -235,10 +239,49 @@ int download(const CliOptions& options) {
   return code;
 }
 
+// `dlc models prepare FILE...`: each file's session built once on the CPU under dlc's settings,
+// which writes its mapped copy and ONNX Runtime's optimized copy into .dlc-mapped/ beside it (what
+// a first run's child does; ModelSession). Ends with this process's peak RSS, which the parent
+// (prepare_in_child) reads. Without files: every model file present, each in a child of its own.
+int prepare(const CliOptions& options) {
+  const int threads = resolve_threads(options.job, std::getenv("OMP_NUM_THREADS"));
+  if (options.models_names.empty()) {
+    int code = kExitOk;
+    for (const auto* role : pipeline::all_roles()) {
+      for (const auto& file : pipeline::role_files_present(*role, models_search_path(options.job))) {
+        if (!file.problem.empty() || !runtime::optimized_copy_missing(file.path)) continue;
+        const auto peak = prepare_in_child(file.path, threads);
+        if (peak) fmt::print("{}: optimized copy written (peak RSS {})\n", file.path.string(), memory::format_mb(*peak));
+        if (!peak) code = kExitFailure;
+      }
+    }
+    fmt::print("every model present has its optimized copy{}\n", code == kExitOk ? "" : ", except those above");
+    return code;
+  }
+  auto policy = session_policy(options.job, threads);
+  policy.memory_optimization = true;
+  policy.providers = {"cpu"};
+  for (const auto& name : options.models_names) {
+    const std::filesystem::path model(name);
+    runtime::scan_onnx_file(model);  // a file that is not a model: one line naming it, nothing written
+    { const runtime::ModelSession session(model, policy); }
+    if (!runtime::optimized_copy_available(model)) {
+      fmt::print(stderr, "dlc: models prepare: {}: no optimized copy could be written beside it (see the warning "
+                         "above); a run loads it as before\n", name);
+      return kExitFailure;
+    }
+    fmt::print("{}: its optimized copy is in {}\n", name, runtime::optimized_copy_name(runtime::mapped_model_file(model)).string());
+  }
+  const auto self = memory::read_process_memory();
+  fmt::print("peak RSS {} (VmHWM {} kB)\n", memory::format_mb(self ? self->peak_bytes : 0), self ? self->peak_bytes / 1024 : 0);
+  return kExitOk;
+}
+
 }  // namespace
 
 int models_command(const CliOptions& options) {
   try {
+    if (options.models_action == "prepare") return prepare(options);
     if (options.models_action == "download") return download(options);
     if (options.models_json && options.models_action == "list") return list_json(options);
     return list_or_verify(options);

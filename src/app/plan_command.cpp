@@ -72,6 +72,9 @@ int plan_command(const CliOptions& options, int threads) {
                                     : json(nullptr)},
            {"automatic", choice.automatic}};
   if (choice.chosen) doc["peak_bytes"] = choice.plans[*choice.chosen].plan.peak_bytes();
+  // A first run's one-time phase (the costliest child writing an optimized copy); null on later runs.
+  const auto& first_run = choice.plans.front().first_run;
+  doc["first_run_bytes"] = first_run.items().empty() ? json(nullptr) : json(first_run.peak_bytes());
   if (planned.shape.decoder) doc["decoder"] = child_json(*planned.shape.decoder);
   if (!planned.budget_warning.empty()) doc["budget_warning"] = planned.budget_warning;
   fmt::print("{}\n", doc.dump(2));

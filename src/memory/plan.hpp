@@ -13,6 +13,9 @@ struct ModelFootprint {
   std::uint64_t load_extra_bytes = 0;  // held only while ONNX Runtime builds the session
   std::uint64_t arena_bytes = 0;       // of resident_bytes: one call's activations
   std::uint64_t first_call_bytes = 0;  // a fresh session's first call, when measured (0: arena_bytes)
+  // The first run only: the peak of the child process that writes the model's optimized copy
+  // before any model loads (0: none is written).
+  std::uint64_t prepare_bytes = 0;
   std::uint64_t weights_bytes() const { return resident_bytes - arena_bytes; }
   std::uint64_t first_call() const { return first_call_bytes > 0 ? first_call_bytes : arena_bytes; }
 };

@@ -142,7 +142,11 @@ bool runs_without_cpu_arena(const JobModel& model);
 // or the size-based estimate, whichever is larger; without a CPU arena (runs_without_cpu_arena)
 // the figure measured so where there is one. The detector's working memory grows with
 // detector_size² above 640.
-memory::ModelFootprint footprint_of(const JobModel& model, int detector_size = kDefaultDetectorSize);
+// optimized_copies: the job's CPU sessions load ONNX Runtime's optimized copy (the CPU alone, memory
+// optimization on); where it is missing, prepare_bytes is the peak of the child that writes it
+// before the job loads any model, and the build transient is that of the optimized copy.
+memory::ModelFootprint footprint_of(const JobModel& model, int detector_size = kDefaultDetectorSize,
+                                    bool optimized_copies = true);
 // Multiply-adds of one call when the file is one of the real architectures (by name and size).
 std::optional<double> known_gmacs(const JobModel& model);
 

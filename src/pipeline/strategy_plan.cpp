@@ -91,6 +91,28 @@ memory::MemoryPlan start_plan(const JobShape& job, std::size_t encoder) {
   return plan;
 }
 
+// What dlc grows by while it waits for a first run's children (their pipes and its reading
+// thread, ONNX Runtime's environment): its VmRSS went from 17.7 MB when it planned to at most 29 MB
+// while they ran (swap + GFPGAN stand-ins, a 720p clip, sampled every 0.02 s).
+constexpr std::uint64_t kFirstRunOverheadBytes = 16ULL << 20;
+
+// The first run: before any model loads (and before the ffmpeg children start), each model
+// without ONNX Runtime's optimized copy has it written by a child dlc process, one at a time,
+// beside this process as it is now. Empty when every copy is there.
+memory::MemoryPlan first_run_plan(const JobShape& job) {
+  auto models = pointers(job.analysis);
+  for (const auto* m : pointers(job.steps)) models.push_back(m);
+  if (job.recognizer) models.push_back(&*job.recognizer);
+  memory::MemoryPlan plan;
+  const auto* largest = largest_by(models, &memory::ModelFootprint::prepare_bytes);
+  if (largest == nullptr || largest->footprint.prepare_bytes == 0) return plan;
+  plan.add("dlc process now", job.process_bytes, "measured RSS");
+  plan.add("running: dlc while its child runs", kFirstRunOverheadBytes, "measured with the stand-ins");
+  plan.add("a child dlc writing the optimized copy of " + largest->what + ", once",
+           largest->footprint.prepare_bytes, "measured peak of that child");
+  return plan;
+}
+
 // The frames' stages: the analysis models together, then each step alone.
 std::vector<Models> stages(const JobShape& job) {
   std::vector<Models> out;
@@ -237,7 +259,8 @@ StrategyPlan plan_with_encoder(MemoryStrategy strategy, const JobShape& job, std
   }
   if (strategy == MemoryStrategy::kResident) out.workers = calls;
   out.plan = start_plan(job, encoder);
-  for (const auto* phase : {&loading, &frames}) {
+  out.first_run = first_run_plan(job);
+  for (const auto* phase : {&out.first_run, &loading, &frames}) {
     if (phase->peak_bytes() > out.plan.peak_bytes()) out.plan = *phase;
   }
   out.fits = possible && out.plan.fits(budget_bytes);
@@ -286,6 +309,12 @@ std::string describe_strategies(const StrategyChoice& choice) {
     }
     text += fmt::format("  {:>12}  {:<8} {}{}{}\n", memory::format_mb(p.plan.peak_bytes()), strategy_name(p.strategy),
                         p.fits ? "fits" : "does NOT fit", detail, choice.chosen == i ? "  <- chosen" : "");
+  }
+  if (!choice.plans.empty() && !choice.plans.front().first_run.items().empty()) {
+    const auto& first = choice.plans.front().first_run;
+    text += fmt::format("  {:>12}  first run only: {}, before any model loads (in every strategy's peak; later "
+                        "runs map the copy)\n",
+                        memory::format_mb(first.peak_bytes()), first.items().back().what);
   }
   return text;
 }

@@ -48,6 +48,9 @@ struct StrategyPlan {
   std::uint64_t lru_room_bytes = 0;  // lru: room for loaded models
   int workers = 1;                   // frames processed at once (stage, and lru when models take turns: 1)
   std::size_t encoder = 0;           // index into JobShape::encoders: the fastest settings that fit
+  // The first run's one-time phase (empty when every optimized copy is there): the process as it
+  // is and the costliest child writing a model's optimized copy, before any model loads.
+  memory::MemoryPlan first_run;
 };
 
 // Stage chunks never exceed this many frames: enough to load each model rarely.
@@ -64,7 +67,9 @@ inline constexpr std::size_t kMinChunkFrames = 8;
 //   stage: the costliest stage alone (its build or one call), and a chunk of frames sized to the
 //          budget, or spilled to disk with two frames in memory when fewer than kMinChunkFrames fit.
 // Every phase holds the decoder and the encoder: the encoder in the fastest of its settings with
-// which the strategy fits (its smallest when none does).
+// which the strategy fits (its smallest when none does). A first run has one more phase before
+// the others, before the children start: each model without ONNX Runtime's optimized copy has it
+// written by a child dlc process, one at a time (ModelFootprint::prepare_bytes).
 StrategyPlan plan_strategy(MemoryStrategy strategy, const JobShape& job, std::uint64_t budget_bytes);
 
 struct StrategyChoice {
@@ -78,7 +83,8 @@ struct StrategyChoice {
 StrategyChoice choose_strategy(const JobShape& job, std::uint64_t budget_bytes, std::optional<MemoryStrategy> asked,
                                bool live);
 
-// One line per strategy: its predicted peak and whether it fits the budget.
+// One line per strategy: its predicted peak and whether it fits the budget; and on a first run,
+// the one-time cost of writing the optimized copies.
 std::string describe_strategies(const StrategyChoice& choice);
 
 // The smallest budget under which a strategy fits (to name it when none does).

@@ -645,6 +645,10 @@ bool optimized_copy_available(const std::filesystem::path& model) {
   return names && names->in_place() && std::filesystem::is_regular_file(optimized_copy_name(names->copy), ec);
 }
 
+bool optimized_copy_missing(const std::filesystem::path& model) {
+  return !optimized_copy_available(model) && mapped_copy_available(model);
+}
+
 std::filesystem::path mapped_model_file(const std::filesystem::path& model, std::uint64_t min_bytes) {
   namespace fs = std::filesystem;
   // Two sessions of one file built at once would write the same temporary names.

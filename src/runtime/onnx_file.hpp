@@ -82,5 +82,8 @@ bool mapped_copy_available(const std::filesystem::path& model, std::uint64_t min
 std::filesystem::path optimized_copy_name(const std::filesystem::path& mapped);
 // Whether the optimized copy of `model`'s mapped copy is there (nothing is written).
 bool optimized_copy_available(const std::filesystem::path& model);
+// Whether the first CPU session of `model` would write its optimized copy: the mapped copy is
+// there or can be written (mapped_copy_available) and the optimized copy is not (nothing is written).
+bool optimized_copy_missing(const std::filesystem::path& model);
 
 }  // namespace dlc::runtime

@@ -207,6 +207,38 @@ TEST_F(JobCommand, EveryStrategyWritesTheSameImage) {
   }
 }
 
+// The first run on a fresh models folder: the plan names the one-time child (--log-level debug),
+// the child writes inswapper's optimized copy before dlc loads any model, so dlc's own build maps
+// it and never writes it itself; the second run starts no child and plans none; both write the
+// same bytes.
+TEST_F(JobCommand, TheFirstRunWritesTheOptimizedCopyInAChild) {
+  std::vector<std::string> bytes;
+  for (const char* run : {"first", "second"}) {
+    const auto output = dir_ / fmt::format("{}.png", run);
+    auto plan_args = job(grace_, output);
+    plan_args.front() = "plan";
+    const auto plan = dlc(with(plan_args, {"--json"}));
+    ASSERT_EQ(plan.exit_code, kExitOk) << plan.err;
+    EXPECT_EQ(std::regex_search(plan.out, std::regex("\"first_run_bytes\": [1-9][0-9]*")), bytes.empty()) << plan.out;
+    const auto r = dlc(with(job(grace_, output), {"--max-memory", "8", "--log-level", "debug"}));
+    ASSERT_EQ(r.exit_code, kExitOk) << run << ": " << r.err;
+    const bool first = bytes.empty();
+    EXPECT_EQ(r.err.find("inswapper_128.onnx: wrote its optimized copy once in a child dlc process (peak RSS ") !=
+                  std::string::npos,
+              first)
+        << run << ": " << r.err;
+    EXPECT_EQ(r.err.find("first run only: a child dlc writing the optimized copy of swapper inswapper_128.onnx") !=
+                  std::string::npos,
+              first)
+        << run << ": " << r.err;
+    EXPECT_EQ(r.err.find("wrote ONNX Runtime's optimized graph once"), std::string::npos)
+        << run << ": dlc built the optimized copy itself: " << r.err;
+    bytes.push_back(read_file(output));
+  }
+  EXPECT_FALSE(bytes[0].empty());
+  EXPECT_TRUE(bytes[0] == bytes[1]) << "the first run's image differs from the second's";
+}
+
 // --output-fps retimes the output: the same 6 frames at 10/1.
 TEST_F(JobCommand, OutputFpsSetsTheRate) {
   const auto target = clip();

@@ -90,6 +90,21 @@ TEST_F(EndToEnd, BenchTimesEachStageOfThePipeline) {
   EXPECT_LE(memory["base_rss_bytes"].get<std::uint64_t>(), memory["rss_after_load_bytes"].get<std::uint64_t>());
 }
 
+// `dlc bench` on the models alone, on a fresh models folder: like a first `dlc run`, a child
+// writes inswapper's optimized copy before the bench loads it (dlc does not write it itself); the
+// next bench finds it.
+TEST_F(EndToEnd, BenchOnTheModelsHasTheFirstRunsCopiesWrittenByAChild) {
+  std::filesystem::copy_file(test::fixture_model("det_10g.onnx"), models_ / "det_10g.onnx");  // the bench's detector
+  for (const bool first : {true, false}) {
+    const auto r = dlc({"bench", "--frame-processor", "face_swapper", "--frames", "1", "--json"});
+    ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+    EXPECT_EQ(r.err.find("inswapper_128.onnx: wrote its optimized copy once in a child dlc process") != std::string::npos,
+              first)
+        << r.err;
+    EXPECT_EQ(r.err.find("wrote ONNX Runtime's optimized graph once"), std::string::npos) << r.err;
+  }
+}
+
 TEST_F(EndToEnd, BenchComparesMemoryOptimizationInTwoProcesses) {
   const auto r = dlc({"bench", "-s", astronaut_.string(), "-t", grace_clip(5).string(), "--frames", "3", "--json",
                       "--compare-memory-optimization"});

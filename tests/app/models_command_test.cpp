@@ -88,6 +88,36 @@ TEST_F(ModelsCommand, ListNamesEachRolesFileOrItsFallback) {
       << r.out;
 }
 
+// `dlc models prepare FILE` writes the file's mapped and optimized copies (what a first run's
+// child does) and ends with its own peak; without files, every model present that lacks them, each
+// in a child; a file that is not a model is one line naming it, exit 1, nothing left behind.
+TEST_F(ModelsCommand, PrepareWritesTheOptimizedCopies) {
+  const auto fixtures = test::copy_fixture_models(dir_, {"inswapper_128.onnx", "w600k_r50.onnx"});
+  const auto swapper = fixtures / "inswapper_128.onnx";
+  auto r = dlc({"models", "prepare", swapper.string(), "--execution-threads", "1"});
+  ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\\npeak RSS [0-9]+\\.[0-9] MB \\(VmHWM [1-9][0-9]* kB\\)\\n$"))) << r.out;
+  std::size_t optimized = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(fixtures / ".dlc-mapped")) {
+    optimized += entry.path().filename().string().find(".ort-") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(optimized, 1u) << "inswapper's optimized copy";
+  std::filesystem::remove_all(fixtures / ".dlc-mapped");
+  r = dlc({"models", "prepare", "--models-dir", fixtures.string(), "--execution-threads", "1"});
+  ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find(swapper.string() + ": optimized copy written (peak RSS "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("every model present has its optimized copy\n"), std::string::npos) << r.out;
+  r = dlc({"models", "prepare", "--models-dir", fixtures.string()});
+  EXPECT_EQ(r.out.find("optimized copy written"), std::string::npos) << "written again: " << r.out;
+  const auto bad = dir_ / "bad.onnx";
+  write_file(bad, "not a model");
+  r = dlc({"models", "prepare", bad.string()});
+  EXPECT_EQ(r.exit_code, kExitFailure);
+  EXPECT_EQ(std::ranges::count(r.err, '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find(bad.string()), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / ".dlc-mapped")) << "a copy of a file that is not a model";
+}
+
 // --json: the same roles as one object, the present ones with their file, the missing ones with
 // what stands in (or null) and the name `dlc models download` takes.
 TEST_F(ModelsCommand, ListJsonGivesEachRolesFileOrItsFallback) {

@@ -174,5 +174,35 @@ TEST(StrategyPlan, SmallestBudgetIsTheEdgeOfFitting) {
   }
 }
 
+// A first run: a child writes each missing optimized copy before any model loads, beside the
+// process as it is (100 MiB here) and what it grows by meanwhile (16 MiB). Its peak is a phase of every strategy; where it is the largest
+// the plan is that phase, naming the child, and a budget below it fits no strategy (exit 5).
+TEST(StrategyPlan, TheFirstRunsChildIsAPhaseOfItsOwn) {
+  auto job = swap_and_enhance();
+  const auto later = plan_strategy(MemoryStrategy::kStage, job, 64ULL << 30);
+  EXPECT_TRUE(later.first_run.items().empty());
+  EXPECT_EQ(describe_strategies(choose_strategy(job, 64ULL << 30, std::nullopt, false)).find("first run"),
+            std::string::npos);
+  // The swapper's child (600 MiB) is the costliest; the first run's peak is 100 + 16 + 600 MiB.
+  job.steps[0].footprint.prepare_bytes = 600 * kMiB;
+  job.steps[1].footprint.prepare_bytes = 450 * kMiB;
+  auto first = plan_strategy(MemoryStrategy::kStage, job, 64ULL << 30);
+  EXPECT_EQ(first.first_run.peak_bytes(), 716 * kMiB);
+  EXPECT_EQ(first.plan.peak_bytes(), later.plan.peak_bytes()) << "below the frames' peak, it changes nothing";
+  const auto text = describe_strategies(choose_strategy(job, 64ULL << 30, std::nullopt, false));
+  EXPECT_NE(text.find("      716.0 MB  first run only: a child dlc writing the optimized copy of swapper, once, "
+                      "before any model loads"),
+            std::string::npos)
+      << text;
+  // A child larger than every other phase is the plan.
+  job.steps[0].footprint.prepare_bytes = 4000 * kMiB;
+  first = plan_strategy(MemoryStrategy::kStage, job, 64ULL << 30);
+  EXPECT_EQ(first.plan.peak_bytes(), 4116 * kMiB);
+  EXPECT_NE(first.plan.describe(std::nullopt).find("a child dlc writing the optimized copy of swapper"), std::string::npos);
+  EXPECT_FALSE(plan_strategy(MemoryStrategy::kStage, job, 4115 * kMiB).fits);
+  EXPECT_FALSE(choose_strategy(job, 4115 * kMiB, std::nullopt, false).chosen);
+  EXPECT_TRUE(plan_strategy(MemoryStrategy::kStage, job, 4116 * kMiB).fits);
+}
+
 }  // namespace
 }  // namespace dlc::pipeline

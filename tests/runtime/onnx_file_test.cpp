@@ -302,5 +302,24 @@ TEST(OnnxFile, MappedCopyAvailableWritesNothing) {
   std::filesystem::remove_all(dir);
 }
 
+// What a first run's child is started for: a model whose optimized copy a CPU session would write
+// (the mapped copy there or writable, the optimized copy not), found out without writing anything;
+// not once a session has written it, nor for a model that has no mapped copy to be had.
+TEST(OnnxFile, OptimizedCopyMissingUntilASessionWritesIt) {
+  const auto dir = test::make_temp_dir();
+  const auto model = dir / "inswapper_128.onnx";
+  std::filesystem::copy_file(test::fixture_model("inswapper_128.onnx"), model);
+  EXPECT_TRUE(optimized_copy_missing(model));
+  EXPECT_FALSE(std::filesystem::exists(dir / ".dlc-mapped"));
+  { const ModelSession session(model, SessionPolicy{}); }
+  EXPECT_TRUE(optimized_copy_available(model));
+  EXPECT_FALSE(optimized_copy_missing(model));
+  const auto small = dir / "2d106det.onnx";  // no tensor of 64 KiB: nothing to map
+  std::filesystem::copy_file(test::fixture_model("2d106det.onnx"), small);
+  EXPECT_FALSE(optimized_copy_missing(small));
+  EXPECT_FALSE(optimized_copy_missing(dir / "absent.onnx"));
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace dlc::runtime
