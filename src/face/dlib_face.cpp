@@ -1,5 +1,7 @@
 #include "face/dlib_face.hpp"
 
+#include <opencv2/imgproc.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <mutex>
@@ -128,6 +130,32 @@ std::vector<cv::Point2f> DlibLandmarks::landmarks(const cv::Mat& bgr, const cv::
   check(dlib_api().predict(impl_->predictor.get(), &bgr, std::lround(box.x), std::lround(box.y),
                            std::lround(box.x + box.width) - 1, std::lround(box.y + box.height) - 1, &points, &error),
         "DlibLandmarks::landmarks", error);
+  return points;
+}
+
+std::vector<cv::Point2f> DlibLandmarks::upright_landmarks(const cv::Mat& bgr, const cv::Rect2f& box) const {
+  auto points = landmarks(bgr, box);
+  cv::Point2f left(0, 0), right(0, 0);
+  for (std::size_t i = 36; i < 42; ++i) left += points[i] / 6.0f;  // dlib's eyes: 36–41 and 42–47
+  for (std::size_t i = 42; i < 48; ++i) right += points[i] / 6.0f;
+  const double roll = std::atan2(right.y - left.y, right.x - left.x) * 180.0 / CV_PI;
+  if (!(std::abs(roll) > kMaxUprightRoll)) return points;
+  // Only the box's neighbourhood is turned (the box grown by its size on each side covers the
+  // corners the predictor's features may reach), with the edge pixels repeated past the frame.
+  const cv::Point2f centre(box.x + box.width / 2, box.y + box.height / 2);
+  const float reach = std::max(box.width, box.height) * 1.5f;
+  const cv::Rect area(cvFloor(centre.x - reach), cvFloor(centre.y - reach), cvCeil(2 * reach) + 1, cvCeil(2 * reach) + 1);
+  // Frame pixels to the upright area's: turned about the box's centre, then shifted to the area.
+  cv::Mat from_frame = cv::getRotationMatrix2D(centre, roll, 1.0);
+  from_frame.at<double>(0, 2) -= area.x;
+  from_frame.at<double>(1, 2) -= area.y;
+  cv::Mat upright;
+  cv::warpAffine(bgr, upright, from_frame, area.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  const cv::Rect2f upright_box(box.x - static_cast<float>(area.x), box.y - static_cast<float>(area.y), box.width, box.height);
+  const auto turned = landmarks(upright, upright_box);
+  cv::Mat back;
+  cv::invertAffineTransform(from_frame, back);
+  cv::transform(turned, points, back);
   return points;
 }
 

@@ -69,6 +69,13 @@ class DlibLandmarks {
   // Throws std::runtime_error naming the file when the model is missing or unreadable (a failed
   // load is retried on the next call), std::invalid_argument for another image type.
   std::vector<cv::Point2f> landmarks(const cv::Mat& bgr, const cv::Rect2f& box) const;
+  // landmarks(), and for a face rolled more than kMaxUprightRoll (its eye line, from those points)
+  // the points fitted again on the neighbourhood of box turned about the box's centre until the
+  // eyes are level, mapped back: the predictor starts from its mean shape upright in the box, and
+  // on a head rolled by 19° (bench/quality's sample4_1) it put an eye on the brow and the mouth on
+  // the chin. The dlc pipeline's 68 points come from here.
+  std::vector<cv::Point2f> upright_landmarks(const cv::Mat& bgr, const cv::Rect2f& box) const;
+  static constexpr double kMaxUprightRoll = 10.0;  // degrees; the photos of bench/quality roll 0–26°
 
  private:
   struct Impl;

@@ -110,7 +110,7 @@ void FaceAnalyser::landmarks_into(const cv::Mat& bgr, face::Face& face) {
     model68 = dlib_landmarks_.get([] { return std::make_shared<face::DlibLandmarks>(); });
   }
   const runtime::ScopedStage timed(runtime::Stage::kLandmarks);
-  face.landmarks = model106 != nullptr ? model106->landmarks(bgr, face.box) : model68->landmarks(bgr, face.box);
+  face.landmarks = model106 != nullptr ? model106->landmarks(bgr, face.box) : model68->upright_landmarks(bgr, face.box);
 }
 
 std::vector<face::Face> FaceAnalyser::detect(const cv::Mat& bgr) {

@@ -20,8 +20,9 @@ namespace dlc::processors {
 //
 // With dlib's 68 points the source's features (eyes, nose, mouth) keep the source's own
 // layout, placed on the target's by a similarity fitted to them (kFeatureFit of the way), while the
-// jaw line stays the target's; the mesh and the mask follow the jaw line and a forehead line
-// above the brows (mesh_points()), so the recognizer-visible forehead is the source's too (the
+// jaw line stays mostly the target's (moved kJawFit of the way towards the source's); the mesh and
+// the mask follow the jaw line, a little past it, and a forehead line above the brows
+// (mesh_points()), so the recognizer-visible forehead and jaw edge are the source's too (the
 // source's mouth keeps its own shape, open or closed, so none is squeezed into the other's lip
 // line). The face is processed at most kWorkSide (256) px across and scaled back, so its cost
 // does not grow with the face.
@@ -52,7 +53,8 @@ class ClassicSwapper : public FaceProcessor {
 
   // The points the swap's mesh and mask span on a face with these landmarks: the landmarks and,
   // for dlib's 68, a line of 10 more above the brows (each brow point raised perpendicular to the
-  // eye line by 0.3 of the outer eye corners' distance) so that the forehead is the source's too.
+  // eye line by 0.3 of the outer eye corners' distance) so that the forehead is the source's too,
+  // and the jaw line's 17 points moved 0.05 of that distance away from the nose tip (point 30).
   static std::vector<cv::Point2f> mesh_points(const std::vector<cv::Point2f>& landmarks);
   // The frame box process() reads and writes for a face with these landmarks: the bounding box
   // of mesh_points(), grown by kRegionMargin and clipped to the frame (empty if outside).
