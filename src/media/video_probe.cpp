@@ -54,18 +54,23 @@ std::string ffprobe_problem(const ProcessResult& r, const std::filesystem::path&
   return text;
 }
 
+// "00:01:02.50" (Matroska's DURATION tag, the decoder's "Duration:") -> 62.5; 0 for "N/A".
+double clock_seconds(std::string_view text) {
+  int hours = 0;
+  int minutes = 0;
+  double seconds = 0.0;
+  const std::string copy(text);
+  if (std::sscanf(copy.c_str(), "%d:%d:%lf", &hours, &minutes, &seconds) != 3) return 0.0;
+  return hours * 3600.0 + minutes * 60.0 + seconds;
+}
+
 // A stream's duration: the stream's own, else Matroska's DURATION tag ("00:00:02.000000000"),
 // since Matroska states durations only there.
 double stream_duration(const nlohmann::json& stream) {
   if (const auto seconds = number_field(stream, "duration"); seconds > 0.0) return seconds;
   const auto tags = stream.find("tags");
   if (tags == stream.end()) return 0.0;
-  const auto text = text_field(*tags, "DURATION");
-  int hours = 0;
-  int minutes = 0;
-  double seconds = 0.0;
-  if (std::sscanf(text.c_str(), "%d:%d:%lf", &hours, &minutes, &seconds) != 3) return 0.0;
-  return hours * 3600.0 + minutes * 60.0 + seconds;
+  return clock_seconds(text_field(*tags, "DURATION"));
 }
 
 int rotation_of(const nlohmann::json& stream) {
@@ -196,16 +201,6 @@ Rational rational_of_printed(std::string_view text) {
   Rational r{std::llround(value * scale * 100), 100};
   const auto g = std::gcd(r.num, r.den);
   return {r.num / g, r.den / g};
-}
-
-// "00:01:02.50" -> 62.5; 0 for "N/A".
-double clock_seconds(std::string_view text) {
-  int hours = 0;
-  int minutes = 0;
-  double seconds = 0.0;
-  const std::string copy(text);
-  if (std::sscanf(copy.c_str(), "%d:%d:%lf", &hours, &minutes, &seconds) != 3) return 0.0;
-  return hours * 3600.0 + minutes * 60.0 + seconds;
 }
 
 int stream_index(std::string_view message) {
