@@ -167,9 +167,7 @@ int job_command(const CliOptions& options, int threads) {
   } else if (job.frame_range) {
     target = media::probe_video(job.target);
   } else {
-    // The encoder that keeps the audio needs the durations only ffprobe gives: it runs beside the
-    // decoder's start-up.
-    reader = std::make_shared<media::VideoReader>(job.target, video_decoder_threads(), std::nullopt, job.keep_audio);
+    reader = std::make_shared<media::VideoReader>(job.target, video_decoder_threads());
     target = reader->info();
   }
   const auto frame_bytes = static_cast<std::uint64_t>(target.width) * static_cast<std::uint64_t>(target.height) * 3;

@@ -55,15 +55,13 @@ VideoInfo unprobed(const std::filesystem::path& path) {
 
 }  // namespace
 
-VideoReader::VideoReader(const std::filesystem::path& path, int threads, std::optional<FrameSpan> span,
-                         bool probe_at_once)
+VideoReader::VideoReader(const std::filesystem::path& path, int threads, std::optional<FrameSpan> span)
     : info_(span ? probe_video(path) : unprobed(path)),
       span_(span),
       ffmpeg_(decode_argv(info_.path, threads, info_.fps, span_),
               ChildPipes{.to_stdin = false, .from_stdout = true, .stderr_head_bytes = span ? 0 : kReportBytes}),
       from_report_(!span) {
   if (!from_report_) return;
-  if (probe_at_once) probe_in_background();
   auto report = parse_decoder_report(ffmpeg_.wait_for_stderr_head(decoder_report_complete), path);
   info_ = std::move(report.info);
   if (!report.fps_exact) info_.fps = probed_info().fps;

@@ -68,10 +68,8 @@ class VideoReader {
   // is the exception: ffprobe is asked for it here. With a span, whose decoder is placed by the
   // frame rate, it probes first. threads: the decoder's -threads (0: ffmpeg's own choice, the
   // cores + 1 for H.264), which its memory grows with. span: only those frames (frames_expected is
-  // then its size). probe_at_once: ffprobe starts beside the decoder (probe_in_background), for a
-  // caller that needs probed_info() before the first frame (an encoder that keeps the audio).
-  explicit VideoReader(const std::filesystem::path& path, int threads = 0, std::optional<FrameSpan> span = {},
-                       bool probe_at_once = false);
+  // then its size).
+  explicit VideoReader(const std::filesystem::path& path, int threads = 0, std::optional<FrameSpan> span = {});
   // A video already probed (the job probes its target once and passes the result on): starts
   // ffmpeg on info.path without running ffprobe again.
   explicit VideoReader(VideoInfo info, int threads = 0, std::optional<FrameSpan> span = {});

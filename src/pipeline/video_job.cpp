@@ -135,24 +135,6 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   report.output = resolve_output(options.source, options.target, options.output);
   report.processors = swapper.description();
   report.strategy = options.swapper.strategy;
-  media::VideoWriterOptions out;
-  out.output = report.output;
-  out.width = info.width;
-  out.height = info.height;
-  out.fps = options.output_fps ? fps_rational(*options.output_fps) : info.fps;
-  out.encoder = options.encoder;
-  out.quality = options.quality;
-  out.preset = options.encoder_preset;
-  out.threads = options.encoder_threads;
-  out.lookahead = options.encoder_lookahead;
-  out.prefer_hardware = options.prefer_hardware_encoder;
-  out.metadata = options.output_metadata;
-  if (report.audio) {
-    out.audio_source = options.target;
-    out.audio_track = reader.probed_info().audio;
-  }
-  media::VideoWriter writer(out);
-  report.encoder = writer.encoder();
   // Spilled, the ring's one slot keeps only the decoder's buffer; the chunk is on disk.
   std::optional<SpilledChunk> spilled;
   if (staged && !options.spill_folder.empty()) {
@@ -233,6 +215,27 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
     });
   }
 
+  // The encoder starts once the decoder and the workers have: an encoder that keeps the audio
+  // waits for ffprobe's durations, and the first frame is decoded and processed meanwhile. Should
+  // it fail to start, the threads are stopped and joined on the way out.
+  media::VideoWriterOptions out;
+  out.output = report.output;
+  out.width = info.width;
+  out.height = info.height;
+  out.fps = options.output_fps ? fps_rational(*options.output_fps) : info.fps;
+  out.encoder = options.encoder;
+  out.quality = options.quality;
+  out.preset = options.encoder_preset;
+  out.threads = options.encoder_threads;
+  out.lookahead = options.encoder_lookahead;
+  out.prefer_hardware = options.prefer_hardware_encoder;
+  out.metadata = options.output_metadata;
+  if (report.audio) {
+    out.audio_source = options.target;
+    out.audio_track = reader.probed_info().audio;
+  }
+  media::VideoWriter writer(out);
+  report.encoder = writer.encoder();
   const auto start = Clock::now();
   auto last_report = start;
   try {
