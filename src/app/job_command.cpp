@@ -84,7 +84,8 @@ int video_command(const JobOptions& job, int threads, const pipeline::StrategyPl
     const auto now = tree.read();
     const auto children = now.children > 0 ? fmt::format(", with ffmpeg {}", memory::format_mb(now.rss_bytes())) : "";
     fmt::print(stderr, "{}dlc: frame {}/{}{}, {:.1f} fps, ETA {:.0f} s, RSS {}{}{}", terminal ? "\r" : "", p.frames_done,
-               p.total_estimated ? "~" : "", p.frames_total, fps, eta, memory::format_mb(now.own.rss_bytes), children, terminal ? "   " : "\n");
+               p.total_estimated ? "~" : "", p.frames_total, fps, eta, memory::format_mb(now.own.rss_bytes), children,
+               terminal ? "   " : "\n");
   });
   if (terminal && show_progress) fmt::print(stderr, "\n");
   std::string governor_note;
@@ -169,6 +170,9 @@ int job_command(const CliOptions& options, int threads) {
   } else {
     reader = std::make_shared<media::VideoReader>(job.target, video_decoder_threads());
     target = reader->info();
+    // The encoder that keeps the audio waits for its duration, which only ffprobe says: asked
+    // before the plan, the moment the report shows there is audio.
+    if (job.keep_audio && target.has_audio) reader->probe_in_background();
   }
   const auto frame_bytes = static_cast<std::uint64_t>(target.width) * static_cast<std::uint64_t>(target.height) * 3;
   // A video has workers + 2 frames in flight, an image its source and target (plan_run's shape).

@@ -361,7 +361,9 @@ void ChildProcess::collect_stderr() {
       std::lock_guard lock(tail_mutex_);
       tail_.append(buffer.data(), n);
       if (tail_.size() > stderr_bytes_) tail_.erase(0, tail_.size() - stderr_bytes_);
-      if (head_.size() < stderr_head_bytes_) head_.append(buffer.data(), std::min(n, stderr_head_bytes_ - head_.size()));
+      if (head_.size() < stderr_head_bytes_) {
+        head_.append(buffer.data(), std::min(n, stderr_head_bytes_ - head_.size()));
+      }
     }
     stderr_grew_.notify_all();
   };

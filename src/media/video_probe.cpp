@@ -235,7 +235,6 @@ struct ReportScan {
   Rational nominal_fps;  // the filter graph's fr:
   std::optional<std::pair<int, int>> output_size;
   std::string first_complaint;
-  int ffmpeg_major = 0;
 };
 
 ReportStream stream_of(std::string_view message, int index) {
@@ -275,10 +274,7 @@ ReportScan scan_report(std::string_view text) {
     // Stream lines are indented by two spaces, programs' by more in some versions.
     const auto stream_line = m.substr(std::min(m.size(), m.find_first_not_of(' '))).starts_with("Stream #");
     if (is_complaint(log.level) && scan.first_complaint.empty()) scan.first_complaint = std::string(m);
-    if (m.starts_with("ffmpeg version ")) {
-      const auto version = m.substr(15);
-      std::from_chars(version.data(), version.data() + version.size(), scan.ffmpeg_major);
-    } else if (m.starts_with("Input #0, ")) {
+    if (m.starts_with("Input #0, ")) {
       section = Section::kInput;
       scan.input_seen = true;
     } else if (m.starts_with("Stream mapping:")) {
@@ -374,9 +370,9 @@ VideoInfo parse_probe_json(const std::string& json, const std::filesystem::path&
 }
 
 std::vector<std::string> decoder_log_args() {
-  // level+: each line says its level, so the complaints are told from the report;
-  // verbose for the filter graph's exact rate; the banner for the version; no progress lines.
-  return {"-loglevel", "level+verbose", "-nostats"};
+  // level+: each line says its level, so the complaints are told from the report; verbose for the
+  // filter graph's exact rate; no banner, no progress lines.
+  return {"-loglevel", "level+verbose", "-hide_banner", "-nostats"};
 }
 
 bool decoder_report_complete(std::string_view text) { return scan_report(text).output_size.has_value(); }
@@ -390,7 +386,8 @@ DecoderReport parse_decoder_report(std::string_view text, const std::filesystem:
     if (scan.input_seen) throw VideoError(path, "no video stream");
     auto problem = scan.first_complaint;
     if (const auto prefix = ffmpeg_file_arg(path) + ": "; problem.starts_with(prefix)) problem.erase(0, prefix.size());
-    throw VideoError(path, "not a video ffmpeg can read: " + (problem.empty() ? std::string("ffmpeg said nothing") : problem));
+    if (problem.empty()) problem = "ffmpeg said nothing";
+    throw VideoError(path, "not a video ffmpeg can read: " + problem);
   }
   DecoderReport report;
   auto& info = report.info;
@@ -419,7 +416,6 @@ DecoderReport parse_decoder_report(std::string_view text, const std::filesystem:
   const auto audio = std::ranges::find_if(scan.streams, [](const ReportStream& s) { return s.audio; });
   info.has_audio = audio != scan.streams.end();
   if (info.has_audio) info.audio.codec = audio->codec;
-  report.ffmpeg_major = scan.ffmpeg_major;
   return report;
 }
 

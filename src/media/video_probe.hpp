@@ -79,8 +79,7 @@ AudioTrack parse_audio_track_json(const std::string& json);
 
 // The decoder's own account of its input, so that a video job's first frame need not wait for an
 // ffprobe run: ffmpeg run with decoder_log_args() writes, before its first frame, the input's
-// version (its banner), the input's streams ("Input #0 ... Stream #0:0: Video: h264 ..., 640x480
-// ..., 25 fps"), the one it decodes
+// streams ("Input #0 ... Stream #0:0: Video: h264 ..., 640x480 ..., 25 fps"), the one it decodes
 // ("Stream mapping:"), the stream's exact nominal rate (the filter graph's "fr:25/1") and the
 // size of the frames it gives ("Output #0 ... Video: rawvideo ..., 480x640").
 // This module is the one place that knows that format.
@@ -98,9 +97,6 @@ struct DecoderReport {
   // told from the report: it differs from the nominal rate (a variable frame rate) or is not
   // stated. info.fps is then the rounded rate the report prints.
   bool fps_exact = false;
-  // The decoding ffmpeg's major version, from its banner ("ffmpeg version 5.1.9-0+deb12u1"); 0 when
-  // it does not say (a git build: "ffmpeg version N-112345-g...").
-  int ffmpeg_major = 0;
 };
 
 // Reads the report in text (the decoder's stderr up to decoder_report_complete, or all of it when

@@ -64,7 +64,6 @@ VideoReader::VideoReader(const std::filesystem::path& path, int threads, std::op
   if (!from_report_) return;
   auto report = parse_decoder_report(ffmpeg_.wait_for_stderr_head(decoder_report_complete), path);
   info_ = std::move(report.info);
-  ffmpeg_major_ = report.ffmpeg_major;
   if (!report.fps_exact) info_.fps = probed_info().fps;
 }
 

@@ -83,8 +83,6 @@ class VideoReader {
   void probe_in_background();
   // Whether probed_info() has its answer (would not wait).
   bool probed() const;
-  // The decoding ffmpeg's major version from its report; 0 when unknown or given a VideoInfo.
-  int ffmpeg_major() const { return ffmpeg_major_; }
 
   // Fills frame, a CV_8UC3 Mat of info()'s size, allocating only when it is not one already.
   // False at the end of the video (or a short last frame); then call finish().
@@ -102,7 +100,6 @@ class VideoReader {
   std::optional<FrameSpan> span_;
   ChildProcess ffmpeg_;
   bool from_report_ = false;
-  int ffmpeg_major_ = 0;
   mutable std::mutex probe_mutex_;
   std::future<std::optional<VideoInfo>> probe_;
   std::optional<VideoInfo> probed_;

@@ -174,8 +174,6 @@ std::vector<std::string> stream_args(const VideoWriterOptions& options) {
   return args;
 }
 
-bool shortest_keeps_every_frame(int ffmpeg_major) { return ffmpeg_major > 0 && ffmpeg_major <= 5; }
-
 const std::vector<std::string>& encoder_presets() {
   static const std::vector<std::string> presets{"ultrafast", "superfast", "veryfast", "faster", "fast",
                                                 "medium",    "slow",      "slower",   "veryslow"};

@@ -55,12 +55,6 @@ struct EncodeResult {
   std::string problem;  // ffmpeg's stderr tail, or why the rename failed
 };
 
-// Whether ffmpeg of this major version, given -shortest, keeps every frame of a video whose audio
-// is shorter (5 and older do: the output is the same bytes as without it; newer ones cut all
-// streams at the shortest): then the audio's duration (AudioTrack's, which only ffprobe gives)
-// changes nothing and need not be known before the encoder starts. 0 (unknown): false.
-bool shortest_keeps_every_frame(int ffmpeg_major);
-
 // The presets --video-encoder-preset takes, fastest first (FaceFusion's --output-video-preset).
 const std::vector<std::string>& encoder_presets();
 

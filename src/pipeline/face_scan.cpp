@@ -69,7 +69,10 @@ FaceScanResult scan_faces(const std::filesystem::path& video, const FaceScanOpti
         }
       }
     }
-    if (progress) progress({result.frames, (reader.probed() ? reader.probed_info() : reader.info()).frame_count, result.people.size()});
+    if (progress) {
+      const auto total = (reader.probed() ? reader.probed_info() : reader.info()).frame_count;
+      progress({result.frames, total, result.people.size()});
+    }
   }
   reader.finish();
   for (std::size_t i = 0; i < result.people.size(); ++i) result.people[i].centroid = clusters.centroid(i);

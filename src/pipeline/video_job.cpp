@@ -108,11 +108,9 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   auto& reader = *reader_owned;
   const auto& info = reader.info();
   report.audio = options.keep_audio && info.has_audio && !range;  // a part's audio is the join's
-  // The encoder that keeps the audio needs its duration, which only ffprobe gives, unless this
-  // ffmpeg's -shortest keeps every frame anyway: asked now, so that it runs while the models load
-  // and the first frame is processed; otherwise after the first frame, off its path.
-  const bool audio_durations = report.audio && !media::shortest_keeps_every_frame(reader.ffmpeg_major());
-  if (audio_durations) reader.probe_in_background();
+  // The encoder that keeps the audio needs its duration, which only ffprobe gives: asked now, so
+  // that it runs while the models load; otherwise after the first frame, off its path.
+  if (report.audio) reader.probe_in_background();
   const auto frames_total = [&]() -> std::pair<std::int64_t, bool> {
     if (range) return {range->size(), false};
     if (!reader.probed()) return {info.frame_count, true};
@@ -234,7 +232,7 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   out.metadata = options.output_metadata;
   if (report.audio) {
     out.audio_source = options.target;
-    out.audio_track = audio_durations ? reader.probed_info().audio : info.audio;
+    out.audio_track = reader.probed_info().audio;
   }
   media::VideoWriter writer(out);
   report.encoder = writer.encoder();

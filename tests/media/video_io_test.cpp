@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -374,42 +373,6 @@ TEST_F(VideoIo, ShorterAudioKeepsEveryFrame) {
   ASSERT_TRUE(result.ok) << result.problem;
   EXPECT_EQ(probe_video(out_ / "out.mp4").frame_count, 50);
   EXPECT_NEAR(probe_audio_track(out_ / "out.mp4").duration_s, 1.0, 0.05);
-}
-
-// Where this ffmpeg's -shortest keeps every frame, the audio's duration changes nothing: an
-// encoder told nothing of it (-shortest) writes the same bytes as one told the audio is shorter
-// (no -shortest), so a video job need not wait for ffprobe before its encoder.
-TEST_F(VideoIo, WhereShortestKeepsEveryFrameTheAudioDurationChangesNothing) {
-  const auto source = test::make_clip(out_, "short.mp4", {.video_s = 2.0, .audio_s = 1.0});
-  VideoReader reader(source);
-  if (!shortest_keeps_every_frame(reader.ffmpeg_major())) {
-    GTEST_SKIP() << "ffmpeg " << reader.ffmpeg_major() << " cuts at the shortest stream: the job asks ffprobe";
-  }
-  std::vector<cv::Mat> frames;
-  cv::Mat frame;
-  while (reader.read(frame)) frames.push_back(frame.clone());
-  ASSERT_EQ(frames.size(), 50u);
-  const auto probed = probe_audio_track(source);
-  ASSERT_TRUE(audio_is_shorter(probed));
-  for (const auto& [name, track] : {std::pair{"told.mp4", probed}, std::pair{"untold.mp4", AudioTrack{.codec = probed.codec}}}) {
-    VideoWriter writer({.output = out_ / name, .width = 320, .height = 240, .fps = {25, 1}, .audio_source = source,
-                        .audio_track = track});
-    for (const auto& f : frames) ASSERT_TRUE(writer.write(f));
-    ASSERT_TRUE(writer.finish().ok);
-  }
-  EXPECT_EQ(probe_video(out_ / "untold.mp4").frame_count, 50);
-  const auto bytes = [](const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  };
-  EXPECT_EQ(bytes(out_ / "told.mp4"), bytes(out_ / "untold.mp4"));
-}
-
-TEST(VideoWriterArgv, ShortestKeepsEveryFrameUpToFfmpeg5) {
-  EXPECT_TRUE(shortest_keeps_every_frame(5));
-  EXPECT_TRUE(shortest_keeps_every_frame(4));
-  EXPECT_FALSE(shortest_keeps_every_frame(6));
-  EXPECT_FALSE(shortest_keeps_every_frame(0));
 }
 
 TEST_F(VideoIo, OddFrameSizeIsPaddedToEven) {

@@ -121,9 +121,7 @@ TEST(VideoProbeJson, RelativePathsCannotPassForOptionsOrProtocols) {
 
 // What ffmpeg 5.1 (-loglevel level+verbose) writes as it starts decoding a phone video with cover
 // art listed first: the mapped stream is the one read, its side data turned, audio beside it.
-constexpr const char* kPhoneReport = R"([info] ffmpeg version 5.1.9-0+deb12u1 Copyright (c) 2000-2026 the FFmpeg developers
-[info]   built with gcc 12 (Debian 12.2.0-14+deb12u1)
-[h264 @ 0x5581] [verbose] Reinit context to 1920x1080, pix_fmt: yuv420p
+constexpr const char* kPhoneReport = R"([h264 @ 0x5581] [verbose] Reinit context to 1920x1080, pix_fmt: yuv420p
 [info] Input #0, mov,mp4,m4a,3gp,3g2,mj2, from './phone.mp4':
 [info]   Metadata:
 [info]     major_brand     : isom
@@ -158,11 +156,6 @@ TEST(DecoderReport, ReadsTheMappedStreamItsRotationRateAndAudio) {
   EXPECT_TRUE(info.has_audio);
   EXPECT_EQ(info.audio.codec, "aac");
   EXPECT_EQ(info.audio.duration_s, 0.0);  // only ffprobe says
-  EXPECT_EQ(report.ffmpeg_major, 5);
-  // A git build says no version number.
-  std::string git_build = kPhoneReport;
-  git_build.replace(git_build.find("5.1.9-0+deb12u1"), 15, "N-112345-gabcdef");
-  EXPECT_EQ(parse_decoder_report(git_build, "phone.mp4").ffmpeg_major, 0);
 }
 
 TEST(DecoderReport, IsCompleteOnceTheOutputsVideoLineIsWhole) {
