@@ -13,10 +13,13 @@
 # Phases, in seconds after dlc's execve (strace's own cost included: it slows every syscall, so
 # the figures are an upper bound; say the load average next to them, printed at the end):
 #   libs      the last shared library opened before anything else (ld.so's work)
-#   probe     ffprobe's exec .. its exit (the target probed once)
+#   probe     ffprobe's exec .. its exit (beside the decoder; after the first frame without audio)
 #   models    the first .onnx opened (sessions are built from here to the first frame)
-#   ffmpeg    the first ffmpeg child's exec (decoder or encoder)
+#   ffmpeg    the first ffmpeg child's exec (the decoder)
+#   encoder   the second one's (the encoder)
 #   frame     dlc's first write of a whole BGR frame to the encoder's pipe
+# then the exec-to-first-frame time again without strace (the figure to quote), for the clip with
+# audio and one without.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -77,7 +80,7 @@ clip="$work/clip.mp4"
 "$root/tools/make_test_video.sh" "$clip" 20 "$size" >/dev/null 2>&1
 
 echo "== dlc run on a 20-frame $size clip, models in $models: seconds after exec"
-printf '%-4s %7s %7s %7s %7s %7s %7s %7s\n' run libs probe+ probe- models ffmpeg frame total
+printf '%-4s %7s %7s %7s %7s %7s %7s %7s %7s\n' run libs probe+ probe- models ffmpeg encoder frame total
 for ((i = 1; i <= runs; i++)); do
   rm -f "$work/out.mp4"
   strace -f -ttt -q -e trace=execve,openat,write -o "$work/trace.txt" \
@@ -89,7 +92,8 @@ for ((i = 1; i <= runs; i++)); do
     $3 ~ /^execve\(/ {
       if (t0 == "") { t0 = $2; dlc = $1; next }
       if ($3 ~ /ffprobe/ && probe_start == "") { probe_start = $2; probe_pid = $1 }
-      else if ($0 ~ /ffmpeg/ && decoder == "") decoder = $2
+      else if ($0 ~ /ffmpeg/ && decoder == "") { decoder = $2; decoder_pid = $1 }
+      else if ($0 ~ /ffmpeg/ && encoder == "" && $1 != decoder_pid) encoder = $2
     }
     $1 == probe_pid && $0 ~ /\+\+\+ exited/ && probe_end == "" { probe_end = $2 }
     $1 != dlc && $3 ~ /^execve\(/ { child[$1] = 1 }
@@ -100,9 +104,69 @@ for ((i = 1; i <= runs; i++)); do
     # A write another thread interrupts is logged "<unfinished ...>", its length already there.
     !($1 in child) && $3 ~ /^write\(/ && frame == "" && $0 ~ (", " frame_bytes "(\\)| <unfinished)") { frame = $2 }
     { last = $2 }
-    END { printf "%7s %7s %7s %7s %7s %7s %7s\n", at(libs), at(probe_start), at(probe_end), at(models), at(decoder), at(frame), at(last) }
+    END { printf "%7s %7s %7s %7s %7s %7s %7s %7s\n", at(libs), at(probe_start), at(probe_end), at(models), at(decoder), at(encoder), at(frame), at(last) }
   ' "$work/trace.txt" | sed "s/^/$(printf '%-4s' "$i")/"
 done
+# The same figure without strace, which slows every syscall: the wall time from dlc's execve
+# (bash's $EPOCHREALTIME just before the exec, in the subshell whose pid dlc then has) to its first
+# write() of a whole frame, seen by a preloaded write() that acts in dlc's own pid only (its ffmpeg
+# children inherit the preload). A clip without audio too: its ffprobe runs after the first frame.
+cat >"$work/first_frame.c" <<'C'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+static ssize_t (*real_write)(int, const void*, size_t);
+static size_t frame_bytes;
+static int armed;
+static void __attribute__((constructor)) arm(void) {
+  const char* pid = getenv("DLC_FIRST_FRAME_PID");
+  const char* bytes = getenv("DLC_FRAME_BYTES");
+  armed = pid && bytes && getenv("DLC_FIRST_FRAME_OUT") && atol(pid) == (long)getpid();
+  frame_bytes = bytes ? strtoul(bytes, NULL, 10) : 0;
+}
+ssize_t write(int fd, const void* data, size_t n) {
+  if (!real_write) real_write = (ssize_t(*)(int, const void*, size_t))dlsym(RTLD_NEXT, "write");
+  if (armed && n == frame_bytes) {
+    armed = 0;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    FILE* out = fopen(getenv("DLC_FIRST_FRAME_OUT"), "w");
+    if (out) {
+      fprintf(out, "%ld.%06ld\n", (long)now.tv_sec, now.tv_nsec / 1000);
+      fclose(out);
+    }
+  }
+  return real_write(fd, data, n);
+}
+C
+if cc -shared -fPIC -O2 -o "$work/first_frame.so" "$work/first_frame.c" -ldl 2>/dev/null; then
+  "$root/tools/make_test_video.sh" "$work/silent.mp4" 20 "$size" --no-audio >/dev/null 2>&1
+  echo "== the same without strace: seconds from exec to the first frame written (wall; preloaded write())"
+  printf '%-4s %9s %9s\n' run audio silent
+  for ((i = 1; i <= runs; i++)); do
+    row=""
+    for target in "$clip" "$work/silent.mp4"; do
+      rm -f "$work/out.mp4" "$work/first_frame.txt"
+      (
+        export DLC_FIRST_FRAME_PID=$BASHPID DLC_FRAME_BYTES=$frame_bytes DLC_FIRST_FRAME_OUT="$work/first_frame.txt"
+        echo "$EPOCHREALTIME" >"$work/exec_at.txt"
+        LD_PRELOAD="$work/first_frame.so" exec "$dlc" run -s "$source_face" -t "$target" -o "$work/out.mp4" \
+          --models-dir "$models" --log-level error >/dev/null 2>"$work/err.txt"
+      ) || { echo "run $i failed:"; cat "$work/err.txt"; }
+      if [[ -f "$work/first_frame.txt" ]]; then
+        row+=$(awk -v t0="$(cat "$work/exec_at.txt")" '{ printf " %9.3f", $1 - t0 }' "$work/first_frame.txt")
+      else
+        row+=$(printf ' %9s' -)
+      fi
+    done
+    printf '%-4s%s\n' "$i" "$row"
+  done
+else
+  echo "(no C compiler: the run without strace skipped)"
+fi
 # Who spends the CPU of a start (dlc and its ffprobe, decoder and encoder children), on a 2-frame
 # clip so that start-up is most of it: perf's samples by process and library.
 if command -v perf >/dev/null && "$root/tools/make_test_video.sh" "$work/two.mp4" 2 "$size" >/dev/null 2>&1; then

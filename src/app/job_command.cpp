@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <cctype>
 #include <filesystem>
@@ -26,6 +27,7 @@
 #include "face/dlib_face.hpp"
 #include "media/image_file.hpp"
 #include "media/video_probe.hpp"
+#include "media/video_reader.hpp"
 #include "pipeline/face_map.hpp"
 #include "pipeline/image_job.hpp"
 #include "pipeline/job_models.hpp"
@@ -46,7 +48,7 @@ extern "C" void on_stop_signal(int signal) {
 
 // Ctrl-C / SIGTERM end a video job without a half-written output: exit 130 / 143.
 int video_command(const JobOptions& job, int threads, const pipeline::StrategyPlan& plan,
-                  const media::VideoInfo& target) {
+                  const media::VideoInfo& target, std::shared_ptr<media::VideoReader> reader) {
   auto options = video_job_options(job, threads, plan);
   if (job.frame_range) {
     const auto range = parse_frame_range(*job.frame_range);
@@ -60,6 +62,7 @@ int video_command(const JobOptions& job, int threads, const pipeline::StrategyPl
   }
   options.stop = &g_stop;
   options.target_info = target;
+  options.reader = std::move(reader);
 
   auto guard = std::make_optional<JobMemoryGuard>(ram_budget_bytes(job, read_machine_facts()),
                                                   job.memory_monitor_interval_s);
@@ -80,8 +83,9 @@ int video_command(const JobOptions& job, int threads, const pipeline::StrategyPl
     if (!show_progress) return;
     const auto now = tree.read();
     const auto children = now.children > 0 ? fmt::format(", with ffmpeg {}", memory::format_mb(now.rss_bytes())) : "";
-    fmt::print(stderr, "{}dlc: frame {}/{}, {:.1f} fps, ETA {:.0f} s, RSS {}{}{}", terminal ? "\r" : "", p.frames_done,
-               p.frames_total, fps, eta, memory::format_mb(now.own.rss_bytes), children, terminal ? "   " : "\n");
+    fmt::print(stderr, "{}dlc: frame {}/{}{}, {:.1f} fps, ETA {:.0f} s, RSS {}{}{}", terminal ? "\r" : "", p.frames_done,
+               p.total_estimated ? "~" : "", p.frames_total, fps, eta, memory::format_mb(now.own.rss_bytes), children,
+               terminal ? "   " : "\n");
   });
   if (terminal && show_progress) fmt::print(stderr, "\n");
   std::string governor_note;
@@ -153,19 +157,29 @@ int job_command(const CliOptions& options, int threads) {
   // An image's size is in its header: no ffprobe run (formats other than PNG/JPEG/WebP still take one).
   const auto image_size = video ? std::nullopt : media::read_image_size(job.target);
   media::VideoInfo target;
+  // A video's decoder starts at once and its report gives the facts (no ffprobe before the first
+  // frame); --frame-range places the decoder by the frame rate and checks the stated count, so
+  // that one probes first.
+  std::shared_ptr<media::VideoReader> reader;
   if (image_size) {
     target.path = job.target;
     target.width = image_size->width;
     target.height = image_size->height;
-  } else {
+  } else if (job.frame_range) {
     target = media::probe_video(job.target);
+  } else {
+    reader = std::make_shared<media::VideoReader>(job.target, video_decoder_threads());
+    target = reader->info();
+    // The encoder that keeps the audio waits for its duration, which only ffprobe says: asked
+    // before the plan, the moment the report shows there is audio.
+    if (job.keep_audio && target.has_audio) reader->probe_in_background();
   }
   const auto frame_bytes = static_cast<std::uint64_t>(target.width) * static_cast<std::uint64_t>(target.height) * 3;
   // A video has workers + 2 frames in flight, an image its source and target (plan_run's shape).
   const auto plan = plan_memory(job, false, frame_bytes, video ? video_workers(threads) + 2 : 2,
                                 video ? video_workers(threads) : 1, video ? &target : nullptr);
   if (!plan) return kExitMemoryBudget;
-  if (video) return video_command(job, threads, *plan, target);
+  if (video) return video_command(job, threads, *plan, target, std::move(reader));
   if (job.frame_range) {
     fmt::print(stderr, "dlc run: --frame-range takes a video target; '{}' is an image\n", job.target);
     return kExitUsage;

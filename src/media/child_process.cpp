@@ -188,7 +188,7 @@ void ChildProcess::Fd::reset() {
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, ChildPipes pipes,
                            const std::vector<std::string>& extra_env)
-    : stderr_bytes_(pipes.stderr_bytes) {
+    : stderr_bytes_(pipes.stderr_bytes), stderr_head_bytes_(pipes.stderr_head_bytes) {
   if (argv.empty()) throw SpawnError("no program to start");
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
@@ -347,14 +347,37 @@ std::string ChildProcess::stderr_tail() const {
   return tail_;
 }
 
+std::string ChildProcess::wait_for_stderr_head(const std::function<bool(std::string_view)>& enough) const {
+  std::unique_lock lock(tail_mutex_);
+  stderr_grew_.wait(lock, [&] { return stderr_ended_ || head_.size() >= stderr_head_bytes_ || enough(head_); });
+  return head_;
+}
+
 void ChildProcess::collect_stderr() {
   std::array<pollfd, 2> fds{pollfd{stderr_.get(), POLLIN, 0}, pollfd{wake_.get(), POLLIN, 0}};
   std::array<char, 4096> buffer{};
   const auto append = [&](std::size_t n) {
-    std::lock_guard lock(tail_mutex_);
-    tail_.append(buffer.data(), n);
-    if (tail_.size() > stderr_bytes_) tail_.erase(0, tail_.size() - stderr_bytes_);
+    {
+      std::lock_guard lock(tail_mutex_);
+      tail_.append(buffer.data(), n);
+      if (tail_.size() > stderr_bytes_) tail_.erase(0, tail_.size() - stderr_bytes_);
+      if (head_.size() < stderr_head_bytes_) {
+        head_.append(buffer.data(), std::min(n, stderr_head_bytes_ - head_.size()));
+      }
+    }
+    stderr_grew_.notify_all();
   };
+  // However the loop ends, a wait_for_stderr_head stops waiting.
+  struct Ended {
+    ChildProcess& self;
+    ~Ended() {
+      {
+        std::lock_guard lock(self.tail_mutex_);
+        self.stderr_ended_ = true;
+      }
+      self.stderr_grew_.notify_all();
+    }
+  } ended{*this};
   bool open = true;
   while (open) {
     if (poll(fds.data(), fds.size(), -1) < 0) {

@@ -4,13 +4,16 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -34,6 +37,9 @@ struct ChildPipes {
   bool to_stdin = false;
   bool from_stdout = false;
   std::size_t stderr_bytes = kStderrTailBytes;
+  // The first stderr_head_bytes are kept too, for wait_for_stderr_head (a report the child writes
+  // as it starts, which the tail may lose later).
+  std::size_t stderr_head_bytes = 0;
 };
 
 // Writes all of data to fd (a pipe): 0, or the errno that stopped it. SIGPIPE is blocked in the
@@ -84,6 +90,9 @@ class ChildProcess {
   int terminate();
   // The last pipes.stderr_bytes the child wrote to stderr.
   std::string stderr_tail() const;
+  // Waits until enough(the first pipes.stderr_head_bytes written so far) is true, the head is
+  // full, or the child's stderr ended (it exited); returns the head.
+  std::string wait_for_stderr_head(const std::function<bool(std::string_view)>& enough) const;
   pid_t pid() const { return pid_; }
   // The child's own peak resident memory in bytes, as the kernel hands it over when the child is
   // reaped (wait4's ru_maxrss: its VmHWM at exit, grandchildren it waited for included); 0 until
@@ -117,12 +126,16 @@ class ChildProcess {
   std::optional<int> exit_code_;
   std::uint64_t peak_rss_bytes_ = 0;
   std::size_t stderr_bytes_ = kStderrTailBytes;
+  std::size_t stderr_head_bytes_ = 0;
   Fd stdin_;
   Fd stdout_;
   Fd stderr_;
   Fd wake_;  // eventfd: tells the stderr thread the child is gone, so it need not wait for EOF
   mutable std::mutex tail_mutex_;
   std::string tail_;
+  std::string head_;
+  bool stderr_ended_ = false;
+  mutable std::condition_variable stderr_grew_;
   std::thread stderr_thread_;
 };
 

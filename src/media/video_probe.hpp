@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace dlc::media {
 
@@ -63,6 +65,10 @@ struct VideoInfo {
 // stream.
 VideoInfo probe_video(const std::filesystem::path& path);
 
+// The checks probe_video makes before it runs ffprobe: throws VideoError for a path that is
+// missing ("no such file") or a folder.
+void require_video_file(const std::filesystem::path& path);
+
 // The part of probe_video that reads ffprobe's JSON; path is only for the result and errors.
 VideoInfo parse_probe_json(const std::string& json, const std::filesystem::path& path);
 
@@ -70,6 +76,38 @@ VideoInfo parse_probe_json(const std::string& json, const std::filesystem::path&
 // file ffprobe cannot read gives an empty codec, and ffmpeg reports it when it opens the file.
 AudioTrack probe_audio_track(const std::filesystem::path& path);
 AudioTrack parse_audio_track_json(const std::string& json);
+
+// The decoder's own account of its input, so that a video job's first frame need not wait for an
+// ffprobe run: ffmpeg run with decoder_log_args() writes, before its first frame, the input's
+// streams ("Input #0 ... Stream #0:0: Video: h264 ..., 640x480 ..., 25 fps"), the one it decodes
+// ("Stream mapping:"), the stream's exact nominal rate (the filter graph's "fr:25/1") and the
+// size of the frames it gives ("Output #0 ... Video: rawvideo ..., 480x640").
+// This module is the one place that knows that format.
+std::vector<std::string> decoder_log_args();
+
+// Whether text (the decoder's stderr so far) holds all of the report parse_decoder_report reads:
+// the line of the output's video stream has been written whole.
+bool decoder_report_complete(std::string_view text);
+
+struct DecoderReport {
+  // frame_count is duration x fps (frame_count_exact false), the container's duration to 10 ms;
+  // audio.codec is set, the audio's and video's durations are not (0: unknown).
+  VideoInfo info;
+  // False when the average rate (ffprobe's avg_frame_rate, what the encoder is given) cannot be
+  // told from the report: it differs from the nominal rate (a variable frame rate) or is not
+  // stated. info.fps is then the rounded rate the report prints.
+  bool fps_exact = false;
+};
+
+// Reads the report in text (the decoder's stderr up to decoder_report_complete, or all of it when
+// the decoder ended before). Throws VideoError naming path when the decoder could not open it
+// ("not a video ffmpeg can read: Invalid data found when processing input") or found no video
+// stream in it.
+DecoderReport parse_decoder_report(std::string_view text, const std::filesystem::path& path);
+
+// The lines of the decoder's stderr at level error or worse (what `-v error` prints), without the
+// level tag: its complaints.
+std::string decoder_complaints(std::string_view text);
 
 // PATH as an ffmpeg/ffprobe input or output argument: a relative path gets "./", so a name like
 // "-x.mp4" is not taken for an option nor "http:x.mp4" for a protocol.

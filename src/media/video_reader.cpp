@@ -1,7 +1,9 @@
 #include "media/video_reader.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <span>
 #include <utility>
 
@@ -9,7 +11,10 @@ namespace dlc::media {
 
 std::vector<std::string> decode_argv(const std::filesystem::path& path, int threads, const Rational& fps,
                                      const std::optional<FrameSpan>& span) {
-  std::vector<std::string> argv{"ffmpeg", "-v", "error", "-nostdin"};
+  std::vector<std::string> argv{"ffmpeg"};
+  const auto log_args = decoder_log_args();
+  argv.insert(argv.end(), log_args.begin(), log_args.end());
+  argv.emplace_back("-nostdin");
   // Before -i: an input option, the decoder's threads.
   if (threads > 0) argv.insert(argv.end(), {"-threads", std::to_string(threads)});
   std::vector<std::string> select;
@@ -36,13 +41,67 @@ bool is_truncated(std::int64_t frames_read, std::int64_t frames_expected, bool c
   return decoder_complained && shortfall >= (count_exact ? 1 : 2);
 }
 
+namespace {
+
+// Room for the report of a file with much metadata and many streams (a few kB is usual).
+constexpr std::size_t kReportBytes = 64 * 1024;
+
+VideoInfo unprobed(const std::filesystem::path& path) {
+  require_video_file(path);
+  VideoInfo info;
+  info.path = path;
+  return info;
+}
+
+}  // namespace
+
 VideoReader::VideoReader(const std::filesystem::path& path, int threads, std::optional<FrameSpan> span)
-    : VideoReader(probe_video(path), threads, span) {}
+    : info_(span ? probe_video(path) : unprobed(path)),
+      span_(span),
+      ffmpeg_(decode_argv(info_.path, threads, info_.fps, span_),
+              ChildPipes{.to_stdin = false, .from_stdout = true, .stderr_head_bytes = span ? 0 : kReportBytes}),
+      from_report_(!span) {
+  if (!from_report_) return;
+  auto report = parse_decoder_report(ffmpeg_.wait_for_stderr_head(decoder_report_complete), path);
+  info_ = std::move(report.info);
+  if (!report.fps_exact) info_.fps = probed_info().fps;
+}
 
 VideoReader::VideoReader(VideoInfo info, int threads, std::optional<FrameSpan> span)
     : info_(std::move(info)),
       span_(span),
       ffmpeg_(decode_argv(info_.path, threads, info_.fps, span_), ChildPipes{.to_stdin = false, .from_stdout = true}) {}
+
+void VideoReader::probe_in_background() {
+  const std::scoped_lock lock(probe_mutex_);
+  if (!from_report_ || probe_.valid() || probed_) return;
+  probe_ = std::async(std::launch::async, [path = info_.path]() -> std::optional<VideoInfo> {
+    try {
+      return probe_video(path);
+    } catch (const std::exception& e) {
+      spdlog::debug("ffprobe after the decoder's report: {}", e.what());
+      return std::nullopt;
+    }
+  });
+}
+
+const VideoInfo& VideoReader::probed_info() {
+  if (!from_report_) return info_;
+  probe_in_background();
+  const std::scoped_lock lock(probe_mutex_);
+  if (probe_.valid()) {
+    probed_ = probe_.get();
+    if (!probed_) probed_ = info_;
+  }
+  return *probed_;
+}
+
+bool VideoReader::probed() const {
+  if (!from_report_) return true;
+  const std::scoped_lock lock(probe_mutex_);
+  return probed_.has_value() ||
+         (probe_.valid() && probe_.wait_for(std::chrono::seconds(0)) == std::future_status::ready);
+}
 
 bool VideoReader::read(cv::Mat& frame) {
   if (ended_) return false;
@@ -64,11 +123,13 @@ DecodeResult VideoReader::finish() {
   DecodeResult result;
   result.exit_code = ffmpeg_.wait();
   result.frames_read = frames_read_;
-  result.frames_expected = span_ ? span_->size() : info_.frame_count;
-  result.stderr_tail = ffmpeg_.stderr_tail();
+  // Whether frames are missing is told against ffprobe's count; a decode stopped early needs none.
+  const auto& counted = reached_end_ && !span_ ? probed_info() : (probed_ ? *probed_ : info_);
+  result.frames_expected = span_ ? span_->size() : counted.frame_count;
+  result.stderr_tail = decoder_complaints(ffmpeg_.stderr_tail());
   // A span is exact: any frame short of it is missing.
   result.truncated = reached_end_ && (span_ ? frames_read_ < span_->size()
-                                            : is_truncated(frames_read_, info_.frame_count, info_.frame_count_exact,
+                                            : is_truncated(frames_read_, counted.frame_count, counted.frame_count_exact,
                                                            !result.stderr_tail.empty()));
   result.clean = result.exit_code == 0 && !result.truncated;
   const auto last_line = result.stderr_tail.substr(0, result.stderr_tail.find_last_not_of('\n') + 1);
@@ -79,7 +140,7 @@ DecodeResult VideoReader::finish() {
   }
   if (result.truncated) {
     result.problem = "decoded " + std::to_string(frames_read_) + " of the " + std::to_string(result.frames_expected) +
-                     (info_.frame_count_exact || span_ ? "" : " (estimated)") + " frames, the rest is missing or corrupt";
+                     (counted.frame_count_exact || span_ ? "" : " (estimated)") + " frames, the rest is missing or corrupt";
   } else if (result.exit_code != 0) {
     result.problem = "ffmpeg exited with " + std::to_string(result.exit_code);
   }

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <future>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,22 +54,35 @@ struct FrameSpan {
 std::vector<std::string> decode_argv(const std::filesystem::path& path, int threads, const Rational& fps,
                                      const std::optional<FrameSpan>& span = {});
 
-// Decodes a video to 8-bit BGR frames, one at a time, through
-// `ffmpeg -v error -nostdin -i PATH -f rawvideo -pix_fmt bgr24 -fps_mode passthrough pipe:1`.
+// Decodes a video to 8-bit BGR frames, one at a time, through `ffmpeg -loglevel level+verbose
+// -hide_banner -nostats -nostdin -i PATH -f rawvideo -pix_fmt bgr24 -fps_mode passthrough pipe:1`
+// (its report of the input read as it starts, its complaints told by their level).
 // Holds no frame itself: the only frame buffer is the caller's Mat, and the pipe (64 KiB) is the
 // only other buffering, so memory does not depend on the video's length or frame size beyond one
 // frame.
 class VideoReader {
  public:
-  // Probes first (throws VideoError), then starts ffmpeg (throws SpawnError). threads: the
-  // decoder's -threads (0: ffmpeg's own choice, the cores + 1 for H.264), which its memory grows with.
-  // span: only those frames (frames_expected is then its size).
+  // Starts ffmpeg at once (throws SpawnError) and takes info() from its report of the input
+  // (parse_decoder_report; throws VideoError naming the file), with no ffprobe run: what only
+  // ffprobe tells is in probed_info(). A variable frame rate (the average rate not in the report)
+  // is the exception: ffprobe is asked for it here. With a span, whose decoder is placed by the
+  // frame rate, it probes first. threads: the decoder's -threads (0: ffmpeg's own choice, the
+  // cores + 1 for H.264), which its memory grows with. span: only those frames (frames_expected is
+  // then its size).
   explicit VideoReader(const std::filesystem::path& path, int threads = 0, std::optional<FrameSpan> span = {});
   // A video already probed (the job probes its target once and passes the result on): starts
   // ffmpeg on info.path without running ffprobe again.
   explicit VideoReader(VideoInfo info, int threads = 0, std::optional<FrameSpan> span = {});
-  // Probe results; width and height are the size of every frame read() gives.
+  // Probe results; width and height are the size of every frame read() gives. Opened on a path:
+  // the decoder's report, whose frame_count is estimated and whose audio durations are unknown.
   const VideoInfo& info() const { return info_; }
+  // What ffprobe says (the stated frame count, the audio's and video's durations), from a run on
+  // a thread of its own started by probe_in_background() or by the first call here, which waits
+  // for it. The same as info() for a reader given a VideoInfo; info() again when ffprobe fails.
+  const VideoInfo& probed_info();
+  void probe_in_background();
+  // Whether probed_info() has its answer (would not wait).
+  bool probed() const;
 
   // Fills frame, a CV_8UC3 Mat of info()'s size, allocating only when it is not one already.
   // False at the end of the video (or a short last frame); then call finish().
@@ -76,14 +91,18 @@ class VideoReader {
   // The decoder's own peak RSS once finish() has reaped it (0 before).
   std::uint64_t decoder_peak_bytes() const { return ffmpeg_.peak_rss_bytes(); }
   // Waits for ffmpeg (stopping it through the closed pipe when called before the end) and says
-  // whether it exited cleanly and, when read() got to the end, whether frames are missing.
-  // Further calls give the same result.
+  // whether it exited cleanly and, when read() got to the end, whether frames are missing against
+  // probed_info()'s count. Further calls give the same result.
   DecodeResult finish();
 
  private:
   VideoInfo info_;
   std::optional<FrameSpan> span_;
   ChildProcess ffmpeg_;
+  bool from_report_ = false;
+  mutable std::mutex probe_mutex_;
+  std::future<std::optional<VideoInfo>> probe_;
+  std::optional<VideoInfo> probed_;
   std::int64_t frames_read_ = 0;
   bool ended_ = false;
   bool reached_end_ = false;  // read() found the end of the stream, rather than finish() stopping it

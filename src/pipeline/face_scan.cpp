@@ -26,6 +26,7 @@ FaceScanResult scan_faces(const std::filesystem::path& video, const FaceScanOpti
   locate_models({&role_named("recognizer")}, options.analyser.search_path);
   FaceAnalyser analyser(options.analyser);
   media::VideoReader reader(video, options.decoder_threads);
+  reader.probe_in_background();  // the stated frame count, for the progress
   const int every = std::max(1, options.detect_every);
   // An image's faces each begin a person: no cosine similarity reaches 2.
   face::IdentityClusters clusters(options.each_face_a_person ? 2.0f : 1.0f - options.max_distance);
@@ -68,7 +69,10 @@ FaceScanResult scan_faces(const std::filesystem::path& video, const FaceScanOpti
         }
       }
     }
-    if (progress) progress({result.frames, reader.info().frame_count, result.people.size()});
+    if (progress) {
+      const auto total = (reader.probed() ? reader.probed_info() : reader.info()).frame_count;
+      progress({result.frames, total, result.people.size()});
+    }
   }
   reader.finish();
   for (std::size_t i = 0; i < result.people.size(); ++i) result.people[i].centroid = clusters.centroid(i);

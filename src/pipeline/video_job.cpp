@@ -96,12 +96,27 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   // A range decodes from its pre-roll on; indices stay the whole video's (base + the job's own).
   const auto& range = options.frame_range;
   const std::int64_t base = range ? std::max<std::int64_t>(0, range->first - options.preroll_frames) : 0;
+  VideoJobReport report;
   std::optional<media::FrameSpan> decoded_span;
   if (range) decoded_span = media::FrameSpan{base, range->end};
-  auto reader = options.target_info ? media::VideoReader(*options.target_info, options.decoder_threads, decoded_span)
-                                    : media::VideoReader(options.target, options.decoder_threads, decoded_span);
+  auto reader_owned = options.reader;
+  if (!reader_owned) {
+    reader_owned = options.target_info
+                       ? std::make_shared<media::VideoReader>(*options.target_info, options.decoder_threads, decoded_span)
+                       : std::make_shared<media::VideoReader>(options.target, options.decoder_threads, decoded_span);
+  }
+  auto& reader = *reader_owned;
   const auto& info = reader.info();
-  const std::int64_t frames_total = range ? range->size() : info.frame_count;
+  report.audio = options.keep_audio && info.has_audio && !range;  // a part's audio is the join's
+  // The encoder that keeps the audio needs its duration, which only ffprobe gives: asked now, so
+  // that it runs while the models load; otherwise after the first frame, off its path.
+  if (report.audio) reader.probe_in_background();
+  const auto frames_total = [&]() -> std::pair<std::int64_t, bool> {
+    if (range) return {range->size(), false};
+    if (!reader.probed()) return {info.frame_count, true};
+    const auto& probed = reader.probed_info();
+    return {probed.frame_count, !probed.frame_count_exact};
+  };
   // Pre-roll frames are processed, not written, and not counted.
   const auto kept = [&range](std::int64_t index) { return !range || index >= range->first; };
 
@@ -117,29 +132,9 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   FrameSwapper swapper(options, swapper_options);
   if (options.on_models_loaded) options.on_models_loaded();
 
-  VideoJobReport report;
   report.output = resolve_output(options.source, options.target, options.output);
   report.processors = swapper.description();
   report.strategy = options.swapper.strategy;
-  report.audio = options.keep_audio && info.has_audio && !range;  // a part's audio is the join's
-  media::VideoWriterOptions out;
-  out.output = report.output;
-  out.width = info.width;
-  out.height = info.height;
-  out.fps = options.output_fps ? fps_rational(*options.output_fps) : info.fps;
-  out.encoder = options.encoder;
-  out.quality = options.quality;
-  out.preset = options.encoder_preset;
-  out.threads = options.encoder_threads;
-  out.lookahead = options.encoder_lookahead;
-  out.prefer_hardware = options.prefer_hardware_encoder;
-  out.metadata = options.output_metadata;
-  if (report.audio) {
-    out.audio_source = options.target;
-    out.audio_track = info.audio;
-  }
-  media::VideoWriter writer(out);
-  report.encoder = writer.encoder();
   // Spilled, the ring's one slot keeps only the decoder's buffer; the chunk is on disk.
   std::optional<SpilledChunk> spilled;
   if (staged && !options.spill_folder.empty()) {
@@ -220,6 +215,27 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
     });
   }
 
+  // The encoder starts once the decoder and the workers have: an encoder that keeps the audio
+  // waits for ffprobe's durations, and the first frame is decoded and processed meanwhile. Should
+  // it fail to start, the threads are stopped and joined on the way out.
+  media::VideoWriterOptions out;
+  out.output = report.output;
+  out.width = info.width;
+  out.height = info.height;
+  out.fps = options.output_fps ? fps_rational(*options.output_fps) : info.fps;
+  out.encoder = options.encoder;
+  out.quality = options.quality;
+  out.preset = options.encoder_preset;
+  out.threads = options.encoder_threads;
+  out.lookahead = options.encoder_lookahead;
+  out.prefer_hardware = options.prefer_hardware_encoder;
+  out.metadata = options.output_metadata;
+  if (report.audio) {
+    out.audio_source = options.target;
+    out.audio_track = reader.probed_info().audio;
+  }
+  media::VideoWriter writer(out);
+  report.encoder = writer.encoder();
   const auto start = Clock::now();
   auto last_report = start;
   try {
@@ -240,6 +256,7 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
                                        writer.finish().problem));
         }
         ++report.frames;
+        if (report.frames == 1) reader.probe_in_background();
         if (options.on_frame) options.on_frame(report.frames);
       }
       if (stop_requested()) {  // checked per frame: a stage chunk may hold many
@@ -249,7 +266,8 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
       ring.release(slot);
       if (progress && (Clock::now() - last_report > std::chrono::milliseconds(500))) {
         last_report = Clock::now();
-        progress({report.frames, frames_total, std::chrono::duration<double>(last_report - start).count()});
+        const auto [total, estimated] = frames_total();
+        progress({report.frames, total, std::chrono::duration<double>(last_report - start).count(), estimated});
       }
     }
   } catch (...) {
@@ -288,7 +306,7 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   if (!encoded.ok) {
     throw InputError(fmt::format("encoding '{}' failed: {}", report.output.string(), encoded.problem));
   }
-  if (progress) progress({report.frames, report.frames, report.seconds});
+  if (progress) progress({report.frames, report.frames, report.seconds, false});
   return report;
 }
 

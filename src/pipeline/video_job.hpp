@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -38,6 +39,9 @@ struct VideoJobOptions : FaceJobOptions {
   // The target as the command already probed it (its ffprobe run is the job's only one); empty:
   // the job probes target itself.
   std::optional<media::VideoInfo> target_info;
+  // The decoder the command already started on target, whose report gave the plan its facts (no
+  // ffprobe before the first frame); empty: the job starts one (from target_info when set).
+  std::shared_ptr<media::VideoReader> reader;
   bool prefer_hardware_encoder = false;  // NVENC when it opens (the CUDA provider), else the software one
   bool keep_audio = true;
   std::optional<double> output_fps;  // empty: the target's own rate
@@ -61,6 +65,9 @@ struct VideoProgress {
   std::int64_t frames_done = 0;
   std::int64_t frames_total = 0;  // the probe's count (estimated for some containers)
   double seconds = 0;
+  // frames_total is duration x fps: the decoder's report until ffprobe's count is in, or a
+  // container that states no count.
+  bool total_estimated = false;
 };
 
 struct VideoJobReport {

@@ -251,15 +251,17 @@ TEST_F(JobCommand, OutputFpsSetsTheRate) {
   EXPECT_EQ(media::probe_video(target).fps.num, 25);
 }
 
-// The ffprobe runs of one dlc run, counted by an ffprobe first in PATH that logs each run.
-int ffprobe_runs(const std::filesystem::path& dir, const std::function<void()>& run) {
+// The ffprobe runs of one dlc run, counted by an ffprobe first in PATH that logs each run (and
+// then runs the real one, or fails as an ffprobe that cannot read the file would).
+int ffprobe_runs(const std::filesystem::path& dir, const std::function<void()>& run, bool fail = false) {
   const auto bin = dir / "bin";
   std::filesystem::create_directories(bin);
   const auto log = dir / "ffprobe.log";
   std::filesystem::remove(log);
   {
     std::ofstream wrapper(bin / "ffprobe");
-    wrapper << "#!/bin/sh\necho \"$*\" >>'" << log.string() << "'\nexec /usr/bin/ffprobe \"$@\"\n";
+    wrapper << "#!/bin/sh\necho \"$*\" >>'" << log.string() << "'\n"
+            << (fail ? "echo 'cannot read it' >&2; exit 1\n" : "exec /usr/bin/ffprobe \"$@\"\n");
   }
   std::filesystem::permissions(bin / "ffprobe", std::filesystem::perms::owner_all);
   const std::string path = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "/usr/bin:/bin";
@@ -270,7 +272,7 @@ int ffprobe_runs(const std::filesystem::path& dir, const std::function<void()>& 
   return static_cast<int>(std::count(probes.begin(), probes.end(), '\n'));
 }
 
-// The target is probed once (job_command's probe goes on to the decoder and the encoder's audio);
+// The target is probed once (beside the decoder, for the encoder's audio and the stated count);
 // the audio is still kept. An image target is sized from its header: no ffprobe at all.
 TEST_F(JobCommand, ProbesTheTargetOnce) {
   if (!std::filesystem::exists("/usr/bin/ffprobe")) GTEST_SKIP() << "no /usr/bin/ffprobe to wrap";
@@ -286,6 +288,19 @@ TEST_F(JobCommand, ProbesTheTargetOnce) {
   EXPECT_EQ(media::probe_audio_track(dir_ / "out.mp4").codec, "aac");
   EXPECT_EQ(ffprobe_runs(dir_, [&] { r = dlc(with(job(grace_, dir_ / "out.png"), {"--max-memory", "8"})); }), 0);
   ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+}
+
+// The decoder's own report gives the job its facts: a video whose audio is not kept needs nothing
+// of ffprobe (asked only after the first frame, for the stated count), so one that fails changes
+// nothing but the count's exactness.
+TEST_F(JobCommand, AVideoJobWithoutAudioNeedsNoFfprobe) {
+  if (!std::filesystem::exists("/usr/bin/ffprobe")) GTEST_SKIP() << "no /usr/bin/ffprobe to wrap";
+  const auto target = clip();
+  DlcRun r;
+  ffprobe_runs(dir_, [&] { r = dlc(with(job(target, dir_ / "out.mp4"), {"--no-keep-audio"})); }, true);
+  ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+  EXPECT_EQ(media::probe_video(dir_ / "out.mp4").frame_count, 6);
+  EXPECT_NE(r.out.find("(6 frames in"), std::string::npos) << r.out;
 }
 
 // A budget that holds fewer than 8 frames beside the costliest stage spills the chunk to disk

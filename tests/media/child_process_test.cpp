@@ -56,6 +56,21 @@ TEST(ChildProcess, StderrKeepsABoundedTailAndNeverBlocksTheChild) {
   EXPECT_TRUE(tail.ends_with("aaaEND\n"));
 }
 
+// A report the child writes as it starts is had while it still runs (a decoder then blocks on its
+// full stdout pipe, waiting for dlc), and its first bytes stay however much follows.
+TEST(ChildProcess, StderrHeadIsHadWhileTheChildRunsAndKeptWhole) {
+  ChildProcess child({"/bin/sh", "-c", "echo ready >&2; head -c 20000 /dev/zero | tr '\\0' a >&2; exec sleep 30"},
+                     {.stderr_head_bytes = 6});
+  const auto head = child.wait_for_stderr_head([](std::string_view text) { return text.find('\n') != std::string_view::npos; });
+  EXPECT_EQ(head, "ready\n");
+  EXPECT_EQ(child.terminate(), 128 + SIGTERM);
+  EXPECT_EQ(child.wait_for_stderr_head([](std::string_view) { return false; }), "ready\n");
+  // A child that exits before saying enough: the wait ends with its stderr.
+  ChildProcess quiet({"/bin/sh", "-c", "echo no >&2"}, {.stderr_head_bytes = 1024});
+  EXPECT_EQ(quiet.wait_for_stderr_head([](std::string_view) { return false; }), "no\n");
+  EXPECT_EQ(quiet.wait(), 0);
+}
+
 // How fast terminate() returns is a figure, not a promise: bench/child_process_bench.cpp.
 TEST(ChildProcess, TerminatingASleepingChildEndsItWithSigterm) {
   ChildProcess sleeper({"sleep", "30"}, {.to_stdin = true, .from_stdout = true});

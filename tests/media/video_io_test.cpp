@@ -135,6 +135,69 @@ TEST_F(VideoIo, StoppingEarlyEndsFfmpegWithoutHanging) {
   EXPECT_FALSE(reader.read(frame));
 }
 
+// The decoder's own report gives the facts: no ffprobe runs before the first frame (a stand-in
+// first on PATH leaves a mark and runs the real one), only when probed_info() asks.
+TEST_F(VideoIo, AReaderOnAPathReadsItsFirstFrameWithoutFfprobe) {
+  const auto bin = out_ / "bin";
+  std::filesystem::create_directories(bin);
+  const auto mark = out_ / "ffprobe-ran";
+  {
+    std::ofstream script(bin / "ffprobe");
+    script << "#!/bin/sh\ntouch '" << mark.string() << "'\nexec /usr/bin/ffprobe \"$@\"\n";
+  }
+  std::filesystem::permissions(bin / "ffprobe", std::filesystem::perms::owner_all);
+  const std::string path_before = std::getenv("PATH");
+  setenv("PATH", (bin.string() + ":" + path_before).c_str(), 1);
+  {
+    VideoReader reader(sources_ / "in.mp4");
+    cv::Mat frame;
+    ASSERT_TRUE(reader.read(frame));
+    EXPECT_EQ(frame.size(), cv::Size(320, 240));
+    EXPECT_EQ(reader.info().fps, (Rational{25, 1}));
+    EXPECT_TRUE(reader.info().has_audio);
+    EXPECT_FALSE(reader.info().frame_count_exact);
+    EXPECT_FALSE(std::filesystem::exists(mark));
+    // What only ffprobe says, when asked for.
+    EXPECT_EQ(reader.probed_info().frame_count, 50);
+    EXPECT_TRUE(reader.probed_info().frame_count_exact);
+    EXPECT_GT(reader.probed_info().audio.duration_s, 0.0);
+    EXPECT_TRUE(std::filesystem::exists(mark));
+  }
+  setenv("PATH", path_before.c_str(), 1);
+}
+
+// A variable frame rate: its average rate (what the encoder is given) is not in the report, so
+// the reader asks ffprobe for it.
+TEST_F(VideoIo, AVariableFrameRateIsFfprobesAverageRate) {
+  const auto vfr = out_ / "vfr.mp4";
+  const auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc=s=320x240:r=25:d=2",
+                              "-vf", "setpts='if(lt(N,25),N,25+(N-25)*2)/25/TB'", "-fps_mode", "vfr", "-c:v",
+                              "libx264", "-y", vfr.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto probed = probe_video(vfr);
+  ASSERT_NE(probed.fps, (Rational{25, 1}));
+  VideoReader reader(vfr);
+  EXPECT_EQ(reader.info().fps, probed.fps);
+}
+
+TEST_F(VideoIo, AReaderOnWhatIsNotAVideoNamesTheFile) {
+  const auto text = out_ / "notes.txt";
+  std::ofstream(text) << "not a video\n";
+  const auto wav = out_ / "tone.wav";
+  const auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i", "sine=d=0.2", "-y", wav.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& [path, problem] : {std::pair{text, "not a video ffmpeg can read: Invalid data found when processing input"},
+                                      std::pair{wav, "no video stream"}, std::pair{out_ / "missing.mp4", "no such file"},
+                                      std::pair{out_, "is a folder, not a video"}}) {
+    try {
+      VideoReader reader(path);
+      ADD_FAILURE() << "opened " << path;
+    } catch (const VideoError& e) {
+      EXPECT_EQ(std::string(e.what()), path.string() + ": " + problem);
+    }
+  }
+}
+
 TEST_F(VideoIo, RoundTripKeepsFramesRateSizeAndAudio) {
   const auto frames = read_all(sources_ / "in.mp4");
   ASSERT_EQ(frames.size(), 50u);
