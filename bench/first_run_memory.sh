@@ -49,13 +49,8 @@ for f in "${files[@]}"; do ln "$models/$f" "$work/models/$f" 2>/dev/null || cp -
 job=(-s "$source_face" -t "$work/clip.mp4" --models-dir "$work/models" --frame-processor face_swapper face_enhancer
      "${extra[@]}")
 
-field_kib() {  # PID KEY: the KEY: line of /proc/PID/status in KiB, or nothing
-  local key value _
-  while read -r key value _; do
-    if [[ "$key" == "$2:" ]]; then echo "$value"; return; fi
-  done 2>/dev/null <"/proc/$1/status" || true
-}
-mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+# shellcheck source=tree_sampling.sh
+source "$root/bench/tree_sampling.sh"
 
 smallest_budget() {  # in hundredths of a GB: the smallest that `dlc plan` accepts
   local low=20 high=800 mid
@@ -76,18 +71,7 @@ for run in first second; do
   "$dlc" run "${job[@]}" -o "$work/$run.mp4" --max-memory "$budget" --memory-monitor-interval 0 --log-level debug \
     >"$work/$run.log" 2>&1 &
   pid=$!
-  own=0 tree=0
-  while kill -0 "$pid" 2>/dev/null; do
-    hwm="$(field_kib "$pid" VmHWM)" rss="$(field_kib "$pid" VmRSS)"
-    [[ -n "$hwm" && "$hwm" -gt "$own" ]] && own="$hwm"
-    sum="${rss:-0}"
-    for child in $(pgrep -P "$pid" || true); do
-      c_rss="$(field_kib "$child" VmRSS)"
-      sum=$((sum + ${c_rss:-0}))
-    done
-    ((sum > tree)) && tree="$sum"
-    sleep 0.05
-  done
+  watch_tree "$pid"
   rc=0
   wait "$pid" || rc=$?
   pid=""

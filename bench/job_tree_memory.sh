@@ -39,14 +39,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-field_kib() {  # PID KEY: the KEY: line of /proc/PID/status in KiB, or nothing
-  local key value _
-  while read -r key value _; do
-    if [[ "$key" == "$2:" ]]; then echo "$value"; return; fi
-  done 2>/dev/null <"/proc/$1/status" || true
-}
-
-mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+# shellcheck source=tree_sampling.sh
+source "$root/bench/tree_sampling.sh"
 
 printf '%-10s %-7s %5s %9s %9s %13s %9s %9s  %s\n' size budget exit "dlc peak" children "tree sampled" bound planned \
   "encoder (plan)"
@@ -64,26 +58,12 @@ for size in $sizes; do
     [[ "$budget" != none ]] && argv+=(--max-memory "$budget")
     "${argv[@]}" >"$work/log" 2>&1 &
     pid=$!
-    own=0 tree=0
-    declare -A child_hwm=()
-    while kill -0 "$pid" 2>/dev/null; do
-      hwm="$(field_kib "$pid" VmHWM)" rss="$(field_kib "$pid" VmRSS)"
-      [[ -n "$hwm" && "$hwm" -gt "$own" ]] && own="$hwm"
-      sum="${rss:-0}"
-      for child in $(pgrep -P "$pid" || true); do
-        c_hwm="$(field_kib "$child" VmHWM)" c_rss="$(field_kib "$child" VmRSS)"
-        [[ -n "$c_hwm" ]] && child_hwm[$child]="$c_hwm"
-        sum=$((sum + ${c_rss:-0}))
-      done
-      ((sum > tree)) && tree="$sum"
-      sleep 0.05
-    done
+    watch_tree "$pid"
     rc=0
     wait "$pid" || rc=$?
     pid=""
     children=0
     for c in "${child_hwm[@]}"; do children=$((children + c)); done
-    unset child_hwm
     planned="$(grep -oE '[0-9.]+ MB  planned peak' "$work/log" | tail -1 | cut -d' ' -f1)"
     encoder="$(grep -oE 'ffmpeg encoder [^(]*' "$work/log" | tail -1 | sed 's/ *$//')"
     printf '%-10s %-7s %5s %9s %9s %13s %9s %9s  %s\n' "$size" "$budget" "$rc" "$(mb "$own")" "$(mb "$children")" \
