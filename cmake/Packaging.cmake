@@ -9,8 +9,14 @@ include(GNUInstallDirs)
 set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 
 set(DLC_INSTALL_LIBDIR "lib/dlc")
-set_target_properties(dlc PROPERTIES INSTALL_RPATH "$ORIGIN/../${DLC_INSTALL_LIBDIR}")
-install(TARGETS dlc RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# dlc is installed as a program whose RPATH is then set, not with install(TARGETS): for a target it
+# installs, CMake ends the build tree's RPATH with an empty entry (room for the rewrite), and an empty
+# entry makes the loader search the current folder, so build/dlc run from a folder holding a
+# libopencv_core.so.406 would load that one. The new RPATH is shorter than the build tree's
+# (.../third_party/onnxruntime-X/lib), as an in-place rewrite needs.
+install(PROGRAMS "$<TARGET_FILE:dlc>" DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(CODE "file(RPATH_SET FILE \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/dlc\"
+                            NEW_RPATH \"\$ORIGIN/../${DLC_INSTALL_LIBDIR}\")")
 install(TARGETS dlc_opencv_live dlc_opencv_codecs dlc_dlib_face LIBRARY DESTINATION ${DLC_INSTALL_LIBDIR})
 # The desktop window beside dlc, which it runs for every job (src/gui/dlc_process.cpp); its Qt 6
 # libraries come from Debian (dpkg-shlibdeps adds them to Depends).

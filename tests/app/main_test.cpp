@@ -70,6 +70,21 @@ TEST(Main, TheBinaryLinksNeitherDlibNorLibcryptoNorFullProtobuf) {
   }
 }
 
+// The binary looks for its libraries in ONNX Runtime's folder and the system's, never in the folder
+// it is run from: there a file named like one of its libraries (not even an ELF here) is not opened.
+// An empty entry in the RUNPATH (what CMake leaves for the install rewrite) would make it the loader's
+// second place to look, and the run would fail "file too short".
+TEST(Main, TheBinaryNeverLoadsLibrariesFromTheCurrentFolder) {
+  const auto folder = test::make_temp_dir();
+  for (const char* library : {"libopencv_core.so.406", "libstdc++.so.6", "libspdlog.so.1.10"}) {
+    std::ofstream(folder / library) << "not a library\n";
+  }
+  const auto r = media::run_process({"env", "--chdir=" + folder.string(), test::dlc_binary().string(), "--version"});
+  EXPECT_EQ(r.exit_code, kExitOk) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::filesystem::remove_all(folder);
+}
+
 // ONNX Runtime's telemetry stays off: making its environment (diagnose does) leaves no device id or
 // cache in the home folder and no /tmp/mat-debug-PID.log, unless the user asked for it. Both runs
 // get an empty environment but HOME and PATH: ORT turns its telemetry off by itself where a CI

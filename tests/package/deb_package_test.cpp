@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <regex>
+#include <vector>
 
 #include "media/subprocess.hpp"
 #include "support/paths.hpp"
@@ -58,6 +59,16 @@ TEST(DebPackage, DependsOnDebianHoldsDlcAndStartsFromItsOwnPrefix) {
   ASSERT_EQ(media::run_process({"dpkg-deb", "-x", deb.string(), root.string()}).exit_code, 0);
   const auto dynamic = media::run_process({"readelf", "-d", (root / "usr/bin/dlc").string()});
   EXPECT_NE(dynamic.out.find("[$ORIGIN/../lib/dlc]"), std::string::npos) << dynamic.out;
+  // What does not link ONNX Runtime has no RUNPATH at all: none names the build machine's folders.
+  std::vector<fs::path> unlinked{root / "usr/lib/dlc/dlc_opencv_live.so", root / "usr/lib/dlc/dlc_dlib_face.so"};
+#ifdef DLC_PACKAGE_HAS_GUI
+  unlinked.push_back(root / "usr/bin/dlc-gui");
+#endif
+  for (const auto& file : unlinked) {
+    const auto elf = media::run_process({"readelf", "-d", file.string()});
+    ASSERT_EQ(elf.exit_code, 0) << file << ": " << elf.err;
+    EXPECT_EQ(elf.out.find("RUNPATH"), std::string::npos) << file << ":\n" << elf.out;
+  }
   const auto version = media::run_process({(root / "usr/bin/dlc").string(), "--version"});
   EXPECT_EQ(version.exit_code, 0) << version.err;
   // The ONNX Runtime it loaded is the packaged one, not the build tree's.
