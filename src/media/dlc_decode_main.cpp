@@ -38,6 +38,9 @@ extern "C" {
 namespace {
 
 const char* g_file = "";
+// Complaints made while the file is opened (Matroska's demuxer finds a cut tail then), held until
+// the facts line is out: the report comes first.
+std::string* g_held = nullptr;
 // A decoder whose every held frame fails still ends: it has at most one per thread.
 constexpr int kMostFailuresDraining = 1024;
 
@@ -54,10 +57,22 @@ void log_complaints(void* context, int level, const char* format, va_list args) 
   }
   while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) message.pop_back();
   if (message.empty()) return;
-  std::fprintf(stderr, "[error] %s: %s\n", g_file, message.c_str());
+  const auto complaint = std::string("[error] ") + g_file + ": " + message + "\n";
+  if (g_held != nullptr) {
+    g_held->append(complaint);
+  } else {
+    std::fputs(complaint.c_str(), stderr);
+  }
+}
+
+void release_held_complaints() {
+  if (g_held == nullptr) return;
+  std::fputs(g_held->c_str(), stderr);
+  g_held = nullptr;
 }
 
 [[noreturn]] void fail(const std::string& problem) {
+  release_held_complaints();
   std::fprintf(stderr, "[error] %s: %s\n", g_file, problem.c_str());
   std::exit(1);
 }
@@ -246,6 +261,8 @@ int main(int argc, char** argv) {
   g_file = argv[arg];
   // A reader that stops early closes the pipe: write() says EPIPE and dlc-decode ends quietly.
   std::signal(SIGPIPE, SIG_IGN);
+  std::string held;
+  g_held = &held;
   av_log_set_callback(log_complaints);
 
   AVFormatContext* format = avformat_alloc_context();
@@ -296,6 +313,7 @@ int main(int argc, char** argv) {
                stream_seconds(video), codec, pixel_format != nullptr ? pixel_format : "-",
                audio != nullptr ? avcodec_get_name(audio->codecpar->codec_id) : "-",
                audio != nullptr ? stream_seconds(audio) : 0.0, reason != nullptr ? reason : "yes");
+  release_held_complaints();
   std::fflush(stderr);
   if (reason != nullptr) {
     avformat_close_input(&format);
