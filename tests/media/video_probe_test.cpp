@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <stdexcept>
 
 #include "media/subprocess.hpp"
 #include "support/paths.hpp"
@@ -16,8 +17,23 @@ class VideoProbe : public ::testing::Test {
     dir_ = test::make_temp_dir();
     test::make_test_clip(dir_, "in.mp4", true);
     test::make_test_clip(dir_, "silent.mp4", false);
+    const auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-i", (dir_ / "silent.mp4").string(), "-c", "copy",
+                                "-metadata:s:v:0", "rotate=90", "-y", (dir_ / "rotated.mp4").string()});
+    if (r.exit_code != 0) throw std::runtime_error("ffmpeg could not make rotated.mp4: " + r.err);
   }
   static void TearDownTestSuite() { std::filesystem::remove_all(dir_); }
+
+  // A decoder's report of the stream against ffprobe's facts.
+  static void expect_same_stream(const VideoInfo& reported, const VideoInfo& probed) {
+    EXPECT_EQ(reported.fps, probed.fps);
+    EXPECT_EQ(reported.width, probed.width);
+    EXPECT_EQ(reported.height, probed.height);
+    EXPECT_EQ(reported.rotation, probed.rotation);
+    EXPECT_EQ(reported.codec, probed.codec);
+    EXPECT_EQ(reported.pixel_format, probed.pixel_format);
+    EXPECT_EQ(reported.has_audio, probed.has_audio);
+    EXPECT_EQ(reported.audio.codec, probed.audio.codec);
+  }
 
   static inline std::filesystem::path dir_;
 };
@@ -218,11 +234,8 @@ TEST(DecoderReport, ComplaintsAreTheErrorLinesWithoutTheirLevel) {
 // display matrix, Matroska at 30000/1001.
 TEST_F(VideoProbe, TheDecodersReportAgreesWithFfprobe) {
   const auto rotated = dir_ / "rotated.mp4";
-  auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-i", (dir_ / "silent.mp4").string(), "-c", "copy",
-                        "-metadata:s:v:0", "rotate=90", "-y", rotated.string()});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto ntsc = dir_ / "ntsc.mkv";
-  r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc=s=320x240:r=30000/1001:d=1",
+  auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc=s=320x240:r=30000/1001:d=1",
                    "-c:v", "libx264", "-y", ntsc.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const auto& path : {dir_ / "in.mp4", dir_ / "silent.mp4", rotated, ntsc}) {
@@ -237,14 +250,7 @@ TEST_F(VideoProbe, TheDecodersReportAgreesWithFfprobe) {
     ASSERT_TRUE(decoder_report_complete(r.err)) << r.err;
     const auto report = parse_decoder_report(r.err, path);
     EXPECT_TRUE(report.fps_exact);
-    EXPECT_EQ(report.info.fps, probed.fps);
-    EXPECT_EQ(report.info.width, probed.width);
-    EXPECT_EQ(report.info.height, probed.height);
-    EXPECT_EQ(report.info.rotation, probed.rotation);
-    EXPECT_EQ(report.info.codec, probed.codec);
-    EXPECT_EQ(report.info.pixel_format, probed.pixel_format);
-    EXPECT_EQ(report.info.has_audio, probed.has_audio);
-    EXPECT_EQ(report.info.audio.codec, probed.audio.codec);
+    expect_same_stream(report.info, probed);
     EXPECT_NEAR(report.info.duration_s, probed.duration_s, 0.1);
     EXPECT_NEAR(static_cast<double>(report.info.frame_count), static_cast<double>(probed.frame_count), 2.0);
   }
@@ -313,12 +319,9 @@ TEST(DlcDecodeReport, WhatItCannotOpenIsItsLastComplaintNamingTheFile) {
 // The same facts as ffprobe's, from the real dlc-decode: MP4 with and without audio, turned by
 // its display matrix, Matroska at 30000/1001 (no stated count).
 TEST_F(VideoProbe, DlcDecodesReportAgreesWithFfprobe) {
-  const auto rotated = dir_ / "rotated-dlc.mp4";
-  auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-i", (dir_ / "silent.mp4").string(), "-c", "copy",
-                        "-metadata:s:v:0", "rotate=90", "-y", rotated.string()});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto ntsc = dir_ / "ntsc-dlc.mkv";
-  r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i", "sine=d=1.2", "-f", "lavfi", "-i",
+  const auto rotated = dir_ / "rotated.mp4";
+  const auto ntsc = dir_ / "ntsc-audio.mkv";
+  auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i", "sine=d=1.2", "-f", "lavfi", "-i",
                    "testsrc=s=320x240:r=30000/1001:d=1", "-c:v", "libx264", "-c:a", "libopus", "-y", ntsc.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const auto& path : {dir_ / "in.mp4", dir_ / "silent.mp4", rotated, ntsc}) {
@@ -328,17 +331,10 @@ TEST_F(VideoProbe, DlcDecodesReportAgreesWithFfprobe) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto report = parse_dlc_decode_report(r.err, path);
     EXPECT_EQ(report.decodes, probed.rotation == 0) << report.reason;
-    EXPECT_EQ(report.info.fps, probed.fps);
-    EXPECT_EQ(report.info.width, probed.width);
-    EXPECT_EQ(report.info.height, probed.height);
-    EXPECT_EQ(report.info.rotation, probed.rotation);
-    EXPECT_EQ(report.info.codec, probed.codec);
-    EXPECT_EQ(report.info.pixel_format, probed.pixel_format);
+    expect_same_stream(report.info, probed);
     EXPECT_EQ(report.info.frame_count, probed.frame_count);
     EXPECT_EQ(report.info.frame_count_exact, probed.frame_count_exact);
     EXPECT_NEAR(report.info.duration_s, probed.duration_s, 1e-6);
-    EXPECT_EQ(report.info.has_audio, probed.has_audio);
-    EXPECT_EQ(report.info.audio.codec, probed.audio.codec);
     EXPECT_NEAR(report.info.audio.duration_s, probed.audio.duration_s, 1e-6);
     EXPECT_NEAR(report.info.audio.video_duration_s, probed.audio.video_duration_s, 1e-6);
   }
