@@ -41,6 +41,8 @@ const char* g_file = "";
 // Complaints made while the file is opened (Matroska's demuxer finds a cut tail then), held until
 // the facts line is out: the report comes first.
 std::string* g_held = nullptr;
+// The first of them: what ffmpeg names when it cannot open a file ("moov atom not found").
+std::string g_first_complaint;
 // A decoder whose every held frame fails still ends: it has at most one per thread.
 constexpr int kMostFailuresDraining = 1024;
 
@@ -59,6 +61,7 @@ void log_complaints(void* context, int level, const char* format, va_list args) 
   if (message.empty()) return;
   const auto complaint = std::string("[error] ") + g_file + ": " + message + "\n";
   if (g_held != nullptr) {
+    if (g_held->empty()) g_first_complaint = message;
     g_held->append(complaint);
   } else {
     std::fputs(complaint.c_str(), stderr);
@@ -268,12 +271,12 @@ int main(int argc, char** argv) {
   AVFormatContext* format = avformat_alloc_context();
   if (format == nullptr) fail("out of memory");
   format->flags |= AVFMT_FLAG_NONBLOCK;
-  if (const int r = avformat_open_input(&format, g_file, nullptr, nullptr); r < 0) {
-    fail("not a video ffmpeg can read: " + error_text(r));
-  }
-  if (const int r = avformat_find_stream_info(format, nullptr); r < 0) {
-    fail("not a video ffmpeg can read: " + error_text(r));
-  }
+  // ffmpeg's words for a file it cannot open: its first complaint, else the error.
+  const auto unreadable = [](int r) {
+    fail("not a video ffmpeg can read: " + (g_first_complaint.empty() ? error_text(r) : g_first_complaint));
+  };
+  if (const int r = avformat_open_input(&format, g_file, nullptr, nullptr); r < 0) unreadable(r);
+  if (const int r = avformat_find_stream_info(format, nullptr); r < 0) unreadable(r);
   AVStream* video = nullptr;
   const AVStream* audio = nullptr;
   int videos = 0;
@@ -297,7 +300,12 @@ int main(int argc, char** argv) {
   const bool average_known = average.num > 0 && average.den > 0;
   const bool variable = average_known && nominal.num > 0 && printed_rate(average) != printed_rate(nominal);
   const int rotation = rotation_of(video);
-  const char* reason = videos > 1 ? "several-video-streams" : turns_frames(video) ? "rotated" : variable ? "variable-frame-rate" : nullptr;
+  // Why ffmpeg would decode it otherwise: its own choice among video streams, autorotate, and (kept
+  // on ffmpeg as before) a variable rate.
+  const char* reason = videos > 1            ? "several-video-streams"
+                       : turns_frames(video) ? "rotated"
+                       : variable            ? "variable-frame-rate"
+                                             : nullptr;
   int width = par->width;
   int height = par->height;
   if (std::abs(rotation) % 180 == 90) std::swap(width, height);
@@ -327,7 +335,9 @@ int main(int argc, char** argv) {
   context->pkt_timebase = video->time_base;
   AVDictionary* options = nullptr;
   av_dict_set(&options, "threads", threads > 0 ? std::to_string(threads).c_str() : "auto", 0);
-  if (const int r = avcodec_open2(context, decoder, &options); r < 0) fail(std::string("cannot open the ") + codec + " decoder: " + error_text(r));
+  if (const int r = avcodec_open2(context, decoder, &options); r < 0) {
+    fail(std::string("cannot open the ") + codec + " decoder: " + error_text(r));
+  }
   av_dict_free(&options);
   video->discard = AVDISCARD_DEFAULT;
 

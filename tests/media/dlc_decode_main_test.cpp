@@ -155,11 +155,15 @@ TEST_F(DlcDecode, ATruncatedFileGivesFfmpegsFramesAndComplaints) {
 }
 
 TEST_F(DlcDecode, WhatIsNotAVideoExitsOneNamingTheFile) {
-  const auto text = dir_ / "notes.mp4";
+  const auto text = dir_ / "notes.txt";
   { std::ofstream(text) << "not a video\n"; }
   const auto wav = dir_ / "tone.wav";
   ASSERT_EQ(run_process({"ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i", "sine=d=0.2", wav.string()}).exit_code, 0);
+  // An MP4 cut before its index: ffmpeg's words, its first complaint.
+  const auto headless = dir_ / "headless.mp4";
+  { std::ofstream(headless) << std::string(64, '\0'); }
   for (const auto& [path, problem] : {std::pair{text, "not a video ffmpeg can read: Invalid data found when processing input"},
+                                      std::pair{headless, "not a video ffmpeg can read: moov atom not found"},
                                       std::pair{wav, "no video stream"},
                                       std::pair{dir_ / "missing.mp4", "not a video ffmpeg can read: No such file or directory"}}) {
     const auto r = dlc_decode(path);
