@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The peak RSS of the ffmpeg children dlc starts, per encoder, resolution, threads and lookahead:
-# the figures behind kEncoderPeaks / kDecoderPeaks in src/memory/codec_memory.cpp.
+# the figures behind kFfmpegChildPeaks in src/memory/ffmpeg_memory.cpp (dlc-decode's too).
 #
 #   bench/ffmpeg_child_memory.sh [OUT.tsv]          (default: stdout)
 #   DLC_BENCH_SIZES="1280x720 1920x1080" DLC_BENCH_ENCODERS="libx264" DLC_BENCH_LEVELS="2:d 1:0" \
 #     DLC_BENCH_DECODER_THREADS="1 2" bench/ffmpeg_child_memory.sh
+#   DLC_DECODE=build/dlc-decode     dlc-decode, measured beside ffmpeg's decoder (default: the build
+#                                   tree's, when built; DLC_DECODE=none: only ffmpeg)
 #
 # Each encoder run is the argv dlc's VideoWriter builds (bgr24 frames on stdin, -crf 18, the
 # preset, -threads N and the encoder's lookahead option), fed frames of
@@ -25,6 +27,9 @@ extra_frames="${DLC_BENCH_EXTRA_FRAMES:-16}"
 levels="${DLC_BENCH_LEVELS-8:d 4:d 2:d 2:10 1:0}"
 decoder_threads="${DLC_BENCH_DECODER_THREADS-1 2 4 8}"
 out="${1:-/dev/stdout}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+dlc_decode="${DLC_DECODE:-$root/build/dlc-decode}"
+[[ -x "$dlc_decode" ]] || dlc_decode=""
 
 command -v ffmpeg >/dev/null || { echo "$0: ffmpeg is not installed" >&2; exit 2; }
 [[ -x /usr/bin/time ]] || { echo "$0: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
@@ -78,5 +83,10 @@ for size in $sizes; do
     /usr/bin/time -f %M -o "$work/peak" ffmpeg -v error -nostdin -threads "$threads" -i "$work/clip.mp4" -f rawvideo \
       -pix_fmt bgr24 -fps_mode passthrough pipe:1 >/dev/null
     printf 'decoder\th264\t%s\t%s\t-\t%s\n' "$size" "$threads" "$(cat "$work/peak")" >>"$out"
+    # dlc-decode: the argv dlc's VideoReader gives it, the same clip to the same pipe.
+    if [[ -n "$dlc_decode" ]]; then
+      /usr/bin/time -f %M -o "$work/peak" "$dlc_decode" --threads "$threads" "$work/clip.mp4" >/dev/null 2>"$work/err"
+      printf 'decoder\tdlc-decode\t%s\t%s\t-\t%s\n' "$size" "$threads" "$(cat "$work/peak")" >>"$out"
+    fi
   done
 done

@@ -15,8 +15,8 @@
 #   libs      the last shared library opened before anything else (ld.so's work)
 #   probe     ffprobe's exec .. its exit (beside the decoder; after the first frame without audio)
 #   models    the first .onnx opened (sessions are built from here to the first frame)
-#   ffmpeg    the first ffmpeg child's exec (the decoder)
-#   encoder   the second one's (the encoder)
+#   decoder   the decoder child's exec (dlc-decode, or the first ffmpeg where dlc decodes with ffmpeg)
+#   encoder   the encoder's (the next ffmpeg)
 #   frame     dlc's first write of a whole BGR frame to the encoder's pipe
 # then the exec-to-first-frame time again without strace (the figure to quote), for the clip with
 # audio and one without.
@@ -80,7 +80,7 @@ clip="$work/clip.mp4"
 "$root/tools/make_test_video.sh" "$clip" 20 "$size" >/dev/null 2>&1
 
 echo "== dlc run on a 20-frame $size clip, models in $models: seconds after exec"
-printf '%-4s %7s %7s %7s %7s %7s %7s %7s %7s\n' run libs probe+ probe- models ffmpeg encoder frame total
+printf '%-4s %7s %7s %7s %7s %7s %7s %7s %7s\n' run libs probe+ probe- models decoder encoder frame total
 for ((i = 1; i <= runs; i++)); do
   rm -f "$work/out.mp4"
   strace -f -ttt -q -e trace=execve,openat,write -o "$work/trace.txt" \
@@ -92,7 +92,7 @@ for ((i = 1; i <= runs; i++)); do
     $3 ~ /^execve\(/ {
       if (t0 == "") { t0 = $2; dlc = $1; next }
       if ($3 ~ /ffprobe/ && probe_start == "") { probe_start = $2; probe_pid = $1 }
-      else if ($0 ~ /ffmpeg/ && decoder == "") { decoder = $2; decoder_pid = $1 }
+      else if ($0 ~ /dlc-decode|ffmpeg/ && decoder == "") { decoder = $2; decoder_pid = $1 }
       else if ($0 ~ /ffmpeg/ && encoder == "" && $1 != decoder_pid) encoder = $2
     }
     $1 == probe_pid && $0 ~ /\+\+\+ exited/ && probe_end == "" { probe_end = $2 }

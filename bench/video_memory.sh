@@ -66,12 +66,13 @@ measure() {
     local kib child children
     kib="$(hwm_kib "$pid")"
     if [[ -n "$kib" ]]; then dlc_kib="$kib"; fi
-    # The ffmpeg decoder and encoder; each task file lists the children that thread started. A
-    # thread can end between the glob and cat, hence || true (set -e holds in the subshell).
+    # The decoder (dlc-decode, or ffmpeg) and the ffmpeg encoder; each task file lists the children
+    # that thread started. A thread can end between the glob and cat, hence || true (set -e holds in
+    # the subshell).
     read -r -a children < <(cat /proc/"$pid"/task/*/children 2>/dev/null || true; echo)
     for child in "${children[@]}"; do
-      # Not the short ffprobe runs before the stream starts: they never overlap the two ffmpegs.
-      [[ "$(cat "/proc/$child/comm" 2>/dev/null || true)" == ffmpeg ]] || continue
+      # Not the short ffprobe runs before the stream starts: they never overlap the two children.
+      [[ "$(cat "/proc/$child/comm" 2>/dev/null || true)" =~ ^(ffmpeg|dlc-decode)$ ]] || continue
       kib="$(hwm_kib "$child")"
       if [[ -n "$kib" ]]; then child_kib[$child]="$kib"; fi
     done

@@ -1,5 +1,5 @@
-# `cmake --install` and `cpack -G DEB`: dlc in PREFIX/bin, its OpenCV and dlib modules and ONNX Runtime in
-# PREFIX/lib/dlc (found through the binary's RPATH $ORIGIN/../lib/dlc and
+# `cmake --install` and `cpack -G DEB`: dlc in PREFIX/bin, its OpenCV and dlib modules, its decoder child
+# dlc-decode and ONNX Runtime in PREFIX/lib/dlc (found through the binary's RPATH $ORIGIN/../lib/dlc and
 # media/install_layout.hpp, wherever PREFIX is), BlazeFace and the model manifest in
 # PREFIX/share/dlc. Models themselves are never packaged: `dlc models download` puts them in
 # $XDG_DATA_HOME/dlc/models.
@@ -18,6 +18,9 @@ install(PROGRAMS "$<TARGET_FILE:dlc>" DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(CODE "file(RPATH_SET FILE \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/dlc\"
                             NEW_RPATH \"\$ORIGIN/../${DLC_INSTALL_LIBDIR}\")")
 install(TARGETS dlc_opencv_live dlc_opencv_codecs dlc_dlib_face LIBRARY DESTINATION ${DLC_INSTALL_LIBDIR})
+# The video decoder child dlc runs (media/video_reader.cpp looks for it in PREFIX/lib/dlc): a helper,
+# not a command. It links Debian's libav* only, so it has no RPATH to rewrite.
+install(TARGETS dlc-decode RUNTIME DESTINATION ${DLC_INSTALL_LIBDIR})
 # The desktop window beside dlc, which it runs for every job (src/gui/dlc_process.cpp); its Qt 6
 # libraries come from Debian (dpkg-shlibdeps adds them to Depends).
 if(TARGET dlc-gui)

@@ -118,9 +118,10 @@ int video_command(const JobOptions& job, int threads, const pipeline::StrategyPl
              report.audio ? "; audio kept" : "", memory_note, governor_note);
   events::done(report.output, report.frames);
   const auto own_peak = memory::read_process_memory().value_or(memory::ProcessMemory{}).peak_bytes;
-  spdlog::info("memory: peak RSS dlc {}, ffmpeg decoder {}, encoder {} {} (each its own, from the kernel); "
+  spdlog::info("memory: peak RSS dlc {}, {} decoder {}, encoder {} {} (each its own, from the kernel); "
                "together {} (the highest reading sampled); planned {}, budget {}",
-               memory::format_mb(own_peak), memory::format_mb(report.decoder_peak_bytes),
+               memory::format_mb(own_peak), media::decoder_for(target, job.frame_range.has_value()),
+               memory::format_mb(report.decoder_peak_bytes),
                memory::format_mb(report.encoder_peak_bytes), report.encoder, memory::format_mb(tree_peak),
                memory::format_mb(plan.plan.peak_bytes()), memory::format_mb(budget));
   return kExitOk;

@@ -20,6 +20,7 @@
 #include "memory/system_memory.hpp"
 #include "memory/units.hpp"
 #include "media/subprocess.hpp"
+#include "media/video_reader.hpp"
 #include "pipeline/job_models.hpp"
 #include "runtime/onnx_file.hpp"
 
@@ -182,9 +183,13 @@ namespace {
 void add_video_children(pipeline::JobShape& shape, const JobOptions& job, const media::VideoInfo& video) {
   const auto size = fmt::format("{}x{}", video.width, video.height);
   const auto decoder_threads = video_decoder_threads();
+  const auto decoder = media::decoder_for(video, job.frame_range.has_value());
   shape.decoder = pipeline::PlannedChild{
-      fmt::format("ffmpeg decoder {}, {} thread{}", size, decoder_threads, decoder_threads == 1 ? "" : "s"),
-      memory::decoder_peak_bytes(video.width, video.height, decoder_threads), "measured peak (H.264)"};
+      fmt::format("{} decoder {}, {} thread{}", decoder, size, decoder_threads, decoder_threads == 1 ? "" : "s"),
+      memory::decoder_peak_bytes(video.width, video.height, decoder_threads,
+                                 decoder == media::kDlcDecode ? memory::DecoderChild::kDlcDecode
+                                                              : memory::DecoderChild::kFfmpeg),
+      "measured peak (H.264)"};
   const auto preset = job.video_encoder_preset.empty() ? std::string("medium") : job.video_encoder_preset;
   for (const auto& settings : video_encoder_choices(job)) {
     shape.encoders.push_back(pipeline::PlannedChild{

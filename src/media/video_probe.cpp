@@ -419,6 +419,76 @@ DecoderReport parse_decoder_report(std::string_view text, const std::filesystem:
   return report;
 }
 
+namespace {
+
+constexpr std::string_view kDlcDecodeFacts = "dlc-decode 1 ";
+
+// The facts line's "key=value" words.
+std::optional<std::string_view> fact(std::string_view line, std::string_view key) {
+  while (!line.empty()) {
+    const auto end = line.find(' ');
+    const auto word = line.substr(0, end);
+    if (word.size() > key.size() && word.starts_with(key) && word[key.size()] == '=') return word.substr(key.size() + 1);
+    line.remove_prefix(end == std::string_view::npos ? line.size() : end + 1);
+  }
+  return std::nullopt;
+}
+
+template <typename T>
+T number_fact(std::string_view line, std::string_view key) {
+  T value{};
+  const auto text = fact(line, key).value_or("");
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+std::string name_fact(std::string_view line, std::string_view key) {
+  const auto text = fact(line, key).value_or("-");
+  return text == "-" ? std::string() : std::string(text);
+}
+
+}  // namespace
+
+bool dlc_decode_report_complete(std::string_view text) {
+  return text.starts_with(kDlcDecodeFacts) && text.find('\n') != std::string_view::npos;
+}
+
+DlcDecodeReport parse_dlc_decode_report(std::string_view text, const std::filesystem::path& path) {
+  if (!dlc_decode_report_complete(text)) {
+    // No facts: its last complaint says why.
+    auto complaints = decoder_complaints(text);
+    while (!complaints.empty() && complaints.back() == '\n') complaints.pop_back();
+    auto problem = complaints.substr(complaints.rfind('\n') == std::string::npos ? 0 : complaints.rfind('\n') + 1);
+    if (const auto prefix = ffmpeg_file_arg(path) + ": "; problem.starts_with(prefix)) problem.erase(0, prefix.size());
+    if (problem.empty()) problem = "dlc-decode said nothing";
+    throw VideoError(path, problem);
+  }
+  const auto line = text.substr(0, text.find('\n'));
+  DlcDecodeReport report;
+  auto& info = report.info;
+  info.path = path;
+  info.width = number_fact<int>(line, "width");
+  info.height = number_fact<int>(line, "height");
+  if (info.width <= 0 || info.height <= 0) throw VideoError(path, "the video stream has no frame size");
+  info.rotation = number_fact<int>(line, "rotation");
+  info.fps = parse_rational(std::string(fact(line, "fps").value_or("")));
+  if (!info.fps.valid()) throw VideoError(path, "the video stream has no frame rate");
+  info.duration_s = number_fact<double>(line, "duration");
+  const auto stated = number_fact<std::int64_t>(line, "frames");
+  info.frame_count_exact = stated > 0;
+  info.frame_count = stated > 0 ? stated : std::llround(info.duration_s * info.fps.value());
+  info.codec = name_fact(line, "codec");
+  info.pixel_format = name_fact(line, "pix_fmt");
+  info.audio.codec = name_fact(line, "audio");
+  info.has_audio = !info.audio.codec.empty();
+  info.audio.duration_s = number_fact<double>(line, "audio_duration");
+  info.audio.video_duration_s = number_fact<double>(line, "video_duration");
+  const auto decode = fact(line, "decode").value_or("");
+  report.decodes = decode == "yes";
+  if (!report.decodes) report.reason = decode.empty() ? "it did not say" : std::string(decode);
+  return report;
+}
+
 std::string decoder_complaints(std::string_view text) {
   std::string complaints;
   while (!text.empty()) {

@@ -57,6 +57,9 @@ struct VideoInfo {
   bool has_audio = false;
   // The same probe's first audio stream, so the encoder that keeps it need not run ffprobe again.
   AudioTrack audio;
+  // The child that decodes it, set by the VideoReader that does ("dlc-decode" or "ffmpeg");
+  // empty for a probe's result (decoder_for in video_reader.hpp says which one would).
+  std::string decoder;
 };
 
 
@@ -104,6 +107,30 @@ struct DecoderReport {
 // ("not a video ffmpeg can read: Invalid data found when processing input") or found no video
 // stream in it.
 DecoderReport parse_decoder_report(std::string_view text, const std::filesystem::path& path);
+
+// dlc-decode's report (src/media/dlc_decode_main.cpp writes it): before its first frame, one line
+// "dlc-decode 1 width=640 height=480 fps=25/1 rotation=0 frames=50 duration=2.000000
+// video_duration=2.000000 codec=h264 pix_fmt=yuv420p audio=aac audio_duration=2.021000
+// decode=yes" (libavformat's facts, what ffprobe would say: the stated frame count, 0 when the
+// container states none; the durations as ffprobe prints them; "-" for no audio), then its
+// complaints as "[error] FILE: problem" lines; a file it cannot open gets only those.
+// decode=yes: the frames follow; anything else (rotated, several-video-streams,
+// variable-frame-rate) names why it leaves the file to ffmpeg, and it exits without frames.
+// This module is the one place that reads that format.
+bool dlc_decode_report_complete(std::string_view text);
+
+struct DlcDecodeReport {
+  // Everything probe_video gives (frame_count_exact when the container states the count; fps is
+  // ffprobe's avg_frame_rate for a variable rate, ffmpeg's nominal rate otherwise).
+  VideoInfo info;
+  bool decodes = false;
+  std::string reason;  // why not, when it does not
+};
+
+// Reads the report in text (dlc-decode's stderr up to dlc_decode_report_complete, or all of it
+// when it ended before). Throws VideoError naming path with dlc-decode's last complaint when it
+// could not open the file ("no video stream", "not a video ffmpeg can read: ...").
+DlcDecodeReport parse_dlc_decode_report(std::string_view text, const std::filesystem::path& path);
 
 // The lines of the decoder's stderr at level error or worse (what `-v error` prints), without the
 // level tag: its complaints.

@@ -1,9 +1,14 @@
 #include "media/video_reader.hpp"
 
+#include "media/install_layout.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <span>
 #include <utility>
 
@@ -55,22 +60,85 @@ VideoInfo unprobed(const std::filesystem::path& path) {
 
 }  // namespace
 
+std::optional<std::filesystem::path> dlc_decode_program() {
+  const auto runnable = [](const std::filesystem::path& p) {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(p, ec) && access(p.c_str(), X_OK) == 0;
+  };
+  if (const char* chosen = std::getenv("DLC_DECODE"); chosen != nullptr && *chosen != '\0') {
+    if (runnable(chosen)) return std::filesystem::path(chosen);
+    return std::nullopt;
+  }
+  for (const auto& candidate : {executable_dir() / kDlcDecode, installed_lib_dir() / kDlcDecode}) {
+    if (runnable(candidate)) return candidate;
+  }
+  return std::nullopt;
+}
+
+std::string_view decoder_for(const VideoInfo& info, bool span) {
+  if (!info.decoder.empty()) return info.decoder;
+  return span || info.rotation != 0 || !dlc_decode_program() ? kFfmpegDecoder : kDlcDecode;
+}
+
 VideoReader::VideoReader(const std::filesystem::path& path, int threads, std::optional<FrameSpan> span)
-    : info_(span ? probe_video(path) : unprobed(path)),
-      span_(span),
-      ffmpeg_(decode_argv(info_.path, threads, info_.fps, span_),
-              ChildPipes{.to_stdin = false, .from_stdout = true, .stderr_head_bytes = span ? 0 : kReportBytes}),
-      from_report_(!span) {
+    : info_(span ? probe_video(path) : unprobed(path)), span_(span) {
+  if (!span_) {
+    if (const auto program = dlc_decode_program()) {
+      VideoInfo facts;
+      const bool decodes = start_dlc_decode(*program, path, threads, facts);
+      info_ = std::move(facts);
+      // What dlc-decode leaves to ffmpeg, ffmpeg decodes with dlc-decode's facts: no report needed.
+      if (!decodes) start_ffmpeg(threads, 0);
+      return;
+    }
+  }
+  from_report_ = !span_;
+  start_ffmpeg(threads, from_report_ ? kReportBytes : 0);
   if (!from_report_) return;
-  auto report = parse_decoder_report(ffmpeg_.wait_for_stderr_head(decoder_report_complete), path);
+  auto report = parse_decoder_report(decoder_->wait_for_stderr_head(decoder_report_complete), path);
   info_ = std::move(report.info);
+  info_.decoder = kFfmpegDecoder;
   if (!report.fps_exact) info_.fps = probed_info().fps;
 }
 
 VideoReader::VideoReader(VideoInfo info, int threads, std::optional<FrameSpan> span)
-    : info_(std::move(info)),
-      span_(span),
-      ffmpeg_(decode_argv(info_.path, threads, info_.fps, span_), ChildPipes{.to_stdin = false, .from_stdout = true}) {}
+    : info_(std::move(info)), span_(span) {
+  if (!span_ && info_.rotation == 0) {
+    if (const auto program = dlc_decode_program()) {
+      VideoInfo facts;
+      if (start_dlc_decode(*program, info_.path, threads, facts)) {
+        // The frames' size is the decoder's.
+        info_.width = facts.width;
+        info_.height = facts.height;
+        info_.decoder = kDlcDecode;
+        return;
+      }
+    }
+  }
+  start_ffmpeg(threads, 0);
+}
+
+bool VideoReader::start_dlc_decode(const std::filesystem::path& program, const std::filesystem::path& path,
+                                   int threads, VideoInfo& facts) {
+  decoder_.emplace(std::vector<std::string>{program.string(), "--threads", std::to_string(threads), ffmpeg_file_arg(path)},
+                   ChildPipes{.to_stdin = false, .from_stdout = true, .stderr_head_bytes = kReportBytes});
+  // Throws VideoError for a file it cannot open; the child is reaped with decoder_.
+  auto report = parse_dlc_decode_report(decoder_->wait_for_stderr_head(dlc_decode_report_complete), path);
+  facts = std::move(report.info);
+  facts.decoder = report.decodes ? kDlcDecode : kFfmpegDecoder;
+  if (!report.decodes) {
+    spdlog::debug("dlc-decode leaves '{}' to ffmpeg ({})", path.string(), report.reason);
+    decoder_->wait();
+    decoder_.reset();
+  }
+  return report.decodes;
+}
+
+void VideoReader::start_ffmpeg(int threads, std::size_t report_bytes) {
+  info_.decoder = kFfmpegDecoder;
+  decoder_.emplace(decode_argv(info_.path, threads, info_.fps, span_),
+                   ChildPipes{.to_stdin = false, .from_stdout = true, .stderr_head_bytes = report_bytes});
+}
 
 void VideoReader::probe_in_background() {
   const std::scoped_lock lock(probe_mutex_);
@@ -109,7 +177,7 @@ bool VideoReader::read(cv::Mat& frame) {
     frame = cv::Mat(info_.height, info_.width, CV_8UC3);
   }
   const std::span<std::byte> bytes(reinterpret_cast<std::byte*>(frame.data), frame.total() * frame.elemSize());
-  if (!ffmpeg_.read_exact(bytes)) {
+  if (!decoder_->read_exact(bytes)) {
     ended_ = true;
     reached_end_ = true;
     return false;
@@ -121,30 +189,32 @@ bool VideoReader::read(cv::Mat& frame) {
 DecodeResult VideoReader::finish() {
   ended_ = true;
   DecodeResult result;
-  result.exit_code = ffmpeg_.wait();
+  result.exit_code = decoder_->wait();
   result.frames_read = frames_read_;
   // Whether frames are missing is told against ffprobe's count; a decode stopped early needs none.
   const auto& counted = reached_end_ && !span_ ? probed_info() : (probed_ ? *probed_ : info_);
   result.frames_expected = span_ ? span_->size() : counted.frame_count;
-  result.stderr_tail = decoder_complaints(ffmpeg_.stderr_tail());
+  result.stderr_tail = decoder_complaints(decoder_->stderr_tail());
   // A span is exact: any frame short of it is missing.
   result.truncated = reached_end_ && (span_ ? frames_read_ < span_->size()
                                             : is_truncated(frames_read_, counted.frame_count, counted.frame_count_exact,
                                                            !result.stderr_tail.empty()));
   result.clean = result.exit_code == 0 && !result.truncated;
   const auto last_line = result.stderr_tail.substr(0, result.stderr_tail.find_last_not_of('\n') + 1);
-  auto ffmpeg_said = last_line.substr(last_line.rfind('\n') + 1);
+  auto decoder_said = last_line.substr(last_line.rfind('\n') + 1);
   // "[matroska,webm @ 0x55d0c0a8] File ended prematurely": the address means nothing to a user.
-  if (const auto close = ffmpeg_said.find("] "); ffmpeg_said.starts_with('[') && close != std::string::npos) {
-    ffmpeg_said.erase(0, close + 2);
+  if (const auto close = decoder_said.find("] "); decoder_said.starts_with('[') && close != std::string::npos) {
+    decoder_said.erase(0, close + 2);
   }
+  // dlc-decode's "FILE: problem": the file is the caller's to name.
+  if (const auto file = ffmpeg_file_arg(info_.path) + ": "; decoder_said.starts_with(file)) decoder_said.erase(0, file.size());
   if (result.truncated) {
     result.problem = "decoded " + std::to_string(frames_read_) + " of the " + std::to_string(result.frames_expected) +
                      (counted.frame_count_exact || span_ ? "" : " (estimated)") + " frames, the rest is missing or corrupt";
   } else if (result.exit_code != 0) {
-    result.problem = "ffmpeg exited with " + std::to_string(result.exit_code);
+    result.problem = info_.decoder + " exited with " + std::to_string(result.exit_code);
   }
-  if (!result.problem.empty() && !ffmpeg_said.empty()) result.problem += "; ffmpeg: " + ffmpeg_said;
+  if (!result.problem.empty() && !decoder_said.empty()) result.problem += "; " + info_.decoder + ": " + decoder_said;
   return result;
 }
 

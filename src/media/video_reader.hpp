@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "media/child_process.hpp"
@@ -54,31 +55,54 @@ struct FrameSpan {
 std::vector<std::string> decode_argv(const std::filesystem::path& path, int threads, const Rational& fps,
                                      const std::optional<FrameSpan>& span = {});
 
-// Decodes a video to 8-bit BGR frames, one at a time, through `ffmpeg -loglevel level+verbose
-// -hide_banner -nostats -nostdin -i PATH -f rawvideo -pix_fmt bgr24 -fps_mode passthrough pipe:1`
-// (its report of the input read as it starts, its complaints told by their level).
+// The decoder children (VideoInfo::decoder).
+inline constexpr std::string_view kDlcDecode = "dlc-decode";
+inline constexpr std::string_view kFfmpegDecoder = "ffmpeg";
+
+// dlc-decode, the decoder built with dlc (src/media/dlc_decode_main.cpp): $DLC_DECODE when set
+// (a path that is no executable, e.g. "none", means there is none: ffmpeg decodes), else beside
+// the running binary (the build tree), else in installed_lib_dir(). nullopt when there is none.
+std::optional<std::filesystem::path> dlc_decode_program();
+
+// Which child a VideoReader would decode info's video with: the one it did (info.decoder, set by
+// a reader), else dlc-decode where there is one and the video is upright, not a span, else ffmpeg.
+// For a probed video this is the likely answer: dlc-decode still hands a variable frame rate or a
+// second video stream to ffmpeg.
+std::string_view decoder_for(const VideoInfo& info, bool span = false);
+
+// Decodes a video to 8-bit BGR frames, one at a time, through a child: dlc-decode where there is
+// one (dlc_decode_program(); `dlc-decode --threads N PATH`, its report of the stream's facts first),
+// else, and for what dlc-decode leaves to it, `ffmpeg -loglevel level+verbose -hide_banner
+// -nostats -nostdin -i PATH -f rawvideo -pix_fmt bgr24 -fps_mode passthrough pipe:1` (its report
+// of the input read as it starts, its complaints told by their level). Both give the same bytes.
 // Holds no frame itself: the only frame buffer is the caller's Mat, and the pipe (64 KiB) is the
 // only other buffering, so memory does not depend on the video's length or frame size beyond one
 // frame.
 class VideoReader {
  public:
-  // Starts ffmpeg at once (throws SpawnError) and takes info() from its report of the input
-  // (parse_decoder_report; throws VideoError naming the file), with no ffprobe run: what only
-  // ffprobe tells is in probed_info(). A variable frame rate (the average rate not in the report)
-  // is the exception: ffprobe is asked for it here. With a span, whose decoder is placed by the
-  // frame rate, it probes first. threads: the decoder's -threads (0: ffmpeg's own choice, the
-  // cores + 1 for H.264), which its memory grows with. span: only those frames (frames_expected is
-  // then its size).
+  // Starts the decoder at once (throws SpawnError) and takes info() from its report of the input
+  // (throws VideoError naming the file), with no ffprobe run. dlc-decode's report has every fact
+  // ffprobe gives (the stated frame count, the audio's duration), so probed_info() is info(); it
+  // hands a rotated video, a variable frame rate or several video streams to ffmpeg, started
+  // then with those facts. Without dlc-decode, ffmpeg's report lacks those: probed_info() runs
+  // ffprobe for them, and a variable frame rate (the average rate not in the report) has it asked
+  // here. With a span, whose decoder is placed by the frame rate, it probes first and ffmpeg
+  // decodes. threads: the decoder's threads (0: libavcodec's own choice, the cores + 1 for
+  // H.264), which its memory grows with. span: only those frames (frames_expected is then its
+  // size).
   explicit VideoReader(const std::filesystem::path& path, int threads = 0, std::optional<FrameSpan> span = {});
-  // A video already probed (the job probes its target once and passes the result on): starts
-  // ffmpeg on info.path without running ffprobe again.
+  // A video already probed (the job probes its target once and passes the result on): starts the
+  // decoder on info.path without running ffprobe again (dlc-decode for an upright video without
+  // a span, unless it hands the video to ffmpeg).
   explicit VideoReader(VideoInfo info, int threads = 0, std::optional<FrameSpan> span = {});
-  // Probe results; width and height are the size of every frame read() gives. Opened on a path:
-  // the decoder's report, whose frame_count is estimated and whose audio durations are unknown.
+  // Probe results; width and height are the size of every frame read() gives. Opened on a path
+  // with ffmpeg: ffmpeg's report, whose frame_count is estimated and whose audio durations are
+  // unknown. decoder names the child that decodes.
   const VideoInfo& info() const { return info_; }
-  // What ffprobe says (the stated frame count, the audio's and video's durations), from a run on
-  // a thread of its own started by probe_in_background() or by the first call here, which waits
-  // for it. The same as info() for a reader given a VideoInfo; info() again when ffprobe fails.
+  // What ffprobe says (the stated frame count, the audio's and video's durations): info() where
+  // the facts came from dlc-decode or were given; else from a run on a thread of its own started
+  // by probe_in_background() or by the first call here, which waits for it; info() again when
+  // ffprobe fails.
   const VideoInfo& probed_info();
   void probe_in_background();
   // Whether probed_info() has its answer (would not wait).
@@ -89,16 +113,22 @@ class VideoReader {
   bool read(cv::Mat& frame);
   std::int64_t frames_read() const { return frames_read_; }
   // The decoder's own peak RSS once finish() has reaped it (0 before).
-  std::uint64_t decoder_peak_bytes() const { return ffmpeg_.peak_rss_bytes(); }
-  // Waits for ffmpeg (stopping it through the closed pipe when called before the end) and says
-  // whether it exited cleanly and, when read() got to the end, whether frames are missing against
-  // probed_info()'s count. Further calls give the same result.
+  std::uint64_t decoder_peak_bytes() const { return decoder_->peak_rss_bytes(); }
+  // Waits for the decoder (stopping it through the closed pipe when called before the end) and
+  // says whether it exited cleanly and, when read() got to the end, whether frames are missing
+  // against probed_info()'s count. Further calls give the same result.
   DecodeResult finish();
 
  private:
+  // Starts dlc-decode and reads its report: true when it decodes, false when it handed the video
+  // to ffmpeg (then reaped; facts gets its report either way).
+  bool start_dlc_decode(const std::filesystem::path& program, const std::filesystem::path& path, int threads,
+                        VideoInfo& facts);
+  void start_ffmpeg(int threads, std::size_t report_bytes);
+
   VideoInfo info_;
   std::optional<FrameSpan> span_;
-  ChildProcess ffmpeg_;
+  std::optional<ChildProcess> decoder_;
   bool from_report_ = false;
   mutable std::mutex probe_mutex_;
   std::future<std::optional<VideoInfo>> probe_;

@@ -11,7 +11,7 @@ namespace {
 constexpr int kFull = kFullLookahead;
 
 struct ChildPeak {
-  std::string_view codec;  // an encoder, or "h264" for the decoder
+  std::string_view codec;  // an encoder, "h264" for ffmpeg's decoder, "dlc-decode" for dlc's
   int width;
   int height;
   int threads;
@@ -69,6 +69,20 @@ constexpr std::array kFfmpegChildPeaks{
     ChildPeak{"h264", 3840, 2160, 8, 0, 489284},
     ChildPeak{"h264", 3840, 2160, 2, 0, 321580},
     ChildPeak{"h264", 3840, 2160, 1, 0, 263784},
+    // dlc-decode over the same clips (bench/ffmpeg_child_memory.sh, 2026-12-02): no filter graph
+    // and 136 libraries instead of 215.
+    ChildPeak{"dlc-decode", 854, 480, 8, 0, 58308},
+    ChildPeak{"dlc-decode", 854, 480, 2, 0, 43060},
+    ChildPeak{"dlc-decode", 854, 480, 1, 0, 39468},
+    ChildPeak{"dlc-decode", 1280, 720, 8, 0, 74744},
+    ChildPeak{"dlc-decode", 1280, 720, 2, 0, 50324},
+    ChildPeak{"dlc-decode", 1280, 720, 1, 0, 44844},
+    ChildPeak{"dlc-decode", 1920, 1080, 8, 0, 111784},
+    ChildPeak{"dlc-decode", 1920, 1080, 2, 0, 65856},
+    ChildPeak{"dlc-decode", 1920, 1080, 1, 0, 56972},
+    ChildPeak{"dlc-decode", 3840, 2160, 8, 0, 308708},
+    ChildPeak{"dlc-decode", 3840, 2160, 2, 0, 150080},
+    ChildPeak{"dlc-decode", 3840, 2160, 1, 0, 121732},
 };
 
 // x264's and x265's presets, ultrafast to veryslow, and the rc-lookahead each sets (x264's
@@ -189,8 +203,8 @@ std::uint64_t encoder_peak_bytes(std::string_view encoder, std::string_view pres
   return slow ? static_cast<std::uint64_t>(static_cast<double>(figure) * kSlowPresetFactor) : figure;
 }
 
-std::uint64_t decoder_peak_bytes(int width, int height, int threads) {
-  return peak_of("h264", pixels(width, height), threads, 0);
+std::uint64_t decoder_peak_bytes(int width, int height, int threads, DecoderChild child) {
+  return peak_of(child == DecoderChild::kDlcDecode ? "dlc-decode" : "h264", pixels(width, height), threads, 0);
 }
 
 }  // namespace dlc::memory

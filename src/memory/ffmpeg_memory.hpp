@@ -41,7 +41,9 @@ std::vector<EncoderSettings> encoder_ladder(std::string_view encoder, int cores)
 // not measured (NVENC) is planned as libx264.
 std::uint64_t encoder_peak_bytes(std::string_view encoder, std::string_view preset, int width, int height,
                                  EncoderSettings settings);
-// The decoder child's peak (an H.264 target decoded to a BGR pipe with -threads threads).
-std::uint64_t decoder_peak_bytes(int width, int height, int threads);
+// The video's decoder child: ffmpeg, or dlc's own dlc-decode (media/dlc_decode_main.cpp).
+enum class DecoderChild { kFfmpeg, kDlcDecode };
+// The decoder child's peak (an H.264 target decoded to a BGR pipe with threads threads).
+std::uint64_t decoder_peak_bytes(int width, int height, int threads, DecoderChild child = DecoderChild::kFfmpeg);
 
 }  // namespace dlc::memory

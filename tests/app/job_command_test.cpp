@@ -272,8 +272,10 @@ int ffprobe_runs(const std::filesystem::path& dir, const std::function<void()>& 
   return static_cast<int>(std::count(probes.begin(), probes.end(), '\n'));
 }
 
-// The target is probed once (beside the decoder, for the encoder's audio and the stated count);
-// the audio is still kept. An image target is sized from its header: no ffprobe at all.
+// dlc-decode (beside build/dlc) reports every fact: no ffprobe at all, the audio still kept. With
+// ffmpeg as the decoder (DLC_DECODE names no program) the target is probed once (beside the
+// decoder, for the encoder's audio and the stated count). An image target is sized from its
+// header: no ffprobe at all.
 TEST_F(JobCommand, ProbesTheTargetOnce) {
   if (!std::filesystem::exists("/usr/bin/ffprobe")) GTEST_SKIP() << "no /usr/bin/ffprobe to wrap";
   const auto target = dir_ / "tone.mp4";
@@ -283,9 +285,16 @@ TEST_F(JobCommand, ProbesTheTargetOnce) {
                                         target.string()});
   ASSERT_EQ(made.exit_code, 0) << made.err;
   DlcRun r;
-  EXPECT_EQ(ffprobe_runs(dir_, [&] { r = dlc(with(job(target, dir_ / "out.mp4"), {"--max-memory", "8"})); }), 1);
+  EXPECT_EQ(ffprobe_runs(dir_, [&] { r = dlc(with(job(target, dir_ / "out.mp4"), {"--max-memory", "8"})); }), 0);
   ASSERT_EQ(r.exit_code, kExitOk) << r.err;
   EXPECT_EQ(media::probe_audio_track(dir_ / "out.mp4").codec, "aac");
+  EXPECT_NE(r.err.find(", dlc-decode decoder "), std::string::npos) << r.err;
+  setenv("DLC_DECODE", "none", 1);
+  EXPECT_EQ(ffprobe_runs(dir_, [&] { r = dlc(with(job(target, dir_ / "out.mp4"), {"--max-memory", "8"})); }), 1);
+  unsetenv("DLC_DECODE");
+  ASSERT_EQ(r.exit_code, kExitOk) << r.err;
+  EXPECT_EQ(media::probe_audio_track(dir_ / "out.mp4").codec, "aac");
+  EXPECT_NE(r.err.find(", ffmpeg decoder "), std::string::npos) << r.err;
   EXPECT_EQ(ffprobe_runs(dir_, [&] { r = dlc(with(job(grace_, dir_ / "out.png"), {"--max-memory", "8"})); }), 0);
   ASSERT_EQ(r.exit_code, kExitOk) << r.err;
 }

@@ -557,7 +557,8 @@ pid_t child_with_argument(pid_t parent, const std::string& word) {
   return 0;
 }
 
-// The encoder (ffmpeg reading pipe:0) or the decoder (writing pipe:1) dies in the middle of a
+// The encoder (ffmpeg reading pipe:0) or the decoder (dlc-decode, the only child given
+// --threads; ffmpeg writing pipe:1 where DLC_DECODE names no program) dies in the middle of a
 // video run: a clear error, non-zero exit, neither output nor temporary file.
 class FfmpegDies : public testing::TestWithParam<const char*> {};
 
@@ -567,13 +568,15 @@ TEST_P(FfmpegDies, MidRunLeavesNothingBehind) {
   const auto dir = test::make_temp_dir();
   const auto clip = grey_clip(dir, 60);
   const bool encoder = std::string(GetParam()) == "pipe:0";
+  const bool ffmpeg_decodes = std::string(GetParam()) == "pipe:1";
   media::ChildProcess dlc({test::dlc_binary().string(), "run", "-s", photo.string(), "-t", clip.string(), "-o",
                            (dir / "out.mp4").string(), "--memory-monitor-interval", "0", "--models-dir",
                            (dir / "no-models").string()},
-                          media::ChildPipes{.stderr_bytes = media::kWholeStderr});
+                          media::ChildPipes{.stderr_bytes = media::kWholeStderr},
+                          ffmpeg_decodes ? std::vector<std::string>{"DLC_DECODE=none"} : std::vector<std::string>{});
   ASSERT_TRUE(wait_for_partial_file(dir, dlc)) << "the run never started writing: " << dlc.stderr_tail();
   const pid_t ffmpeg = child_with_argument(dlc.pid(), GetParam());
-  ASSERT_GT(ffmpeg, 0) << "no ffmpeg with " << GetParam();
+  ASSERT_GT(ffmpeg, 0) << "no child with " << GetParam();
   ASSERT_EQ(::kill(ffmpeg, SIGKILL), 0);
   EXPECT_EQ(dlc.wait(), kExitBadInput) << dlc.stderr_tail();
   const auto expected = encoder ? std::string("the encoder stopped taking frames for '") + (dir / "out.mp4").string()
@@ -584,10 +587,12 @@ TEST_P(FfmpegDies, MidRunLeavesNothingBehind) {
   std::filesystem::remove_all(dir);
 }
 
-INSTANTIATE_TEST_SUITE_P(Ffmpeg, FfmpegDies, testing::Values("pipe:0", "pipe:1"),
+INSTANTIATE_TEST_SUITE_P(Ffmpeg, FfmpegDies, testing::Values("pipe:0", "pipe:1", "--threads"),
                          [](const testing::TestParamInfo<const char*>& param_info) {
-                           return std::string(param_info.param) == "pipe:0" ? std::string("Encoder")
-                                                                            : std::string("Decoder");
+                           const std::string param = param_info.param;
+                           return param == "pipe:0" ? std::string("Encoder")
+                                  : param == "pipe:1" ? std::string("Decoder")
+                                                      : std::string("DlcDecode");
                          });
 
 // The finished video cannot take the output's name (a non-empty folder has it): exit 3 saying so,

@@ -46,6 +46,47 @@ VideoWriterOptions options(const std::filesystem::path& output) {
   return o;
 }
 
+// An environment variable set for a scope, then as it was.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* before = std::getenv(name)) before_ = before;
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (before_) {
+      setenv(name_, before_->c_str(), 1);
+    } else {
+      unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> before_;
+};
+
+// A stand-in ffprobe first on PATH that leaves a mark and runs the real one.
+class FfprobeMark {
+ public:
+  explicit FfprobeMark(const std::filesystem::path& dir) : mark_(dir / "ffprobe-ran") {
+    std::filesystem::create_directories(dir / "bin");
+    {
+      std::ofstream script(dir / "bin" / "ffprobe");
+      script << "#!/bin/sh\ntouch '" << mark_.string() << "'\nexec /usr/bin/ffprobe \"$@\"\n";
+    }
+    std::filesystem::permissions(dir / "bin" / "ffprobe", std::filesystem::perms::owner_all);
+    path_.emplace("PATH", (dir / "bin").string() + ":" + std::getenv("PATH"));
+  }
+  bool ran() const { return std::filesystem::exists(mark_); }
+
+ private:
+  std::filesystem::path mark_;
+  std::optional<ScopedEnv> path_;
+};
+
 class VideoIo : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -110,21 +151,29 @@ TEST_F(VideoIo, ReadsEveryFrameIntoOneCallerBuffer) {
   EXPECT_TRUE(result.problem.empty()) << result.problem;
 }
 
+// ffmpeg turns it, from its own report or, with dlc-decode there, from dlc-decode's facts (which
+// state the count; no ffprobe run).
 TEST_F(VideoIo, RotatedVideoIsReadAtItsDisplayedSize) {
   const auto rotated = out_ / "rotated.mp4";
   const auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-i", (sources_ / "silent.mp4").string(), "-c",
                               "copy", "-metadata:s:v:0", "rotate=90", rotated.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  VideoReader reader(rotated);
-  EXPECT_EQ(reader.info().rotation, 90);
-  cv::Mat frame;
-  int frames = 0;
-  while (reader.read(frame)) {
-    ASSERT_EQ(frame.size(), cv::Size(240, 320));
-    ++frames;
+  for (const char* program : {"none", DLC_DECODE_BINARY}) {
+    SCOPED_TRACE(program);
+    const ScopedEnv chosen("DLC_DECODE", program);
+    VideoReader reader(rotated);
+    EXPECT_EQ(reader.info().rotation, 90);
+    EXPECT_EQ(reader.info().decoder, kFfmpegDecoder);
+    EXPECT_EQ(reader.info().frame_count_exact, std::string(program) != "none");
+    cv::Mat frame;
+    int frames = 0;
+    while (reader.read(frame)) {
+      ASSERT_EQ(frame.size(), cv::Size(240, 320));
+      ++frames;
+    }
+    EXPECT_EQ(frames, 50);
+    EXPECT_TRUE(reader.finish().clean);
   }
-  EXPECT_EQ(frames, 50);
-  EXPECT_TRUE(reader.finish().clean);
 }
 
 TEST_F(VideoIo, StoppingEarlyEndsFfmpegWithoutHanging) {
@@ -180,20 +229,99 @@ TEST_F(VideoIo, AVariableFrameRateIsFfprobesAverageRate) {
   EXPECT_EQ(reader.info().fps, probed.fps);
 }
 
+// dlc-decode (DLC_DECODE names it; dlc finds it beside itself) gives every fact at once: no
+// ffprobe runs at all, not even for the stated count or the audio's duration, and the frames are
+// ffmpeg's.
+TEST_F(VideoIo, AReaderWithDlcDecodeRunsNoFfprobeAndGivesFfmpegsFrames) {
+  const auto with_ffmpeg = read_all(sources_ / "in.mp4");
+  const ScopedEnv decoder("DLC_DECODE", DLC_DECODE_BINARY);
+  const FfprobeMark ffprobe(out_);
+  VideoReader reader(sources_ / "in.mp4");
+  EXPECT_EQ(reader.info().decoder, kDlcDecode);
+  EXPECT_EQ(reader.info().fps, (Rational{25, 1}));
+  EXPECT_EQ(reader.info().frame_count, 50);
+  EXPECT_TRUE(reader.info().frame_count_exact);
+  EXPECT_TRUE(reader.info().has_audio);
+  EXPECT_GT(reader.info().audio.duration_s, 0.0);
+  EXPECT_TRUE(reader.probed());
+  EXPECT_EQ(reader.probed_info().audio.duration_s, reader.info().audio.duration_s);
+  cv::Mat frame;
+  std::size_t frames = 0;
+  while (reader.read(frame)) {
+    ASSERT_LT(frames, with_ffmpeg.size());
+    EXPECT_EQ(cv::norm(frame, with_ffmpeg[frames], cv::NORM_INF), 0.0) << "frame " << frames;
+    ++frames;
+  }
+  EXPECT_EQ(frames, 50u);
+  const auto result = reader.finish();
+  EXPECT_TRUE(result.clean) << result.problem;
+  EXPECT_EQ(result.frames_expected, 50);
+  EXPECT_GT(reader.decoder_peak_bytes(), 0u);
+  EXPECT_FALSE(ffprobe.ran());
+  EXPECT_EQ(decoder_for(reader.info()), kDlcDecode);
+}
+
+// What dlc-decode leaves to ffmpeg: a variable frame rate (its average rate is dlc-decode's,
+// ffprobe's), a rotated video (RotatedVideoIsReadAtItsDisplayedSize), a span; ffmpeg decodes those
+// with dlc-decode's facts, no ffprobe run. Without dlc-decode, ffmpeg decodes as before.
+TEST_F(VideoIo, AReaderFallsBackToFfmpegForWhatDlcDecodeDoesNotReproduce) {
+  const auto vfr = out_ / "vfr.mp4";
+  const auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc=s=320x240:r=25:d=2", "-vf",
+                   "setpts='if(lt(N,25),N,25+(N-25)*2)/25/TB'", "-fps_mode", "vfr", "-c:v", "libx264", "-y", vfr.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto vfr_fps = probe_video(vfr).fps;
+  const ScopedEnv decoder("DLC_DECODE", DLC_DECODE_BINARY);
+  const FfprobeMark ffprobe(out_);
+  {
+    VideoReader reader(vfr);
+    EXPECT_EQ(reader.info().decoder, kFfmpegDecoder);
+    EXPECT_EQ(reader.info().fps, vfr_fps);
+  }
+  EXPECT_FALSE(ffprobe.ran());
+  {
+    VideoReader reader(sources_ / "silent.mp4", 0, FrameSpan{10, 20});  // a span probes first
+    EXPECT_EQ(reader.info().decoder, kFfmpegDecoder);
+  }
+  const ScopedEnv none("DLC_DECODE", (out_ / "no-such-dlc-decode").string());
+  EXPECT_FALSE(dlc_decode_program());
+  VideoReader reader(sources_ / "silent.mp4");
+  EXPECT_EQ(reader.info().decoder, kFfmpegDecoder);
+  EXPECT_FALSE(reader.info().frame_count_exact) << "ffmpeg's report, as before";
+  EXPECT_EQ(decoder_for(probe_video(sources_ / "silent.mp4")), kFfmpegDecoder);
+}
+
+// A video probed first (dlc plan, bench) is decoded by dlc-decode too, and decoder_for says so.
+TEST_F(VideoIo, AProbedVideoIsDecodedByDlcDecode) {
+  const ScopedEnv decoder("DLC_DECODE", DLC_DECODE_BINARY);
+  const auto probed = probe_video(sources_ / "in.mp4");
+  EXPECT_EQ(decoder_for(probed), kDlcDecode);
+  EXPECT_EQ(decoder_for(probed, true), kFfmpegDecoder);
+  VideoReader reader(probed);
+  EXPECT_EQ(reader.info().decoder, kDlcDecode);
+  cv::Mat frame;
+  int frames = 0;
+  while (reader.read(frame)) ++frames;
+  EXPECT_EQ(frames, 50);
+  EXPECT_TRUE(reader.finish().clean);
+}
+
 TEST_F(VideoIo, AReaderOnWhatIsNotAVideoNamesTheFile) {
   const auto text = out_ / "notes.txt";
   std::ofstream(text) << "not a video\n";
   const auto wav = out_ / "tone.wav";
   const auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i", "sine=d=0.2", "-y", wav.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const auto& [path, problem] : {std::pair{text, "not a video ffmpeg can read: Invalid data found when processing input"},
-                                      std::pair{wav, "no video stream"}, std::pair{out_ / "missing.mp4", "no such file"},
-                                      std::pair{out_, "is a folder, not a video"}}) {
-    try {
-      VideoReader reader(path);
-      ADD_FAILURE() << "opened " << path;
-    } catch (const VideoError& e) {
-      EXPECT_EQ(std::string(e.what()), path.string() + ": " + problem);
+  for (const char* decoder : {"none", DLC_DECODE_BINARY}) {
+    const ScopedEnv chosen("DLC_DECODE", decoder);
+    for (const auto& [path, problem] : {std::pair{text, "not a video ffmpeg can read: Invalid data found when processing input"},
+                                        std::pair{wav, "no video stream"}, std::pair{out_ / "missing.mp4", "no such file"},
+                                        std::pair{out_, "is a folder, not a video"}}) {
+      try {
+        VideoReader reader(path);
+        ADD_FAILURE() << "opened " << path << " with " << decoder;
+      } catch (const VideoError& e) {
+        EXPECT_EQ(std::string(e.what()), path.string() + ": " + problem) << decoder;
+      }
     }
   }
 }
@@ -401,30 +529,37 @@ TEST_F(VideoIo, OddFrameSizeIsPaddedToEven) {
 }
 
 // Matroska (frame count estimated from the duration in its header) and MP4 with its index first
-// (count stated), each cut to 60 % of its bytes: ffmpeg decodes what is there and exits 0.
+// (count stated), each cut to 60 % of its bytes: ffmpeg decodes what is there and exits 0, and so
+// does dlc-decode, whose complaint comes without the file (the caller names it).
 TEST_F(VideoIo, TruncatedTailIsReadUpToTheDamageAndReported) {
-  for (const auto* name : {"cut.mkv", "cut.mp4"}) {
-    SCOPED_TRACE(name);
-    const auto path = out_ / name;
-    const auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-i", (sources_ / "in.mp4").string(), "-c",
-                                "copy", "-movflags", "+faststart", path.string()});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    std::filesystem::resize_file(path, std::filesystem::file_size(path) * 6 / 10);
+  for (const auto& [program, decoder] : {std::pair{"none", "ffmpeg"}, std::pair{DLC_DECODE_BINARY, "dlc-decode"}}) {
+    const ScopedEnv chosen("DLC_DECODE", program);
+    for (const auto* name : {"cut.mkv", "cut.mp4"}) {
+      SCOPED_TRACE(std::string(name) + " with " + decoder);
+      const auto path = out_ / name;
+      const auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-y", "-i", (sources_ / "in.mp4").string(),
+                                  "-c", "copy", "-movflags", "+faststart", path.string()});
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      std::filesystem::resize_file(path, std::filesystem::file_size(path) * 6 / 10);
 
-    VideoReader reader(path);
-    cv::Mat frame;
-    while (reader.read(frame)) {
+      VideoReader reader(path);
+      EXPECT_EQ(reader.info().decoder, decoder);
+      cv::Mat frame;
+      while (reader.read(frame)) {
+      }
+      const auto result = reader.finish();
+      EXPECT_EQ(result.exit_code, 0);
+      EXPECT_GT(result.frames_read, 0);
+      EXPECT_LT(result.frames_read, 50);
+      EXPECT_GE(result.frames_expected, 50);
+      EXPECT_TRUE(result.truncated);
+      EXPECT_FALSE(result.clean);
+      EXPECT_TRUE(result.problem.starts_with("decoded " + std::to_string(result.frames_read) + " of the "))
+          << result.problem;
+      EXPECT_NE(result.problem.find(std::string("; ") + decoder + ": "), std::string::npos) << result.problem;
+      EXPECT_EQ(result.problem.find(" @ 0x"), std::string::npos) << result.problem;
+      EXPECT_EQ(result.problem.find(path.string()), std::string::npos) << result.problem;
     }
-    const auto result = reader.finish();
-    EXPECT_GT(result.frames_read, 0);
-    EXPECT_LT(result.frames_read, 50);
-    EXPECT_GE(result.frames_expected, 50);
-    EXPECT_TRUE(result.truncated);
-    EXPECT_FALSE(result.clean);
-    EXPECT_TRUE(result.problem.starts_with("decoded " + std::to_string(result.frames_read) + " of the "))
-        << result.problem;
-    EXPECT_NE(result.problem.find("; ffmpeg: "), std::string::npos) << result.problem;
-    EXPECT_EQ(result.problem.find(" @ 0x"), std::string::npos) << result.problem;
   }
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <stdexcept>
 
 #include "media/subprocess.hpp"
 #include "support/paths.hpp"
@@ -16,8 +17,23 @@ class VideoProbe : public ::testing::Test {
     dir_ = test::make_temp_dir();
     test::make_test_clip(dir_, "in.mp4", true);
     test::make_test_clip(dir_, "silent.mp4", false);
+    const auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-i", (dir_ / "silent.mp4").string(), "-c", "copy",
+                                "-metadata:s:v:0", "rotate=90", "-y", (dir_ / "rotated.mp4").string()});
+    if (r.exit_code != 0) throw std::runtime_error("ffmpeg could not make rotated.mp4: " + r.err);
   }
   static void TearDownTestSuite() { std::filesystem::remove_all(dir_); }
+
+  // A decoder's report of the stream against ffprobe's facts.
+  static void expect_same_stream(const VideoInfo& reported, const VideoInfo& probed) {
+    EXPECT_EQ(reported.fps, probed.fps);
+    EXPECT_EQ(reported.width, probed.width);
+    EXPECT_EQ(reported.height, probed.height);
+    EXPECT_EQ(reported.rotation, probed.rotation);
+    EXPECT_EQ(reported.codec, probed.codec);
+    EXPECT_EQ(reported.pixel_format, probed.pixel_format);
+    EXPECT_EQ(reported.has_audio, probed.has_audio);
+    EXPECT_EQ(reported.audio.codec, probed.audio.codec);
+  }
 
   static inline std::filesystem::path dir_;
 };
@@ -218,11 +234,8 @@ TEST(DecoderReport, ComplaintsAreTheErrorLinesWithoutTheirLevel) {
 // display matrix, Matroska at 30000/1001.
 TEST_F(VideoProbe, TheDecodersReportAgreesWithFfprobe) {
   const auto rotated = dir_ / "rotated.mp4";
-  auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-i", (dir_ / "silent.mp4").string(), "-c", "copy",
-                        "-metadata:s:v:0", "rotate=90", "-y", rotated.string()});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto ntsc = dir_ / "ntsc.mkv";
-  r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc=s=320x240:r=30000/1001:d=1",
+  auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc=s=320x240:r=30000/1001:d=1",
                    "-c:v", "libx264", "-y", ntsc.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const auto& path : {dir_ / "in.mp4", dir_ / "silent.mp4", rotated, ntsc}) {
@@ -237,16 +250,93 @@ TEST_F(VideoProbe, TheDecodersReportAgreesWithFfprobe) {
     ASSERT_TRUE(decoder_report_complete(r.err)) << r.err;
     const auto report = parse_decoder_report(r.err, path);
     EXPECT_TRUE(report.fps_exact);
-    EXPECT_EQ(report.info.fps, probed.fps);
-    EXPECT_EQ(report.info.width, probed.width);
-    EXPECT_EQ(report.info.height, probed.height);
-    EXPECT_EQ(report.info.rotation, probed.rotation);
-    EXPECT_EQ(report.info.codec, probed.codec);
-    EXPECT_EQ(report.info.pixel_format, probed.pixel_format);
-    EXPECT_EQ(report.info.has_audio, probed.has_audio);
-    EXPECT_EQ(report.info.audio.codec, probed.audio.codec);
+    expect_same_stream(report.info, probed);
     EXPECT_NEAR(report.info.duration_s, probed.duration_s, 0.1);
     EXPECT_NEAR(static_cast<double>(report.info.frame_count), static_cast<double>(probed.frame_count), 2.0);
+  }
+}
+
+TEST(DlcDecodeReport, ReadsEveryFactOfItsFirstLine) {
+  const auto report = parse_dlc_decode_report(
+      "dlc-decode 1 width=480 height=640 fps=30000/1001 rotation=-90 frames=50 duration=2.002000 "
+      "video_duration=2.002000 codec=h264 pix_fmt=yuv420p audio=aac audio_duration=2.021000 decode=yes\n"
+      "[error] ./phone.mp4: stream 0, offset 0x200fc: partial file\n",
+      "phone.mp4");
+  EXPECT_TRUE(report.decodes);
+  const auto& info = report.info;
+  EXPECT_EQ(info.path, "phone.mp4");
+  EXPECT_EQ(info.width, 480);
+  EXPECT_EQ(info.height, 640);
+  EXPECT_EQ(info.fps, (Rational{30000, 1001}));
+  EXPECT_EQ(info.rotation, -90);
+  EXPECT_EQ(info.frame_count, 50);
+  EXPECT_TRUE(info.frame_count_exact);
+  EXPECT_DOUBLE_EQ(info.duration_s, 2.002);
+  EXPECT_EQ(info.codec, "h264");
+  EXPECT_EQ(info.pixel_format, "yuv420p");
+  EXPECT_TRUE(info.has_audio);
+  EXPECT_EQ(info.audio.codec, "aac");
+  EXPECT_DOUBLE_EQ(info.audio.duration_s, 2.021);
+  EXPECT_DOUBLE_EQ(info.audio.video_duration_s, 2.002);
+}
+
+TEST(DlcDecodeReport, WithoutAStatedCountOrAudioAndLeftToFfmpeg) {
+  const auto report = parse_dlc_decode_report(
+      "dlc-decode 1 width=320 height=240 fps=25/1 rotation=0 frames=0 duration=2.040000 video_duration=2.040000 "
+      "codec=vp9 pix_fmt=yuv420p audio=- audio_duration=0.000000 decode=variable-frame-rate\n",
+      "a.webm");
+  EXPECT_FALSE(report.decodes);
+  EXPECT_EQ(report.reason, "variable-frame-rate");
+  EXPECT_EQ(report.info.frame_count, 51);  // duration x fps, rounded
+  EXPECT_FALSE(report.info.frame_count_exact);
+  EXPECT_FALSE(report.info.has_audio);
+  EXPECT_TRUE(report.info.audio.codec.empty());
+}
+
+TEST(DlcDecodeReport, IsCompleteOnceItsFirstLineIsWhole) {
+  const std::string line = "dlc-decode 1 width=320 height=240 fps=25/1 decode=yes\n";
+  EXPECT_TRUE(dlc_decode_report_complete(line));
+  EXPECT_FALSE(dlc_decode_report_complete(line.substr(0, line.size() - 1)));
+  EXPECT_FALSE(dlc_decode_report_complete("[error] ./a.mp4: no video stream\n"));
+}
+
+TEST(DlcDecodeReport, WhatItCannotOpenIsItsLastComplaintNamingTheFile) {
+  for (const auto& [text, message] :
+       {std::pair{"[error] ./notes.mp4: moov atom not found\n"
+                  "[error] ./notes.mp4: not a video ffmpeg can read: Invalid data found when processing input\n",
+                  "notes.mp4: not a video ffmpeg can read: Invalid data found when processing input"},
+        std::pair{"[error] ./notes.mp4: no video stream\n", "notes.mp4: no video stream"},
+        std::pair{"", "notes.mp4: dlc-decode said nothing"}}) {
+    try {
+      parse_dlc_decode_report(text, "notes.mp4");
+      ADD_FAILURE() << "parsed " << text;
+    } catch (const VideoError& e) {
+      EXPECT_EQ(std::string(e.what()), message);
+    }
+  }
+}
+
+// The same facts as ffprobe's, from the real dlc-decode: MP4 with and without audio, turned by
+// its display matrix, Matroska at 30000/1001 (no stated count).
+TEST_F(VideoProbe, DlcDecodesReportAgreesWithFfprobe) {
+  const auto rotated = dir_ / "rotated.mp4";
+  const auto ntsc = dir_ / "ntsc-audio.mkv";
+  auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i", "sine=d=1.2", "-f", "lavfi", "-i",
+                   "testsrc=s=320x240:r=30000/1001:d=1", "-c:v", "libx264", "-c:a", "libopus", "-y", ntsc.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& path : {dir_ / "in.mp4", dir_ / "silent.mp4", rotated, ntsc}) {
+    SCOPED_TRACE(path.filename().string());
+    const auto probed = probe_video(path);
+    r = run_process({DLC_DECODE_BINARY, path.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto report = parse_dlc_decode_report(r.err, path);
+    EXPECT_EQ(report.decodes, probed.rotation == 0) << report.reason;
+    expect_same_stream(report.info, probed);
+    EXPECT_EQ(report.info.frame_count, probed.frame_count);
+    EXPECT_EQ(report.info.frame_count_exact, probed.frame_count_exact);
+    EXPECT_NEAR(report.info.duration_s, probed.duration_s, 1e-6);
+    EXPECT_NEAR(report.info.audio.duration_s, probed.audio.duration_s, 1e-6);
+    EXPECT_NEAR(report.info.audio.video_duration_s, probed.audio.video_duration_s, 1e-6);
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 namespace dlc::memory {
 namespace {
 
@@ -111,6 +113,18 @@ TEST(DecoderPeak, GrowsWithPixelsAndThreads) {
   EXPECT_LT(decoder_peak_bytes(854, 480, 2), decoder_peak_bytes(3840, 2160, 2));
   EXPECT_LE(decoder_peak_bytes(1920, 1080, 1), decoder_peak_bytes(1920, 1080, 8));
   EXPECT_GT(decoder_peak_bytes(1920, 1080, 2), 16 * kMiB);
+}
+
+// dlc-decode is planned from its own measurements (bench/ffmpeg_child_memory.sh): 65856 KiB at
+// 1080p with 2 threads, against ffmpeg's 128060 KiB.
+TEST(DecoderPeak, DlcDecodeHasItsOwnMeasuredFigures) {
+  EXPECT_EQ(decoder_peak_bytes(1920, 1080, 2, DecoderChild::kDlcDecode), 65856u * 1024);
+  EXPECT_EQ(decoder_peak_bytes(1920, 1080, 2, DecoderChild::kFfmpeg), 128060u * 1024);
+  for (const auto& [w, h] : {std::pair{854, 480}, std::pair{1280, 720}, std::pair{3840, 2160}}) {
+    EXPECT_LT(decoder_peak_bytes(w, h, 2, DecoderChild::kDlcDecode), decoder_peak_bytes(w, h, 2)) << w << "x" << h;
+  }
+  EXPECT_LT(decoder_peak_bytes(854, 480, 2, DecoderChild::kDlcDecode),
+            decoder_peak_bytes(3840, 2160, 2, DecoderChild::kDlcDecode));
 }
 
 }  // namespace

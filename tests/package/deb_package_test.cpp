@@ -43,7 +43,7 @@ TEST(DebPackage, DependsOnDebianHoldsDlcAndStartsFromItsOwnPrefix) {
   const auto list = media::run_process({"dpkg-deb", "-c", deb.string()});
   ASSERT_EQ(list.exit_code, 0) << list.err;
   for (const char* file : {"./usr/bin/dlc", "./usr/lib/dlc/dlc_opencv_live.so", "./usr/lib/dlc/dlc_dlib_face.so",
-                           "./usr/lib/dlc/libonnxruntime.so.1",
+                           "./usr/lib/dlc/dlc-decode", "./usr/lib/dlc/libonnxruntime.so.1",
                            "./usr/share/dlc/blazeface/face_detection_front_128x128_barracuda.onnx",
                            "./usr/share/dlc/manifest.json"}) {
     EXPECT_NE(list.out.find(std::string(file) + "\n"), std::string::npos) << file << " not in\n" << list.out;
@@ -60,7 +60,8 @@ TEST(DebPackage, DependsOnDebianHoldsDlcAndStartsFromItsOwnPrefix) {
   const auto dynamic = media::run_process({"readelf", "-d", (root / "usr/bin/dlc").string()});
   EXPECT_NE(dynamic.out.find("[$ORIGIN/../lib/dlc]"), std::string::npos) << dynamic.out;
   // What does not link ONNX Runtime has no RUNPATH at all: none names the build machine's folders.
-  std::vector<fs::path> unlinked{root / "usr/lib/dlc/dlc_opencv_live.so", root / "usr/lib/dlc/dlc_dlib_face.so"};
+  std::vector<fs::path> unlinked{root / "usr/lib/dlc/dlc_opencv_live.so", root / "usr/lib/dlc/dlc_dlib_face.so",
+                                 root / "usr/lib/dlc/dlc-decode"};
 #ifdef DLC_PACKAGE_HAS_GUI
   unlinked.push_back(root / "usr/bin/dlc-gui");
 #endif
@@ -75,6 +76,12 @@ TEST(DebPackage, DependsOnDebianHoldsDlcAndStartsFromItsOwnPrefix) {
   std::smatch ort;
   ASSERT_TRUE(std::regex_search(version.out, ort, std::regex("ONNX Runtime [0-9.]+ \\(([^)]*)\\)"))) << version.out;
   EXPECT_EQ(fs::canonical(ort[1].str()), fs::canonical(root / "usr/lib/dlc")) << version.out;
+  // Its decoder child is found in its own lib/dlc: the plan of a video job names it.
+  test::make_test_clip(dir, "clip.mp4", false);
+  const auto plan = media::run_process({(root / "usr/bin/dlc").string(), "plan", "-s", test::astronaut_photo().string(),
+                                        "-t", (dir / "clip.mp4").string(), "--models-dir", dir.string(), "--json"});
+  EXPECT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_NE(plan.out.find("\"what\": \"dlc-decode decoder 320x240"), std::string::npos) << plan.out;
 }
 
 }  // namespace
