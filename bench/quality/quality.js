@@ -440,7 +440,7 @@ async function swapPairs(args, people) {
   console.log(`## Swaps: ${args.label}${args.extra.length ? ` (${args.extra.join(' ')})` : ''}\n`);
   console.log('| source → target | identity transfer | d(out,source) | d(out,target) | pose % | seam | colour ΔE (target) |');
   console.log('|---|---|---|---|---|---|---|');
-  const transfers = [];
+  const transfers = [], poses = [], seams = [], colours = [];
   let closerToSource = 0, scored = 0;
   for (const [s, t] of pairs) {
     const outFile = path.join(swaps, `${s.name}__${t.name}.png`);
@@ -466,10 +466,16 @@ async function swapPairs(args, people) {
     const colour = deltaE(meanLab(out, regions.cheeks), forehead);
     const colourTarget = deltaE(meanLab(t.img, regions.cheeks), forehead);
     const seam = seamRatio(out, t.img, t.face.points);
+    poses.push(pose);
+    seams.push(seam);
+    colours.push(colour);
     console.log(`| ${s.name} → ${t.name} | ${fmt(transfer)} | ${fmt(ds)} | ${fmt(dt)} | ${fmt(pose, 1)} | ${fmt(seam, 2)} | ${fmt(colour, 1)} (${fmt(colourTarget, 1)}) |`);
     if (args.strips) writePng(path.join(swaps, `strip_${s.name}__${t.name}.png`), strip([s.img, t.img, out], 256));
   }
   console.log(`\nmedian identity transfer ${fmt(median(transfers))}; d(out,source) < d(out,target) on ${closerToSource} of ${scored} pairs`);
+  // The other columns as the README's tables give them: median (range) over the scored outputs.
+  const spread = (v, d) => `${fmt(median(v), d)} (${fmt(Math.min(...v), d)}–${fmt(Math.max(...v), d)})`;
+  if (scored) console.log(`faces found in ${scored} of ${pairs.length} outputs; pose % ${spread(poses, 1)}; seam ${spread(seams, 2)}; colour ΔE ${fmt(median(colours), 1)}`);
 }
 
 main().catch((e) => { console.error(`quality.js: ${e.stack || e}`); process.exit(1); });
