@@ -61,8 +61,19 @@ VideoReader::VideoReader(const std::filesystem::path& path, int threads, std::op
       ffmpeg_(decode_argv(info_.path, threads, info_.fps, span_),
               ChildPipes{.to_stdin = false, .from_stdout = true, .stderr_head_bytes = span ? 0 : kReportBytes}),
       from_report_(!span) {
-  if (!from_report_) return;
-  auto report = parse_decoder_report(ffmpeg_.wait_for_stderr_head(decoder_report_complete), path);
+  if (from_report_) read_report();
+}
+
+VideoReader::VideoReader(const std::filesystem::path& path, int threads, ReportLater)
+    : info_(unprobed(path)),
+      ffmpeg_(decode_argv(info_.path, threads, info_.fps),
+              ChildPipes{.to_stdin = false, .from_stdout = true, .stderr_head_bytes = kReportBytes}),
+      from_report_(true) {}
+
+void VideoReader::read_report() {
+  if (!from_report_ || report_read_) return;
+  report_read_ = true;
+  auto report = parse_decoder_report(ffmpeg_.wait_for_stderr_head(decoder_report_complete), info_.path);
   info_ = std::move(report.info);
   if (!report.fps_exact) info_.fps = probed_info().fps;
 }

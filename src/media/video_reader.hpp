@@ -70,6 +70,14 @@ class VideoReader {
   // cores + 1 for H.264), which its memory grows with. span: only those frames (frames_expected is
   // then its size).
   explicit VideoReader(const std::filesystem::path& path, int threads = 0, std::optional<FrameSpan> span = {});
+  // Starts ffmpeg on path (the whole video) like the constructor above but returns without waiting
+  // for its report: the caller does other work while the decoder starts up (its own loader takes
+  // most of that), then calls read_report() before anything else of this reader.
+  struct ReportLater {};
+  VideoReader(const std::filesystem::path& path, int threads, ReportLater);
+  // Waits for the decoder's report and takes info() from it (throws VideoError naming the file, as
+  // the constructor does); nothing after the first call.
+  void read_report();
   // A video already probed (the job probes its target once and passes the result on): starts
   // ffmpeg on info.path without running ffprobe again.
   explicit VideoReader(VideoInfo info, int threads = 0, std::optional<FrameSpan> span = {});
@@ -100,6 +108,7 @@ class VideoReader {
   std::optional<FrameSpan> span_;
   ChildProcess ffmpeg_;
   bool from_report_ = false;
+  bool report_read_ = false;
   mutable std::mutex probe_mutex_;
   std::future<std::optional<VideoInfo>> probe_;
   std::optional<VideoInfo> probed_;

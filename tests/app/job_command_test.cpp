@@ -303,6 +303,45 @@ TEST_F(JobCommand, AVideoJobWithoutAudioNeedsNoFfprobe) {
   EXPECT_NE(r.out.find("(6 frames in"), std::string::npos) << r.out;
 }
 
+// A decoder that cannot read the target (it fails at once, as ffmpeg does on a file that is not a
+// video), first in PATH; every other ffmpeg run is the real one's. What dlc did before it read the
+// decoder's report is then on disk.
+void with_failing_decoder(const std::filesystem::path& dir, const std::function<void()>& run) {
+  const auto bin = dir / "decoder-bin";
+  std::filesystem::create_directories(bin);
+  {
+    std::ofstream wrapper(bin / "ffmpeg");
+    wrapper << "#!/bin/sh\ncase \"$*\" in *level+verbose*pipe:1*)\n"
+            << "  echo '[error] the target: Invalid data found when processing input' >&2; exit 1;;\nesac\n"
+            << "exec /usr/bin/ffmpeg \"$@\"\n";
+  }
+  std::filesystem::permissions(bin / "ffmpeg", std::filesystem::perms::owner_all);
+  const std::string path = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "/usr/bin:/bin";
+  setenv("PATH", (bin.string() + ":" + path).c_str(), 1);
+  run();
+  setenv("PATH", path.c_str(), 1);
+}
+
+// The models load while the decoder starts: when the plan at 3840x2160 takes resident (so the
+// video's own plan takes it too), the first run's optimized copies are written and the sessions
+// built before dlc reads the decoder's report, so a decoder that fails at once finds them written.
+// Under a budget the bound does not fit, dlc reads the report first, as before, and stops at it
+// with nothing written. Either way the run ends on the decoder's error, as before.
+TEST_F(JobCommand, TheModelsLoadBeforeTheDecodersReportOnlyWhenTheBoundFits) {
+  if (!std::filesystem::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "no /usr/bin/ffmpeg to wrap";
+  const auto target = clip();
+  for (const char* budget : {"8", "1"}) {
+    std::filesystem::remove_all(models_ / ".dlc-mapped");
+    DlcRun r;
+    with_failing_decoder(dir_, [&] { r = dlc(with(job(target, dir_ / "out.mp4"), {"--max-memory", budget})); });
+    EXPECT_EQ(r.exit_code, kExitBadInput) << budget << ": " << r.err;
+    EXPECT_NE(r.err.find("not a video ffmpeg can read: the target: Invalid data found"), std::string::npos) << r.err;
+    EXPECT_EQ(std::filesystem::exists(models_ / ".dlc-mapped"), std::string(budget) == "8")
+        << "--max-memory " << budget;
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "out.mp4"));
+  }
+}
+
 // A budget that holds fewer than 8 frames beside the costliest stage spills the chunk to disk
 // beside the output; --keep-frames keeps those frames (raw BGR, one file each), without it the
 // folder goes.
