@@ -187,6 +187,9 @@ int job_command(const CliOptions& options, int threads) {
   } else {
     reader = std::make_shared<media::VideoReader>(job.target, video_decoder_threads(),
                                                   media::VideoReader::ReportLater{});
+    // The encoder that keeps the audio waits for its durations, which only ffprobe says: an MP4
+    // that declares a sound track has it asked at once, beside the decoder's start.
+    if (job.keep_audio && media::mp4_declares_sound(job.target)) reader->probe_in_background();
     // While the decoder starts (its loader maps ~200 libraries), the models load when the plan at
     // the largest size cannot choose otherwise than the video's own will.
     early = start_models_early(job, threads);

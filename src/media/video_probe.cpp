@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <numeric>
 
 #include <charconv>
@@ -436,6 +437,53 @@ AudioTrack parse_audio_track_json(const std::string& json) {
   const auto doc = nlohmann::json::parse(json, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return {};
   return audio_track_of(doc);
+}
+
+bool mp4_declares_sound(const std::filesystem::path& path) {
+  // ISO/IEC 14496-12 (ISO BMFF, QuickTime alike): boxes of a 32-bit big-endian size (1: a 64-bit
+  // one follows the type; 0: to the end of the file) and a four-letter type; a handler box holds
+  // version and flags (4 bytes), pre_defined (4) and the handler type ('soun' for audio).
+  constexpr std::uint64_t kMostMoovBytes = 64ULL << 20;  // a moov larger than this is not read for a hint
+  std::ifstream in(path, std::ios::binary);
+  std::error_code ec;
+  const auto file_bytes = std::filesystem::file_size(path, ec);
+  if (!in || ec) return false;
+  const auto big_endian = [](const unsigned char* p, int n) {
+    std::uint64_t v = 0;
+    for (int i = 0; i < n; ++i) v = (v << 8) | p[i];
+    return v;
+  };
+  std::uint64_t at = 0;
+  for (int boxes = 0; boxes < 64 && at + 8 <= file_bytes; ++boxes) {
+    unsigned char header[16];
+    in.seekg(static_cast<std::streamoff>(at));
+    if (!in.read(reinterpret_cast<char*>(header), 8)) return false;
+    std::uint64_t size = big_endian(header, 4);
+    std::uint64_t header_bytes = 8;
+    if (size == 1) {
+      if (!in.read(reinterpret_cast<char*>(header + 8), 8)) return false;
+      size = big_endian(header + 8, 8);
+      header_bytes = 16;
+    } else if (size == 0) {
+      size = file_bytes - at;
+    }
+    const std::string_view type(reinterpret_cast<const char*>(header + 4), 4);
+    if (size < header_bytes || at + size > file_bytes ||
+        !std::ranges::all_of(type, [](char c) { return c >= ' ' && c <= '~'; })) {
+      return false;  // not a box: not an MP4, or a damaged one
+    }
+    if (type == "moov") {
+      if (size - header_bytes > kMostMoovBytes) return false;
+      std::string moov(size - header_bytes, '\0');
+      if (!in.read(moov.data(), static_cast<std::streamsize>(moov.size()))) return false;
+      for (auto hdlr = moov.find("hdlr"); hdlr != std::string::npos; hdlr = moov.find("hdlr", hdlr + 4)) {
+        if (hdlr + 16 <= moov.size() && moov.compare(hdlr + 12, 4, "soun") == 0) return true;
+      }
+      return false;
+    }
+    at += size;
+  }
+  return false;
 }
 
 AudioTrack probe_audio_track(const std::filesystem::path& path) {

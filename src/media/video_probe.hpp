@@ -72,6 +72,12 @@ void require_video_file(const std::filesystem::path& path);
 // The part of probe_video that reads ffprobe's JSON; path is only for the result and errors.
 VideoInfo parse_probe_json(const std::string& json, const std::filesystem::path& path);
 
+// Whether an MP4/MOV file declares a sound track (a 'hdlr' box of type 'soun' in its 'moov'), read
+// from its top-level boxes without ffmpeg; false for another container or a file it cannot read.
+// A hint for when to ask ffprobe (with the audio kept, the encoder waits for its answer): what a job
+// keeps follows the decoder's report and ffprobe, whatever this says.
+bool mp4_declares_sound(const std::filesystem::path& path);
+
 // The same ffprobe run as probe_video, for a file that may have no video (a .wav). Never throws: a
 // file ffprobe cannot read gives an empty codec, and ffmpeg reports it when it opens the file.
 AudioTrack probe_audio_track(const std::filesystem::path& path);

@@ -250,5 +250,24 @@ TEST_F(VideoProbe, TheDecodersReportAgreesWithFfprobe) {
   }
 }
 
+// The sound-track hint agrees with ffprobe on MP4 and MOV, with the moov first (+faststart) or
+// last (ffmpeg's default); another container, a text file and a missing one say no.
+TEST_F(VideoProbe, AnMp4DeclaresItsSoundTrack) {
+  const auto faststart = dir_ / "faststart.mov";
+  auto r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-i", (dir_ / "in.mp4").string(), "-c", "copy",
+                        "-movflags", "+faststart", "-y", faststart.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto mkv = dir_ / "with-audio.mkv";
+  r = run_process({"ffmpeg", "-v", "error", "-nostdin", "-i", (dir_ / "in.mp4").string(), "-c", "copy", "-y", mkv.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(mp4_declares_sound(dir_ / "in.mp4"));
+  EXPECT_TRUE(mp4_declares_sound(faststart));
+  EXPECT_FALSE(mp4_declares_sound(dir_ / "silent.mp4"));
+  EXPECT_FALSE(mp4_declares_sound(mkv));
+  std::ofstream(dir_ / "text.mp4") << "not a video at all";
+  EXPECT_FALSE(mp4_declares_sound(dir_ / "text.mp4"));
+  EXPECT_FALSE(mp4_declares_sound(dir_ / "absent.mp4"));
+}
+
 }  // namespace
 }  // namespace dlc::media
