@@ -50,6 +50,7 @@ extern "C" void on_stop_signal(int signal) {
 int video_command(const JobOptions& job, int threads, const pipeline::StrategyPlan& plan,
                   const media::VideoInfo& target, std::shared_ptr<media::VideoReader> reader,
                   std::optional<EarlyModels> early) {
+  if (early && !early->swapper.valid()) early.reset();
   // A target larger than the bound may plan another strategy than the models loading: those go first.
   if (early && plan.strategy != pipeline::MemoryStrategy::kResident) {
     spdlog::debug("models: the {}x{} target plans {}: the models loaded before its report are released",
@@ -201,7 +202,9 @@ int job_command(const CliOptions& options, int threads) {
   }
   const auto frame_bytes = static_cast<std::uint64_t>(target.width) * static_cast<std::uint64_t>(target.height) * 3;
   // A video has workers + 2 frames in flight, an image its source and target (plan_run's shape).
-  const auto plan = early ? plan_memory(job, false, plan_with_video(early->bound, job, target), false)
+  // A video's plan is the one taken at the bound with the video's own children and frames.
+  const auto plan = early ? plan_memory(job, false, plan_with_video(early->bound, job, target),
+                                        !early->swapper.valid())
                           : plan_memory(job, false, frame_bytes, video ? video_workers(threads) + 2 : 2,
                                         video ? video_workers(threads) : 1, video ? &target : nullptr);
   if (!plan) return kExitMemoryBudget;

@@ -359,7 +359,7 @@ std::optional<EarlyModels> start_models_early(const JobOptions& job, int threads
   if (!choice.chosen || choice.plans[*choice.chosen].strategy != pipeline::MemoryStrategy::kResident) {
     spdlog::debug("models: loaded after the decoder's report: at {}x{} the plan does not take resident",
                   kBoundWidth, kBoundHeight);
-    return std::nullopt;
+    return early;
   }
   early.options = video_job_options(job, threads, choice.plans[*choice.chosen]);
   early.swapper = std::async(std::launch::async, [job, options = early.options] {

@@ -107,12 +107,17 @@ inline constexpr int kBoundHeight = 2160;
 // process figure and the budget), so at any size up to the bound resident fits with e too, and
 // the plan takes it, whether chosen (the fastest that fits) or asked for.
 struct EarlyModels {
-  JobPlan bound;                      // the plan at kBoundWidth x kBoundHeight
-  pipeline::VideoJobOptions options;  // the job's options with the bound's plan
-  std::shared_future<std::shared_ptr<pipeline::FrameSwapper>> swapper;  // the first run's copies first
+  // The plan at kBoundWidth x kBoundHeight, taken before any other work of the job (its process
+  // figure is the one the video's plan shows, started or not).
+  JobPlan bound;
+  pipeline::VideoJobOptions options;  // the job's options with the bound's plan (when started)
+  // The frame swapper being built, the first run's copies written first; not valid when the plan
+  // at the bound does not take resident: the job then loads its models after the report and the
+  // plan, as for a tight --max-memory.
+  std::shared_future<std::shared_ptr<pipeline::FrameSwapper>> swapper;
 };
-// Starts them (on a thread of their own) when the plan at the bound takes resident; empty, with the
-// models left to the job (after the report and the plan, as for a tight --max-memory), otherwise.
+// The plan at the bound, and the models started on a thread of their own when it takes resident.
+// Empty when the plan cannot be made (a missing model: the job says so after the report, as before).
 std::optional<EarlyModels> start_models_early(const JobOptions& job, int threads);
 
 // The video job's options for a planned strategy, on options made for another plan (the fields a
