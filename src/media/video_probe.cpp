@@ -443,7 +443,7 @@ bool mp4_declares_sound(const std::filesystem::path& path) {
   // ISO/IEC 14496-12 (ISO BMFF, QuickTime alike): boxes of a 32-bit big-endian size (1: a 64-bit
   // one follows the type; 0: to the end of the file) and a four-letter type; a handler box holds
   // version and flags (4 bytes), pre_defined (4) and the handler type ('soun' for audio).
-  constexpr std::uint64_t kMostMoovBytes = 64ULL << 20;  // a moov larger than this is not read for a hint
+  constexpr std::uint64_t kMostMoovBytes = 8ULL << 20;  // the part of a moov read for a hint
   std::ifstream in(path, std::ios::binary);
   std::error_code ec;
   const auto file_bytes = std::filesystem::file_size(path, ec);
@@ -473,11 +473,20 @@ bool mp4_declares_sound(const std::filesystem::path& path) {
       return false;  // not a box: not an MP4, or a damaged one
     }
     if (type == "moov") {
-      if (size - header_bytes > kMostMoovBytes) return false;
-      std::string moov(size - header_bytes, '\0');
-      if (!in.read(moov.data(), static_cast<std::streamsize>(moov.size()))) return false;
-      for (auto hdlr = moov.find("hdlr"); hdlr != std::string::npos; hdlr = moov.find("hdlr", hdlr + 4)) {
-        if (hdlr + 16 <= moov.size() && moov.compare(hdlr + 12, 4, "soun") == 0) return true;
+      // Read in pieces that overlap by a handler box's first 15 bytes, so none is cut in two.
+      constexpr std::size_t kPiece = 64 * 1024;
+      constexpr std::size_t kOverlap = 15;
+      auto left = std::min(size - header_bytes, kMostMoovBytes);
+      std::string piece;
+      while (left > 0) {
+        const auto kept = piece.size() >= kOverlap ? piece.substr(piece.size() - kOverlap) : piece;
+        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, kPiece));
+        piece = kept + std::string(n, '\0');
+        if (!in.read(piece.data() + kept.size(), static_cast<std::streamsize>(n))) return false;
+        left -= n;
+        for (auto hdlr = piece.find("hdlr"); hdlr != std::string::npos; hdlr = piece.find("hdlr", hdlr + 1)) {
+          if (hdlr + 16 <= piece.size() && piece.compare(hdlr + 12, 4, "soun") == 0) return true;
+        }
       }
       return false;
     }
