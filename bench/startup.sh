@@ -9,6 +9,8 @@
 #     DLC_BENCH_MODELS=DIR         models folder (default build/fixtures: tiny weights, so the
 #                                  figures are dlc's own start-up, not inference)
 #     DLC_BENCH_TOP=20             files shown in the per-file RSS table
+#     DLC_BENCH_BASELINE=BINARY    another dlc (e.g. an older commit's) run in turn with this one in
+#                                  the measurement without strace: the A/B figures, medians at the end
 #
 # Phases, in seconds after dlc's execve (strace's own cost included: it slows every syscall, so
 # the figures are an upper bound; say the load average next to them, printed at the end):
@@ -145,25 +147,44 @@ C
 if cc -shared -fPIC -O2 -o "$work/first_frame.so" "$work/first_frame.c" -ldl 2>/dev/null; then
   "$root/tools/make_test_video.sh" "$work/silent.mp4" 20 "$size" --no-audio >/dev/null 2>&1
   echo "== the same without strace: seconds from exec to the first frame written (wall; preloaded write())"
-  printf '%-4s %9s %9s\n' run audio silent
+  binaries=("$dlc")
+  if [[ -n "${DLC_BENCH_BASELINE:-}" ]]; then
+    [[ -x "$DLC_BENCH_BASELINE" ]] || { echo "$0: DLC_BENCH_BASELINE=$DLC_BENCH_BASELINE is not an executable" >&2; exit 2; }
+    binaries=("$DLC_BENCH_BASELINE" "$dlc")
+    echo "(taken in turn: baseline $DLC_BENCH_BASELINE, then $dlc)"
+  fi
+  printf '%-4s %-9s %9s %9s\n' run binary audio silent
   for ((i = 1; i <= runs; i++)); do
-    row=""
-    for target in "$clip" "$work/silent.mp4"; do
-      rm -f "$work/out.mp4" "$work/first_frame.txt"
-      (
-        export DLC_FIRST_FRAME_PID=$BASHPID DLC_FRAME_BYTES=$frame_bytes DLC_FIRST_FRAME_OUT="$work/first_frame.txt"
-        echo "$EPOCHREALTIME" >"$work/exec_at.txt"
-        LD_PRELOAD="$work/first_frame.so" exec "$dlc" run -s "$source_face" -t "$target" -o "$work/out.mp4" \
-          --models-dir "$models" --log-level error >/dev/null 2>"$work/err.txt"
-      ) || { echo "run $i failed:"; cat "$work/err.txt"; }
-      if [[ -f "$work/first_frame.txt" ]]; then
-        row+=$(awk -v t0="$(cat "$work/exec_at.txt")" '{ printf " %9.3f", $1 - t0 }' "$work/first_frame.txt")
-      else
-        row+=$(printf ' %9s' -)
-      fi
+    for b in "${binaries[@]}"; do
+      row=""
+      for target in "$clip" "$work/silent.mp4"; do
+        rm -f "$work/out.mp4" "$work/first_frame.txt"
+        (
+          export DLC_FIRST_FRAME_PID=$BASHPID DLC_FRAME_BYTES=$frame_bytes DLC_FIRST_FRAME_OUT="$work/first_frame.txt"
+          echo "$EPOCHREALTIME" >"$work/exec_at.txt"
+          LD_PRELOAD="$work/first_frame.so" exec "$b" run -s "$source_face" -t "$target" -o "$work/out.mp4" \
+            --models-dir "$models" --log-level error >/dev/null 2>"$work/err.txt"
+        ) || { echo "run $i failed:"; cat "$work/err.txt"; }
+        if [[ -f "$work/first_frame.txt" ]]; then
+          row+=$(awk -v t0="$(cat "$work/exec_at.txt")" '{ printf " %9.3f", $1 - t0 }' "$work/first_frame.txt")
+        else
+          row+=$(printf ' %9s' -)
+        fi
+      done
+      name=$([[ "$b" == "$dlc" ]] && echo this || echo baseline)
+      printf '%-4s %-9s%s\n' "$i" "$name" "$row" | tee -a "$work/first_frames.txt"
     done
-    printf '%-4s%s\n' "$i" "$row"
   done
+  # Per binary and clip: min / median / max over the runs, and how many were under 0.3 s.
+  awk '$3 != "-" && $4 != "-" { n[$2]++; a[$2, n[$2]] = $3; s[$2, n[$2]] = $4 }
+       function stats(v, k,    i, j, t, m) {
+         for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+         m = k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
+         under = 0; for (i = 1; i <= k; i++) if (v[i] < 0.3) under++
+         return sprintf("%.3f / %.3f / %.3f (%d of %d under 0.3 s)", v[1], m, v[k], under, k)
+       }
+       END { for (b in n) { k = n[b]; for (i = 1; i <= k; i++) { x[i] = a[b, i]; y[i] = s[b, i] }
+                            printf "%-9s audio %s; silent %s\n", b, stats(x, k), stats(y, k) } }' "$work/first_frames.txt"
 else
   echo "(no C compiler: the run without strace skipped)"
 fi

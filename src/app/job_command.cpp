@@ -48,8 +48,25 @@ extern "C" void on_stop_signal(int signal) {
 
 // Ctrl-C / SIGTERM end a video job without a half-written output: exit 130 / 143.
 int video_command(const JobOptions& job, int threads, const pipeline::StrategyPlan& plan,
-                  const media::VideoInfo& target, std::shared_ptr<media::VideoReader> reader) {
-  auto options = video_job_options(job, threads, plan);
+                  const media::VideoInfo& target, std::shared_ptr<media::VideoReader> reader,
+                  std::optional<EarlyModels> early) {
+  if (early && !early->swapper.valid()) early.reset();
+  // A target larger than the bound may plan another strategy than the models loading: those go first.
+  if (early && plan.strategy != pipeline::MemoryStrategy::kResident) {
+    spdlog::debug("models: the {}x{} target plans {}: the models loaded before its report are released",
+                  target.width, target.height, pipeline::strategy_name(plan.strategy));
+    early->swapper.wait();
+    early.reset();
+  }
+  pipeline::VideoJobOptions options;
+  if (early) {
+    options = std::move(early->options);
+    apply_video_plan(options, job, threads, plan);
+    options.prebuilt_swapper = std::move(early->swapper);
+    early.reset();
+  } else {
+    options = video_job_options(job, threads, plan);
+  }
   if (job.frame_range) {
     const auto range = parse_frame_range(*job.frame_range);
     if (target.frame_count_exact && range.end > target.frame_count) {
@@ -162,6 +179,7 @@ int job_command(const CliOptions& options, int threads) {
   // frame); --frame-range places the decoder by the frame rate and checks the stated count, so
   // that one probes first.
   std::shared_ptr<media::VideoReader> reader;
+  std::optional<EarlyModels> early;
   if (image_size) {
     target.path = job.target;
     target.width = image_size->width;
@@ -169,18 +187,26 @@ int job_command(const CliOptions& options, int threads) {
   } else if (job.frame_range) {
     target = media::probe_video(job.target);
   } else {
-    reader = std::make_shared<media::VideoReader>(job.target, video_decoder_threads());
+    reader = std::make_shared<media::VideoReader>(job.target, video_decoder_threads(),
+                                                  media::VideoReader::ReportLater{});
+    // While the decoder starts (its loader maps 136 libraries, ffmpeg's 215), the models load when the plan at
+    // the largest size cannot choose otherwise than the video's own will.
+    early = start_models_early(job, threads);
+    reader->read_report();
     target = reader->info();
-    // The encoder that keeps the audio waits for its duration, which only ffprobe says: asked
-    // before the plan, the moment the report shows there is audio.
+    // The encoder that keeps the audio waits for its duration. dlc-decode's report has it; ffmpeg's
+    // does not, and ffprobe is asked before the plan, the moment that report shows there is audio.
     if (job.keep_audio && target.has_audio) reader->probe_in_background();
   }
   const auto frame_bytes = static_cast<std::uint64_t>(target.width) * static_cast<std::uint64_t>(target.height) * 3;
   // A video has workers + 2 frames in flight, an image its source and target (plan_run's shape).
-  const auto plan = plan_memory(job, false, frame_bytes, video ? video_workers(threads) + 2 : 2,
-                                video ? video_workers(threads) : 1, video ? &target : nullptr);
+  // A video's plan is the one taken at the bound with the video's own children and frames.
+  const auto plan = early ? plan_memory(job, false, plan_with_video(early->bound, job, target),
+                                        !early->swapper.valid())
+                          : plan_memory(job, false, frame_bytes, video ? video_workers(threads) + 2 : 2,
+                                        video ? video_workers(threads) : 1, video ? &target : nullptr);
   if (!plan) return kExitMemoryBudget;
-  if (video) return video_command(job, threads, *plan, target, std::move(reader));
+  if (video) return video_command(job, threads, *plan, target, std::move(reader), std::move(early));
   if (job.frame_range) {
     fmt::print(stderr, "dlc run: --frame-range takes a video target; '{}' is an image\n", job.target);
     return kExitUsage;

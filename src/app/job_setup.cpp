@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <system_error>
 
 #include <unistd.h>
@@ -135,24 +136,32 @@ pipeline::FaceJobOptions face_job_options(const JobOptions& job, int threads, co
 
 int video_workers(int threads) { return std::min(threads, 2); }
 
-pipeline::VideoJobOptions video_job_options(const JobOptions& job, int threads, const pipeline::StrategyPlan& plan) {
-  pipeline::VideoJobOptions options;
-  static_cast<pipeline::FaceJobOptions&>(options) = face_job_options(job, threads, plan);
+void apply_video_plan(pipeline::VideoJobOptions& options, const JobOptions& job, int threads,
+                      const pipeline::StrategyPlan& plan) {
+  options.swapper.strategy = plan.strategy;
+  options.swapper.lru_room_bytes = plan.lru_room_bytes;
   options.workers = std::min(video_workers(threads), plan.workers);
   options.chunk_frames = plan.chunk_frames;
+  options.spill_folder.clear();
   if (plan.spill) {
     // Beside the output: the same disk as the result, removed at the end.
     const auto output = pipeline::resolve_output(job.source, job.target, job.output);
     options.spill_folder = output.parent_path() / fmt::format(".{}.dlc-frames-{}", output.stem().string(), getpid());
   }
-  options.keep_frames = job.keep_frames;
-  options.encoder = job.video_encoder;
-  options.quality = job.video_quality;
-  options.encoder_preset = job.video_encoder_preset;
   const auto choices = video_encoder_choices(job);
   const auto settings = choices[std::min(plan.encoder, choices.size() - 1)];
   options.encoder_threads = settings.threads;
   options.encoder_lookahead = memory::lookahead_frames(job.video_encoder, job.video_encoder_preset, settings);
+}
+
+pipeline::VideoJobOptions video_job_options(const JobOptions& job, int threads, const pipeline::StrategyPlan& plan) {
+  pipeline::VideoJobOptions options;
+  static_cast<pipeline::FaceJobOptions&>(options) = face_job_options(job, threads, plan);
+  apply_video_plan(options, job, threads, plan);
+  options.keep_frames = job.keep_frames;
+  options.encoder = job.video_encoder;
+  options.quality = job.video_quality;
+  options.encoder_preset = job.video_encoder_preset;
   options.decoder_threads = video_decoder_threads();
   // PRODUCT.md §2: NVENC when CUDA is the provider and ffmpeg has it (checked when the writer starts).
   options.prefer_hardware_encoder = std::ranges::find(options.analyser.policy.providers, "cuda") !=
@@ -202,6 +211,12 @@ void add_video_children(pipeline::JobShape& shape, const JobOptions& job, const 
 }
 
 }  // namespace
+
+void set_video(pipeline::JobShape& shape, const JobOptions& job, const media::VideoInfo& video) {
+  shape.encoders.clear();
+  add_video_children(shape, job, video);
+  shape.frame_bytes = static_cast<std::uint64_t>(video.width) * static_cast<std::uint64_t>(video.height) * 3;
+}
 
 pipeline::JobShape job_shape(const JobOptions& job, std::uint64_t frame_bytes, int frames_in_flight,
                              int concurrent_calls, const media::VideoInfo* video) {
@@ -320,7 +335,49 @@ JobPlan plan_run(const JobOptions& job, int threads, const media::VideoInfo& tar
 std::optional<pipeline::StrategyPlan> plan_memory(const JobOptions& job, bool live, std::uint64_t frame_bytes,
                                                   int frames_in_flight, int concurrent_calls,
                                                   const media::VideoInfo* video) {
-  const auto planned = plan_job(job, live, frame_bytes, frames_in_flight, concurrent_calls, video);
+  return plan_memory(job, live, plan_job(job, live, frame_bytes, frames_in_flight, concurrent_calls, video));
+}
+
+JobPlan plan_with_video(const JobPlan& bound, const JobOptions& job, const media::VideoInfo& video) {
+  JobPlan planned = bound;
+  set_video(planned.shape, job, video);
+  planned.choice = pipeline::choose_strategy(planned.shape, planned.budget_bytes,
+                                             pipeline::parse_memory_strategy(job.memory_strategy), false);
+  return planned;
+}
+
+std::optional<EarlyModels> start_models_early(const JobOptions& job, int threads) {
+  media::VideoInfo bound;
+  bound.width = kBoundWidth;
+  bound.height = kBoundHeight;
+  EarlyModels early;
+  try {
+    const int workers = video_workers(threads);
+    const auto frame_bytes = static_cast<std::uint64_t>(kBoundWidth) * kBoundHeight * 3;
+    early.bound = plan_job(job, false, frame_bytes, workers + 2, workers, &bound);
+  } catch (const std::exception& e) {
+    // Today's order says what is wrong, after the decoder's report.
+    spdlog::debug("models: not started before the decoder's report ({})", e.what());
+    return std::nullopt;
+  }
+  const auto& choice = early.bound.choice;
+  if (!choice.chosen || choice.plans[*choice.chosen].strategy != pipeline::MemoryStrategy::kResident) {
+    spdlog::debug("models: loaded after the decoder's report: at {}x{} the plan does not take resident",
+                  kBoundWidth, kBoundHeight);
+    return early;
+  }
+  early.options = video_job_options(job, threads, choice.plans[*choice.chosen]);
+  early.swapper = std::async(std::launch::async, [job, options = early.options] {
+                    prepare_optimized_copies(job, resolve_threads(job, std::getenv("OMP_NUM_THREADS")));
+                    return pipeline::build_frame_swapper(options);
+                  }).share();
+  spdlog::debug("models: loading before the decoder's report (the plan at {}x{} takes resident)", kBoundWidth,
+                kBoundHeight);
+  return early;
+}
+
+std::optional<pipeline::StrategyPlan> plan_memory(const JobOptions& job, bool live, const JobPlan& planned,
+                                                  bool prepare_copies) {
   if (!planned.budget_warning.empty()) spdlog::warn("{}", planned.budget_warning);
   const auto& shape = planned.shape;
   const auto budget = planned.budget_bytes;
@@ -356,7 +413,7 @@ std::optional<pipeline::StrategyPlan> plan_memory(const JobOptions& job, bool li
                  memory::format_mb(shape.encoders.front().bytes));
   }
   spdlog::debug("{}{}", plan.plan.describe(budget), pipeline::describe_strategies(choice));
-  prepare_optimized_copies(job, resolve_threads(job, std::getenv("OMP_NUM_THREADS")));
+  if (prepare_copies) prepare_optimized_copies(job, resolve_threads(job, std::getenv("OMP_NUM_THREADS")));
   return plan;
 }
 

@@ -2,12 +2,15 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <future>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "app/job_options.hpp"
 #include "media/video_probe.hpp"
 #include "memory/ffmpeg_memory.hpp"
+#include "pipeline/frame_swapper.hpp"
 #include "pipeline/image_job.hpp"
 #include "pipeline/strategy_plan.hpp"
 #include "pipeline/video_job.hpp"
@@ -87,6 +90,41 @@ JobPlan plan_job(const JobOptions& job, bool live, std::uint64_t frame_bytes, in
 // flight; an image: its source and target).
 JobPlan plan_run(const JobOptions& job, int threads, const media::VideoInfo& target);
 
+// The plan of job as plan_job made it, its ffmpeg children and frames now those of video (the
+// decoder's report): the models, the process figure and the budget as they were.
+JobPlan plan_with_video(const JobPlan& planned, const JobOptions& job, const media::VideoInfo& video);
+
+// A video's size before its decoder has reported it: the largest the ffmpeg children's measured
+// peaks cover (memory/ffmpeg_memory.cpp).
+inline constexpr int kBoundWidth = 3840;
+inline constexpr int kBoundHeight = 2160;
+
+// A video job's models, loading while the decoder starts (issue 20: start-up; the decoder's own
+// loader takes most of the time to its report). Why the strategy cannot change: the plan at the
+// bound takes resident, i.e. resident fits with some encoder settings e; every line of a plan
+// that depends on the video (the decoder's and the encoder's peaks, the frames in flight) does
+// not decrease with its pixels, and nothing else changes (plan_with_video keeps the models, the
+// process figure and the budget), so at any size up to the bound resident fits with e too, and
+// the plan takes it, whether chosen (the fastest that fits) or asked for.
+struct EarlyModels {
+  // The plan at kBoundWidth x kBoundHeight, taken before any other work of the job (its process
+  // figure is the one the video's plan shows, started or not).
+  JobPlan bound;
+  pipeline::VideoJobOptions options;  // the job's options with the bound's plan (when started)
+  // The frame swapper being built, the first run's copies written first; not valid when the plan
+  // at the bound does not take resident: the job then loads its models after the report and the
+  // plan, as for a tight --max-memory.
+  std::shared_future<std::shared_ptr<pipeline::FrameSwapper>> swapper;
+};
+// The plan at the bound, and the models started on a thread of their own when it takes resident.
+// Empty when the plan cannot be made (a missing model: the job says so after the report, as before).
+std::optional<EarlyModels> start_models_early(const JobOptions& job, int threads);
+
+// The video job's options for a planned strategy, on options made for another plan (the fields a
+// plan decides: the strategy, the workers, the chunks, the encoder's settings).
+void apply_video_plan(pipeline::VideoJobOptions& options, const JobOptions& job, int threads,
+                      const pipeline::StrategyPlan& plan);
+
 // --max-memory before any model loads: the plan of each memory strategy, and the strategy the
 // run takes (--memory-strategy, else the fastest that fits; live: resident or lru). Empty, after
 // printing the plans, when nothing fits (exit 5). When it fits, the optimized copies the plan's
@@ -94,5 +132,8 @@ JobPlan plan_run(const JobOptions& job, int threads, const media::VideoInfo& tar
 std::optional<pipeline::StrategyPlan> plan_memory(const JobOptions& job, bool live, std::uint64_t frame_bytes,
                                                   int frames_in_flight, int concurrent_calls,
                                                   const media::VideoInfo* video = nullptr);
+// The same for a plan already made; prepare_copies false: the copies are written elsewhere (EarlyModels).
+std::optional<pipeline::StrategyPlan> plan_memory(const JobOptions& job, bool live, const JobPlan& planned,
+                                                  bool prepare_copies = true);
 
 }  // namespace dlc::app

@@ -6,6 +6,7 @@
 #include <spawn.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,8 +15,13 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
 #include <string_view>
+#include <utility>
 
 extern char** environ;
 
@@ -64,6 +70,34 @@ class SigpipeGuard {
   sigset_t old_;
   bool was_pending_ = false;
 };
+
+// argv[0] as posix_spawnp finds it, searched once per name and PATH: the first regular file of that
+// name in PATH that dlc may execute (glibc's /bin:/usr/bin without PATH). A video job starts ffmpeg
+// twice and ffprobe once, each otherwise a failed execve per PATH entry before the one that holds
+// it. Empty when there is none: posix_spawnp then says why.
+std::string program_in_path(const std::string& name) {
+  const char* env_path = std::getenv("PATH");
+  const std::string search = env_path != nullptr ? env_path : "/bin:/usr/bin";
+  static std::mutex mutex;
+  static std::map<std::pair<std::string, std::string>, std::string> found;
+  const std::scoped_lock lock(mutex);
+  if (const auto it = found.find({name, search}); it != found.end()) return it->second;
+  std::string program;
+  for (std::size_t start = 0; start <= search.size();) {
+    const auto end = std::min(search.find(':', start), search.size());
+    // An empty entry is the current directory, as for execvp.
+    const auto dir = end == start ? std::string(".") : search.substr(start, end - start);
+    const auto candidate = dir + "/" + name;
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0) {
+      program = candidate;
+      break;
+    }
+    start = end + 1;
+  }
+  if (!program.empty()) found.emplace(std::pair{name, search}, program);
+  return program;
+}
 
 class SpawnActions {
  public:
@@ -225,7 +259,10 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, ChildPipes pipe
 
   SpawnAttributes attributes;
   auto env = environment_with(extra_env);
-  const int rc = posix_spawnp(&pid_, args[0], actions.get(), attributes.get(), args.data(), env.data());
+  const auto program = std::strchr(args[0], '/') == nullptr ? program_in_path(argv[0]) : std::string();
+  const int rc = program.empty()
+                     ? posix_spawnp(&pid_, args[0], actions.get(), attributes.get(), args.data(), env.data())
+                     : posix_spawn(&pid_, program.c_str(), actions.get(), attributes.get(), args.data(), env.data());
   if (rc != 0) {
     pid_ = -1;
     throw SpawnError(argv[0] + ": " + std::strerror(rc));

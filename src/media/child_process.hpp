@@ -47,7 +47,8 @@ struct ChildPipes {
 // returned), so a reader that went away never kills dlc.
 int write_to_pipe(int fd, std::span<const std::byte> data);
 
-// Owns one running program, started from an argv vector (posix_spawnp, never a shell), for
+// Owns one running program, started from an argv vector (posix_spawn, a bare name found in PATH
+// once per name and PATH; never a shell), for
 // long-lived streaming through its stdin and stdout. stderr is drained by a small thread (which
 // blocks every signal, so dlc's handlers run on dlc's own threads) into a bounded tail, so a
 // chatty child never blocks on a full stderr pipe and memory stays flat.

@@ -82,20 +82,42 @@ std::string_view decoder_for(const VideoInfo& info, bool span) {
 
 VideoReader::VideoReader(const std::filesystem::path& path, int threads, std::optional<FrameSpan> span)
     : info_(span ? probe_video(path) : unprobed(path)), span_(span) {
-  if (!span_) {
-    if (const auto program = dlc_decode_program()) {
-      VideoInfo facts;
-      const bool decodes = start_dlc_decode(*program, path, threads, facts);
-      info_ = std::move(facts);
-      // What dlc-decode leaves to ffmpeg, ffmpeg decodes with dlc-decode's facts: no report needed.
-      if (!decodes) start_ffmpeg(threads, 0);
-      return;
-    }
+  if (span_) {
+    start_ffmpeg(threads, 0);
+    return;
   }
-  from_report_ = !span_;
-  start_ffmpeg(threads, from_report_ ? kReportBytes : 0);
-  if (!from_report_) return;
-  auto report = parse_decoder_report(decoder_->wait_for_stderr_head(decoder_report_complete), path);
+  start_whole(threads);
+  read_report();
+}
+
+VideoReader::VideoReader(const std::filesystem::path& path, int threads, ReportLater) : info_(unprobed(path)) {
+  start_whole(threads);
+}
+
+void VideoReader::start_whole(int threads) {
+  if (const auto program = dlc_decode_program()) {
+    start_dlc_decode(*program, threads);
+    pending_report_ = PendingReport::kDlcDecode;
+    threads_ = threads;
+    return;
+  }
+  from_report_ = true;
+  start_ffmpeg(threads, kReportBytes);
+  pending_report_ = PendingReport::kFfmpeg;
+}
+
+void VideoReader::read_report() {
+  const auto pending = std::exchange(pending_report_, PendingReport::kNone);
+  if (pending == PendingReport::kDlcDecode) {
+    VideoInfo facts;
+    const bool decodes = read_dlc_decode_report(facts);
+    info_ = std::move(facts);
+    // What dlc-decode leaves to ffmpeg, ffmpeg decodes with dlc-decode's facts: no report needed.
+    if (!decodes) start_ffmpeg(threads_, 0);
+    return;
+  }
+  if (pending != PendingReport::kFfmpeg) return;
+  auto report = parse_decoder_report(decoder_->wait_for_stderr_head(decoder_report_complete), info_.path);
   info_ = std::move(report.info);
   info_.decoder = kFfmpegDecoder;
   if (!report.fps_exact) info_.fps = probed_info().fps;
@@ -105,8 +127,9 @@ VideoReader::VideoReader(VideoInfo info, int threads, std::optional<FrameSpan> s
     : info_(std::move(info)), span_(span) {
   if (!span_ && info_.rotation == 0) {
     if (const auto program = dlc_decode_program()) {
+      start_dlc_decode(*program, threads);
       VideoInfo facts;
-      if (start_dlc_decode(*program, info_.path, threads, facts)) {
+      if (read_dlc_decode_report(facts)) {
         // The frames' size is the decoder's.
         info_.width = facts.width;
         info_.height = facts.height;
@@ -118,20 +141,22 @@ VideoReader::VideoReader(VideoInfo info, int threads, std::optional<FrameSpan> s
   start_ffmpeg(threads, 0);
 }
 
-bool VideoReader::start_dlc_decode(const std::filesystem::path& program, const std::filesystem::path& path,
-                                   int threads, VideoInfo& facts) {
-  decoder_.emplace(std::vector<std::string>{program.string(), "--threads", std::to_string(threads), ffmpeg_file_arg(path)},
+void VideoReader::start_dlc_decode(const std::filesystem::path& program, int threads) {
+  decoder_.emplace(std::vector<std::string>{program.string(), "--threads", std::to_string(threads),
+                                            ffmpeg_file_arg(info_.path)},
                    ChildPipes{.to_stdin = false, .from_stdout = true, .stderr_head_bytes = kReportBytes});
+}
+
+bool VideoReader::read_dlc_decode_report(VideoInfo& facts) {
   // Throws VideoError for a file it cannot open; the child is reaped with decoder_.
-  auto report = parse_dlc_decode_report(decoder_->wait_for_stderr_head(dlc_decode_report_complete), path);
+  auto report = parse_dlc_decode_report(decoder_->wait_for_stderr_head(dlc_decode_report_complete), info_.path);
   facts = std::move(report.info);
-  facts.decoder = report.decodes ? kDlcDecode : kFfmpegDecoder;
-  if (!report.decodes) {
-    spdlog::debug("dlc-decode leaves '{}' to ffmpeg ({})", path.string(), report.reason);
-    decoder_->wait();
-    decoder_.reset();
-  }
-  return report.decodes;
+  facts.decoder = kDlcDecode;
+  if (report.decodes) return true;
+  spdlog::debug("dlc-decode leaves '{}' to ffmpeg ({})", info_.path.string(), report.reason);
+  decoder_->wait();
+  decoder_.reset();
+  return false;
 }
 
 void VideoReader::start_ffmpeg(int threads, std::size_t report_bytes) {

@@ -91,6 +91,14 @@ class VideoReader {
   // H.264), which its memory grows with. span: only those frames (frames_expected is then its
   // size).
   explicit VideoReader(const std::filesystem::path& path, int threads = 0, std::optional<FrameSpan> span = {});
+  // Starts the decoder on path (the whole video) like the constructor above but returns without
+  // waiting for its report: the caller does other work while the decoder starts up (its own loader
+  // takes most of that), then calls read_report() before anything else of this reader.
+  struct ReportLater {};
+  VideoReader(const std::filesystem::path& path, int threads, ReportLater);
+  // Waits for the decoder's report and takes info() from it (throws VideoError naming the file, as
+  // the constructor does); nothing after the first call.
+  void read_report();
   // A video already probed (the job probes its target once and passes the result on): starts the
   // decoder on info.path without running ffprobe again (dlc-decode for an upright video without
   // a span, unless it hands the video to ffmpeg).
@@ -120,16 +128,21 @@ class VideoReader {
   DecodeResult finish();
 
  private:
-  // Starts dlc-decode and reads its report: true when it decodes, false when it handed the video
-  // to ffmpeg (then reaped; facts gets its report either way).
-  bool start_dlc_decode(const std::filesystem::path& program, const std::filesystem::path& path, int threads,
-                        VideoInfo& facts);
+  // The whole video's decoder: dlc-decode where it is there, else ffmpeg; its report is pending.
+  void start_whole(int threads);
+  void start_dlc_decode(const std::filesystem::path& program, int threads);
+  // dlc-decode's report into facts: true when it decodes, false when it handed the video to
+  // ffmpeg (the child then reaped).
+  bool read_dlc_decode_report(VideoInfo& facts);
   void start_ffmpeg(int threads, std::size_t report_bytes);
 
   VideoInfo info_;
   std::optional<FrameSpan> span_;
   std::optional<ChildProcess> decoder_;
   bool from_report_ = false;
+  enum class PendingReport { kNone, kDlcDecode, kFfmpeg };
+  PendingReport pending_report_ = PendingReport::kNone;
+  int threads_ = 0;  // the decoder's, for ffmpeg taking over from dlc-decode
   mutable std::mutex probe_mutex_;
   std::future<std::optional<VideoInfo>> probe_;
   std::optional<VideoInfo> probed_;

@@ -97,6 +97,10 @@ class FrameSwapper {
   std::vector<FrameResult> process_staged(std::span<cv::Mat> frames, std::int64_t first_index,
                                           const std::atomic<bool>* stop = nullptr);
 
+  // A video's rate, when it was not known as this was built (a video job's models are built
+  // before the decoder has reported it): before the first frame.
+  void set_fps(double fps) { fps_ = fps > 0 ? fps : 25; }
+
   std::vector<std::string> description() const { return chain_.description(); }
   const DetectorChoice& detector_choice() const { return analyser_.detector_choice(); }
   const ModelResidency& residency() const { return residency_; }

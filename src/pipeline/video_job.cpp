@@ -89,13 +89,38 @@ class JobThreads {
   std::vector<std::thread> threads_;
 };
 
+bool is_staged(const VideoJobOptions& options) { return options.swapper.strategy == MemoryStrategy::kStage; }
+int job_workers(const VideoJobOptions& options) { return is_staged(options) ? 1 : std::max(1, options.workers); }
+std::size_t frames_per_slot(const VideoJobOptions& options) {
+  return is_staged(options) ? std::max<std::size_t>(1, options.chunk_frames) : 1;
+}
+// Stage by stage, a chunk is decoded, processed and written in turn: one slot.
+std::size_t ring_slots(const VideoJobOptions& options) {
+  return is_staged(options) ? 1 : static_cast<std::size_t>(job_workers(options)) + 2;
+}
+// A range decodes from its pre-roll on; indices stay the whole video's (base + the job's own).
+std::int64_t first_decoded(const VideoJobOptions& options) {
+  const auto& range = options.frame_range;
+  return range ? std::max<std::int64_t>(0, range->first - options.preroll_frames) : 0;
+}
+
+SwapperOptions swapper_options_for(const VideoJobOptions& options) {
+  auto swapper_options = options.swapper;
+  swapper_options.frames_in_flight = ring_slots(options) * frames_per_slot(options);
+  swapper_options.first_index = first_decoded(options);
+  return swapper_options;
+}
+
 }  // namespace
+
+std::shared_ptr<FrameSwapper> build_frame_swapper(const VideoJobOptions& options) {
+  return std::make_shared<FrameSwapper>(options, swapper_options_for(options));
+}
 
 VideoJobReport run_video_job(const VideoJobOptions& options,
                              const std::function<void(const VideoProgress&)>& progress) {
-  // A range decodes from its pre-roll on; indices stay the whole video's (base + the job's own).
   const auto& range = options.frame_range;
-  const std::int64_t base = range ? std::max<std::int64_t>(0, range->first - options.preroll_frames) : 0;
+  const std::int64_t base = first_decoded(options);
   VideoJobReport report;
   std::optional<media::FrameSpan> decoded_span;
   if (range) decoded_span = media::FrameSpan{base, range->end};
@@ -120,16 +145,21 @@ VideoJobReport run_video_job(const VideoJobOptions& options,
   // Pre-roll frames are processed, not written, and not counted.
   const auto kept = [&range](std::int64_t index) { return !range || index >= range->first; };
 
-  const bool staged = options.swapper.strategy == MemoryStrategy::kStage;
-  const int workers = staged ? 1 : std::max(1, options.workers);
-  const std::size_t per_slot = staged ? std::max<std::size_t>(1, options.chunk_frames) : 1;
-  // Stage by stage, a chunk is decoded, processed and written in turn: one slot.
-  FrameRing ring(staged ? 1 : static_cast<std::size_t>(workers) + 2);
-  auto swapper_options = options.swapper;
-  swapper_options.frames_in_flight = ring.capacity() * per_slot;
-  if (info.fps.valid()) swapper_options.fps = info.fps.value();
-  swapper_options.first_index = base;
-  FrameSwapper swapper(options, swapper_options);
+  const bool staged = is_staged(options);
+  const int workers = job_workers(options);
+  const std::size_t per_slot = frames_per_slot(options);
+  FrameRing ring(ring_slots(options));
+  std::shared_ptr<FrameSwapper> swapper_owned;
+  if (options.prebuilt_swapper.valid()) {
+    swapper_owned = options.prebuilt_swapper.get();
+    if (swapper_owned->residency().strategy() != options.swapper.strategy) {
+      throw std::logic_error("run_video_job: the prebuilt frame swapper has another memory strategy");
+    }
+  } else {
+    swapper_owned = build_frame_swapper(options);
+  }
+  auto& swapper = *swapper_owned;
+  if (info.fps.valid()) swapper.set_fps(info.fps.value());
   if (options.on_models_loaded) options.on_models_loaded();
 
   report.output = resolve_output(options.source, options.target, options.output);

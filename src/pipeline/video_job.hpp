@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +43,9 @@ struct VideoJobOptions : FaceJobOptions {
   // The decoder the command already started on target, whose report gave the plan its facts (no
   // ffprobe before the first frame); empty: the job starts one (from target_info when set).
   std::shared_ptr<media::VideoReader> reader;
+  // The job's frame swapper, already being built (build_frame_swapper on these options, started
+  // before the decoder had reported; its strategy must be swapper.strategy); empty: the job builds it.
+  std::shared_future<std::shared_ptr<FrameSwapper>> prebuilt_swapper;
   bool prefer_hardware_encoder = false;  // NVENC when it opens (the CUDA provider), else the software one
   bool keep_audio = true;
   std::optional<double> output_fps;  // empty: the target's own rate
@@ -87,6 +91,11 @@ struct VideoJobReport {
   std::uint64_t decoder_peak_bytes = 0;  // each child's own peak RSS, from the kernel when reaped
   std::uint64_t encoder_peak_bytes = 0;
 };
+
+// The frame swapper run_video_job builds for options (the source face read; with the resident
+// strategy every model loaded), without the video's rate (set by the job): for a caller that knows
+// the strategy before the decoder has reported, to build it meanwhile (VideoJobOptions::prebuilt_swapper).
+std::shared_ptr<FrameSwapper> build_frame_swapper(const VideoJobOptions& options);
 
 // Streaming: decoder → a ring of workers + 2 frames → workers → in-order writer → encoder, no
 // image files in between; memory does not grow with the video's length. With the stage strategy

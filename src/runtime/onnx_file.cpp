@@ -14,7 +14,9 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <system_error>
@@ -442,9 +444,67 @@ std::uint64_t checked_file_size(const FileDescriptor& fd, const std::filesystem:
   return size;
 }
 
+// A model file as it is now, for what is read of it once a process: another inode, size or
+// modification time (a file replaced or rewritten) is read again. Empty when it cannot be stat'ed.
+struct FileIdentity {
+  dev_t device = 0;
+  ino_t inode = 0;
+  off_t size = 0;
+  std::int64_t modified_ns = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
+
+std::optional<FileIdentity> identity_of(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileIdentity{st.st_dev, st.st_ino, st.st_size,
+                      static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+// What a job asks of each model file again and again (issue 20: before the first frame the plan,
+// the copies' check, the analyser and the chain opened each file 6 to 8 times), answered from
+// one read while the file stays the same. One entry per model file path: a handful.
+template <typename Value>
+class PerFile {
+ public:
+  template <typename Read>
+  Value get(const std::filesystem::path& path, Read&& read) {
+    const auto identity = identity_of(path);
+    if (identity) {
+      std::lock_guard lock(mutex_);
+      if (const auto it = entries_.find(path.string()); it != entries_.end() && it->second.first == *identity) {
+        return it->second.second;
+      }
+    }
+    auto value = read();  // outside the lock: another file's answer need not wait for this read
+    if (identity) {
+      std::lock_guard lock(mutex_);
+      entries_.insert_or_assign(path.string(), std::pair{*identity, value});
+    }
+    return value;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::pair<FileIdentity, Value>> entries_;
+};
+
+OnnxFileInfo read_onnx_file_info(const std::filesystem::path& path);
+
+// Whether write_external_data_copy(model, ..., min_bytes) would move any tensor: the layout's
+// verdict, read once per file and threshold. ModelError for a file that is not a valid model.
+bool has_tensors_to_move(const std::filesystem::path& model, std::uint64_t min_bytes);
+
 }  // namespace
 
 OnnxFileInfo scan_onnx_file(const std::filesystem::path& path) {
+  static PerFile<OnnxFileInfo> scanned;
+  return scanned.get(path, [&] { return read_onnx_file_info(path); });
+}
+
+namespace {
+
+OnnxFileInfo read_onnx_file_info(const std::filesystem::path& path) {
   const FileDescriptor fd(path);
   const auto size = checked_file_size(fd, path);
 
@@ -497,6 +557,26 @@ OnnxFileInfo scan_onnx_file(const std::filesystem::path& path) {
   std::erase_if(info.inputs, [&](const TensorInfo& t) { return initializer_names.contains(t.name); });
   return info;
 }
+
+bool has_tensors_to_move(const std::filesystem::path& model, std::uint64_t min_bytes) {
+  static PerFile<std::map<std::uint64_t, bool>> verdicts;
+  const auto read = [&] {
+    const FileDescriptor fd(model);
+    const auto size = checked_file_size(fd, model);
+    try {
+      ProtoReader r(fd.get(), static_cast<int>(size));
+      const auto layout = scan_layout(r, min_bytes);
+      return std::map<std::uint64_t, bool>{{min_bytes, layout.moved > 0 && !layout.already_external}};
+    } catch (const MalformedFile& e) {
+      throw ModelError(model, std::string("not a valid ONNX model (") + e.what() + ")");
+    }
+  };
+  const auto known = verdicts.get(model, read);
+  if (const auto it = known.find(min_bytes); it != known.end()) return it->second;
+  return read().at(min_bytes);  // another threshold (tests): read again, not kept
+}
+
+}  // namespace
 
 std::size_t write_external_data_copy(const std::filesystem::path& model, const std::filesystem::path& copy,
                                      const std::filesystem::path& copy_data, const std::string& data_name,
@@ -598,11 +678,7 @@ bool mapped_copy_available(const std::filesystem::path& model, std::uint64_t min
   const auto writable = dir_there ? names->dir : model.parent_path();
   if (::access(writable.empty() ? "." : writable.c_str(), W_OK | X_OK) != 0) return false;
   try {
-    const FileDescriptor fd(model);
-    const auto size = checked_file_size(fd, model);
-    ProtoReader r(fd.get(), static_cast<int>(size));
-    const auto layout = scan_layout(r, min_bytes);
-    return layout.moved > 0 && !layout.already_external;
+    return has_tensors_to_move(model, min_bytes);
   } catch (const std::exception&) {
     return false;  // the load reports what is wrong with the file
   }
@@ -664,6 +740,8 @@ std::filesystem::path mapped_model_file(const std::filesystem::path& model, std:
   const auto temp_copy = dir / (name + temp);
   const auto temp_data = dir / (name + ".data" + temp);
   try {
+    // A model with no tensor worth moving is loaded as it is, not read through again each load.
+    if (!has_tensors_to_move(model, min_bytes)) return model;
     fs::create_directories(dir);
     const auto moved = write_external_data_copy(model, temp_copy, temp_data, data.filename().string(), min_bytes);
     if (moved == 0) return model;

@@ -312,6 +312,57 @@ TEST_F(JobCommand, AVideoJobWithoutAudioNeedsNoFfprobe) {
   EXPECT_NE(r.out.find("(6 frames in"), std::string::npos) << r.out;
 }
 
+// A decoder that cannot read the target (it fails at once, as ffmpeg and dlc-decode do on a file
+// that is not a video): a dlc-decode stand-in named by DLC_DECODE, or (dlc_decode false) none, and
+// an ffmpeg first in PATH whose every other run is the real one's. What dlc did before it read the
+// decoder's report is then on disk.
+void with_failing_decoder(const std::filesystem::path& dir, bool dlc_decode, const std::function<void()>& run) {
+  const auto bin = dir / "decoder-bin";
+  std::filesystem::create_directories(bin);
+  // Each complains as the real one does: ffmpeg names its input, dlc-decode (--threads N FILE) the
+  // file and what dlc says of it.
+  std::ofstream(bin / "ffmpeg") << "#!/bin/sh\ncase \"$*\" in *level+verbose*pipe:1*)\n"
+                                << "  echo '[error] the target: Invalid data found when processing input' >&2; exit 1;;\n"
+                                << "esac\nexec /usr/bin/ffmpeg \"$@\"\n";
+  std::ofstream(bin / "dlc-decode")
+      << "#!/bin/sh\necho \"[error] $3: not a video ffmpeg can read: Invalid data found when processing input\" >&2\n"
+      << "exit 1\n";
+  for (const char* name : {"ffmpeg", "dlc-decode"}) {
+    std::filesystem::permissions(bin / name, std::filesystem::perms::owner_all);
+  }
+  const std::string path = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "/usr/bin:/bin";
+  setenv("PATH", (bin.string() + ":" + path).c_str(), 1);
+  setenv("DLC_DECODE", dlc_decode ? (bin / "dlc-decode").c_str() : "none", 1);
+  run();
+  unsetenv("DLC_DECODE");
+  setenv("PATH", path.c_str(), 1);
+}
+
+// The models load while the decoder starts: when the plan at 3840x2160 takes resident (so the
+// video's own plan takes it too), the first run's optimized copies are written and the sessions
+// built before dlc reads the decoder's report, so a decoder that fails at once finds them written.
+// Under a budget the bound does not fit, dlc reads the report first, as before, and stops at it
+// with nothing written. Either way the run ends on the decoder's error, as before; with either
+// decoder.
+TEST_F(JobCommand, TheModelsLoadBeforeTheDecodersReportOnlyWhenTheBoundFits) {
+  if (!std::filesystem::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "no /usr/bin/ffmpeg to wrap";
+  const auto target = clip();
+  for (const bool dlc_decode : {true, false}) {
+    for (const char* budget : {"8", "1"}) {
+      std::filesystem::remove_all(models_ / ".dlc-mapped");
+      DlcRun r;
+      with_failing_decoder(dir_, dlc_decode,
+                           [&] { r = dlc(with(job(target, dir_ / "out.mp4"), {"--max-memory", budget})); });
+      const auto which = std::string(dlc_decode ? "dlc-decode" : "ffmpeg") + ", --max-memory " + budget;
+      EXPECT_EQ(r.exit_code, kExitBadInput) << which << ": " << r.err;
+      EXPECT_TRUE(std::regex_search(r.err, std::regex(": not a video ffmpeg can read: (the target: )?Invalid data found")))
+          << which << ": " << r.err;
+      EXPECT_EQ(std::filesystem::exists(models_ / ".dlc-mapped"), std::string(budget) == "8") << which;
+      EXPECT_FALSE(std::filesystem::exists(dir_ / "out.mp4")) << which;
+    }
+  }
+}
+
 // A budget that holds fewer than 8 frames beside the costliest stage spills the chunk to disk
 // beside the output; --keep-frames keeps those frames (raw BGR, one file each), without it the
 // folder goes.

@@ -16,6 +16,7 @@
 #include "app/exit_codes.hpp"
 #include "media/subprocess.hpp"
 #include "runtime/model_session.hpp"
+#include "pipeline/strategy_plan.hpp"
 #include "support/paths.hpp"
 
 namespace dlc::app {
@@ -96,6 +97,54 @@ class GpuBudget : public testing::Test {
   std::mutex mutex_;
   std::map<std::string, std::vector<std::uint64_t>> limits_;
 };
+
+// start_models_early's argument, checked: under every budget from 0.25 to 4 GB, a plan at the bound
+// (3840x2160) that takes resident means a plan that takes resident at every size up to it; and
+// plan_with_video gives what plan_job gives for the video itself, its measured process figure aside.
+TEST(VideoPlan, ResidentAtTheBoundIsResidentAtEverySmallerSize) {
+  if (const auto why = test::missing_inputs(test::Dlib68::kNotNeeded); !why.empty()) GTEST_SKIP() << why;
+  const auto dir = test::make_temp_dir();
+  JobOptions job;
+  job.source = test::astronaut_photo().string();
+  job.models_dir = test::copy_fixture_models(dir, {"w600k_r50.onnx", "inswapper_128.onnx", "GFPGANv1.4.onnx"}).string();
+  job.frame_processors = {"face_swapper", "face_enhancer"};
+  job.face_detector = "blazeface";
+  job.execution_providers = {"cpu"};
+  media::VideoInfo bound;
+  bound.width = kBoundWidth;
+  bound.height = kBoundHeight;
+  const auto takes_resident = [](const JobPlan& p) {
+    return p.choice.chosen && p.choice.plans[*p.choice.chosen].strategy == pipeline::MemoryStrategy::kResident;
+  };
+  int resident_at_bound = 0;
+  int resident_only_below = 0;
+  for (int centi_gb = 25; centi_gb <= 400; centi_gb += 5) {
+    job.max_memory_gb = centi_gb / 100.0;
+    const auto at_bound = plan_job(job, false, std::uint64_t{kBoundWidth} * kBoundHeight * 3, 4, 2, &bound);
+    resident_at_bound += takes_resident(at_bound) ? 1 : 0;
+    for (const auto& [w, h] : {std::pair{320, 240}, {641, 481}, {1280, 720}, {1920, 1080}, {2560, 1440}, {3840, 2160}}) {
+      media::VideoInfo video;
+      video.width = w;
+      video.height = h;
+      const auto real = plan_with_video(at_bound, job, video);
+      if (takes_resident(at_bound)) EXPECT_TRUE(takes_resident(real)) << job.max_memory_gb.value() << " GB, " << w << "x" << h;
+      if (!takes_resident(at_bound) && takes_resident(real)) ++resident_only_below;
+      auto direct = plan_job(job, false, std::uint64_t(w) * h * 3, 4, 2, &video);
+      direct.shape.process_bytes = real.shape.process_bytes;
+      direct.choice = pipeline::choose_strategy(direct.shape, direct.budget_bytes, std::nullopt, false);
+      EXPECT_EQ(pipeline::describe_strategies(direct.choice), pipeline::describe_strategies(real.choice));
+      ASSERT_EQ(direct.choice.chosen, real.choice.chosen);
+      if (real.choice.chosen) {
+        EXPECT_EQ(direct.choice.plans[*direct.choice.chosen].plan.describe(direct.budget_bytes),
+                  real.choice.plans[*real.choice.chosen].plan.describe(real.budget_bytes));
+      }
+    }
+  }
+  // Both sides were tried: budgets the bound fits, and budgets only smaller videos fit with resident.
+  EXPECT_GT(resident_at_bound, 0);
+  EXPECT_GT(resident_only_below, 0);
+  std::filesystem::remove_all(dir);
+}
 
 TEST_F(GpuBudget, RunOnAnImageGivesEverySessionItsShare) {
   job_.target = grace_.string();

@@ -8,6 +8,8 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -45,6 +47,35 @@ TEST(ChildProcess, StreamsNotPipedAreNullAndArgumentsReachNoShell) {
   EXPECT_FALSE(echo.read_exact(std::span(&b, 1)));
   EXPECT_FALSE(echo.write_all(bytes_of("x")));
   EXPECT_EQ(echo.wait(), 0);
+}
+
+// A bare name is the first executable of that name in PATH, looked up again when PATH changes;
+// a name in no PATH folder is a SpawnError naming it.
+TEST(ChildProcess, ABareNameIsTheFirstOneInPath) {
+  const auto dir = std::filesystem::temp_directory_path() / ("dlc-path-" + std::to_string(getpid()));
+  for (const char* folder : {"first", "second", "not-executable"}) {
+    std::filesystem::create_directories(dir / folder);
+    std::ofstream(dir / folder / "dlc-test-program") << "#!/bin/sh\necho " << folder << "\n";
+    if (std::string(folder) != "not-executable") {
+      std::filesystem::permissions(dir / folder / "dlc-test-program", std::filesystem::perms::owner_all);
+    }
+  }
+  const std::string saved = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "";
+  const auto said = [&](const std::string& path) {
+    setenv("PATH", path.c_str(), 1);
+    ChildProcess program({"dlc-test-program"}, {.from_stdout = true});
+    std::string out(64, '\0');
+    out.resize(program.read_some(std::as_writable_bytes(std::span(out.data(), out.size()))));
+    program.wait();
+    return out;
+  };
+  const auto folder = [&](const char* name) { return (dir / name).string(); };
+  EXPECT_EQ(said(folder("not-executable") + ":" + folder("first") + ":" + folder("second")), "first\n");
+  EXPECT_EQ(said(folder("second") + ":" + folder("first")), "second\n");
+  setenv("PATH", folder("not-executable").c_str(), 1);
+  EXPECT_THROW(ChildProcess({"dlc-test-program"}, {}), SpawnError);
+  setenv("PATH", saved.c_str(), 1);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ChildProcess, StderrKeepsABoundedTailAndNeverBlocksTheChild) {
