@@ -346,10 +346,16 @@ JobPlan plan_with_video(const JobPlan& bound, const JobOptions& job, const media
   return planned;
 }
 
-std::optional<EarlyModels> start_models_early(const JobOptions& job, int threads) {
+media::VideoInfo bound_video() {
   media::VideoInfo bound;
   bound.width = kBoundWidth;
   bound.height = kBoundHeight;
+  bound.decoder = media::kFfmpegDecoder;
+  return bound;
+}
+
+std::optional<EarlyModels> start_models_early(const JobOptions& job, int threads) {
+  const auto bound = bound_video();
   EarlyModels early;
   try {
     const int workers = video_workers(threads);

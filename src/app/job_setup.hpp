@@ -98,6 +98,10 @@ JobPlan plan_with_video(const JobPlan& planned, const JobOptions& job, const med
 // peaks cover (memory/ffmpeg_memory.cpp).
 inline constexpr int kBoundWidth = 3840;
 inline constexpr int kBoundHeight = 2160;
+// The video the plan before the report is made for: kBoundWidth x kBoundHeight, decoded by ffmpeg,
+// whose measured peaks are above dlc-decode's at every size (dlc-decode's report may hand the
+// video to ffmpeg: rotated, a variable rate, several video streams).
+media::VideoInfo bound_video();
 
 // A video job's models, loading while the decoder starts (issue 20: start-up; the decoder's own
 // loader takes most of the time to its report). Why the strategy cannot change: the plan at the
