@@ -71,6 +71,15 @@ class SigpipeGuard {
   bool was_pending_ = false;
 };
 
+}  // namespace
+
+bool is_runnable_file(const char* path) {
+  struct stat st {};
+  return ::stat(path, &st) == 0 && S_ISREG(st.st_mode) && ::access(path, X_OK) == 0;
+}
+
+namespace {
+
 // argv[0] as posix_spawnp finds it, searched once per name and PATH: the first regular file of that
 // name in PATH that dlc may execute (glibc's /bin:/usr/bin without PATH). A video job starts ffmpeg
 // twice and ffprobe once, each otherwise a failed execve per PATH entry before the one that holds
@@ -88,8 +97,7 @@ std::string program_in_path(const std::string& name) {
     // An empty entry is the current directory, as for execvp.
     const auto dir = end == start ? std::string(".") : search.substr(start, end - start);
     const auto candidate = dir + "/" + name;
-    struct stat st {};
-    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0) {
+    if (is_runnable_file(candidate.c_str())) {
       program = candidate;
       break;
     }

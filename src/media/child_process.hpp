@@ -47,6 +47,9 @@ struct ChildPipes {
 // returned), so a reader that went away never kills dlc.
 int write_to_pipe(int fd, std::span<const std::byte> data);
 
+// Whether path is a regular file this process may execute (what a PATH search takes).
+bool is_runnable_file(const char* path);
+
 // Owns one running program, started from an argv vector (posix_spawn, a bare name found in PATH
 // once per name and PATH; never a shell), for
 // long-lived streaming through its stdin and stdout. stderr is drained by a small thread (which

@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -61,16 +60,12 @@ VideoInfo unprobed(const std::filesystem::path& path) {
 }  // namespace
 
 std::optional<std::filesystem::path> dlc_decode_program() {
-  const auto runnable = [](const std::filesystem::path& p) {
-    std::error_code ec;
-    return std::filesystem::is_regular_file(p, ec) && access(p.c_str(), X_OK) == 0;
-  };
   if (const char* chosen = std::getenv("DLC_DECODE"); chosen != nullptr && *chosen != '\0') {
-    if (runnable(chosen)) return std::filesystem::path(chosen);
+    if (is_runnable_file(chosen)) return std::filesystem::path(chosen);
     return std::nullopt;
   }
   for (const auto& candidate : {executable_dir() / kDlcDecode, installed_lib_dir() / kDlcDecode}) {
-    if (runnable(candidate)) return candidate;
+    if (is_runnable_file(candidate.c_str())) return candidate;
   }
   return std::nullopt;
 }
