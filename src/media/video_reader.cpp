@@ -92,18 +92,18 @@ VideoReader::VideoReader(const std::filesystem::path& path, int threads, ReportL
 void VideoReader::start_whole(int threads) {
   if (const auto program = dlc_decode_program()) {
     start_dlc_decode(*program, threads);
-    pending_report_ = PendingReport::kDlcDecode;
+    pending_report_ = PendingReport::kFromDlcDecode;
     threads_ = threads;
     return;
   }
   from_report_ = true;
   start_ffmpeg(threads, kReportBytes);
-  pending_report_ = PendingReport::kFfmpeg;
+  pending_report_ = PendingReport::kFromFfmpeg;
 }
 
 void VideoReader::read_report() {
   const auto pending = std::exchange(pending_report_, PendingReport::kNone);
-  if (pending == PendingReport::kDlcDecode) {
+  if (pending == PendingReport::kFromDlcDecode) {
     VideoInfo facts;
     const bool decodes = read_dlc_decode_report(facts);
     info_ = std::move(facts);
@@ -111,7 +111,7 @@ void VideoReader::read_report() {
     if (!decodes) start_ffmpeg(threads_, 0);
     return;
   }
-  if (pending != PendingReport::kFfmpeg) return;
+  if (pending != PendingReport::kFromFfmpeg) return;
   auto report = parse_decoder_report(decoder_->wait_for_stderr_head(decoder_report_complete), info_.path);
   info_ = std::move(report.info);
   info_.decoder = kFfmpegDecoder;

@@ -140,7 +140,7 @@ class VideoReader {
   std::optional<FrameSpan> span_;
   std::optional<ChildProcess> decoder_;
   bool from_report_ = false;
-  enum class PendingReport { kNone, kDlcDecode, kFfmpeg };
+  enum class PendingReport { kNone, kFromDlcDecode, kFromFfmpeg };
   PendingReport pending_report_ = PendingReport::kNone;
   int threads_ = 0;  // the decoder's, for ffmpeg taking over from dlc-decode
   mutable std::mutex probe_mutex_;

@@ -133,7 +133,9 @@ TEST(VideoPlan, ResidentAtTheBoundIsResidentAtEverySmallerSize) {
       video.height = h;
       video.decoder = decoder;
       const auto real = plan_with_video(at_bound, job, video);
-      if (takes_resident(at_bound)) EXPECT_TRUE(takes_resident(real)) << job.max_memory_gb.value() << " GB, " << w << "x" << h << " " << decoder;
+      if (takes_resident(at_bound)) {
+        EXPECT_TRUE(takes_resident(real)) << job.max_memory_gb.value() << " GB, " << w << "x" << h << " " << decoder;
+      }
       if (!takes_resident(at_bound) && takes_resident(real)) ++resident_only_below;
       auto direct = plan_job(job, false, std::uint64_t(w) * h * 3, 4, 2, &video);
       direct.shape.process_bytes = real.shape.process_bytes;
