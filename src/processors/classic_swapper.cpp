@@ -87,7 +87,9 @@ constexpr double kMinOutlineShare = 0.6;
 constexpr float kFeatureFit = 1.0f;
 // A brow moves at most this share of kForeheadRise's height from the target's, so it stays well
 // under the forehead line drawn above the target's brows and no triangle between them folds
-// (a misfitted face's similarity could otherwise lift it past the line).
+// (a misfitted face's similarity could otherwise lift it past the line). On bench/quality's 36
+// pairs it shortens the move in 14 outputs, their identity transfer −0.010 to +0.011, the median
+// the same.
 constexpr float kMaxBrowMove = 0.5f;
 
 cv::Point fixed_point(cv::Point2f p) {
