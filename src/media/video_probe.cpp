@@ -458,7 +458,8 @@ DlcDecodeReport parse_dlc_decode_report(std::string_view text, const std::filesy
     // No facts: its last complaint says why.
     auto complaints = decoder_complaints(text);
     while (!complaints.empty() && complaints.back() == '\n') complaints.pop_back();
-    auto problem = complaints.substr(complaints.rfind('\n') == std::string::npos ? 0 : complaints.rfind('\n') + 1);
+    const auto last_line = complaints.rfind('\n');
+    auto problem = complaints.substr(last_line == std::string::npos ? 0 : last_line + 1);
     if (const auto prefix = ffmpeg_file_arg(path) + ": "; problem.starts_with(prefix)) problem.erase(0, prefix.size());
     if (problem.empty()) problem = "dlc-decode said nothing";
     throw VideoError(path, problem);

@@ -1,15 +1,14 @@
 #include "media/video_reader.hpp"
 
-#include "media/install_layout.hpp"
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-
 
 #include <chrono>
 #include <cstdlib>
 #include <span>
 #include <utility>
+
+#include "media/install_layout.hpp"
 
 namespace dlc::media {
 

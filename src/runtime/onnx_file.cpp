@@ -559,21 +559,25 @@ OnnxFileInfo read_onnx_file_info(const std::filesystem::path& path) {
 }
 
 bool has_tensors_to_move(const std::filesystem::path& model, std::uint64_t min_bytes) {
-  static PerFile<std::map<std::uint64_t, bool>> verdicts;
+  struct Verdict {
+    std::uint64_t min_bytes;
+    bool moves;
+  };
+  static PerFile<Verdict> verdicts;
   const auto read = [&] {
     const FileDescriptor fd(model);
     const auto size = checked_file_size(fd, model);
     try {
       ProtoReader r(fd.get(), static_cast<int>(size));
       const auto layout = scan_layout(r, min_bytes);
-      return std::map<std::uint64_t, bool>{{min_bytes, layout.moved > 0 && !layout.already_external}};
+      return Verdict{min_bytes, layout.moved > 0 && !layout.already_external};
     } catch (const MalformedFile& e) {
       throw ModelError(model, std::string("not a valid ONNX model (") + e.what() + ")");
     }
   };
   const auto known = verdicts.get(model, read);
-  if (const auto it = known.find(min_bytes); it != known.end()) return it->second;
-  return read().at(min_bytes);  // another threshold (tests): read again, not kept
+  if (known.min_bytes == min_bytes) return known.moves;
+  return read().moves;  // another threshold (tests): read again, not kept
 }
 
 }  // namespace
