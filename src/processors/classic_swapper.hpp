@@ -24,13 +24,14 @@ namespace dlc::processors {
 // the mask follow the jaw line, a little past it, and a forehead line above the brows
 // (mesh_points()), so the recognizer-visible forehead and jaw edge are the source's too (the
 // source's mouth keeps its own shape, open or closed, so none is squeezed into the other's lip
-// line). The face is processed at most kWorkSide (256) px across and scaled back, so its cost
-// does not grow with the face.
+// line). A source turned one way onto a target turned the other is taken from its mirror image,
+// so the side its photo shows lands on the side the target shows. The face is processed at most
+// kWorkSide (256) px across and scaled back, so its cost does not grow with the face.
 //
-// Only the source face's neighbourhood is kept, not the source image. process() reads and
-// writes only region(frame, target landmarks) and may run on several threads at once: its
-// scratch images are per thread (grown to the largest face each thread has seen, about ten
-// region-sized 8-bit images), and what it reads from *this is fixed after construction.
+// Only the source face's neighbourhood (and its mirror image) is kept, not the source image.
+// process() reads and writes only region(frame, target landmarks) and may run on several threads
+// at once: its scratch images are per thread (grown to the largest face each thread has seen,
+// about ten region-sized 8-bit images), and what it reads from *this is fixed after construction.
 //
 // What the method cannot do: the mouth is the source's, open or closed, whatever the target's
 // does (the lips move with the target's only as far as the similarity follows them); and the
@@ -94,6 +95,12 @@ class ClassicSwapper : public FaceProcessor {
   std::vector<cv::Point2f> points_;  // the source landmarks in source_'s pixels
   std::vector<Triangle> triangles_;  // Delaunay, over points_, made once
   std::size_t count_ = 0;
+  // dlib's 68 only: the source's turn (yaw(), −1..1) and its mirror image: the crop flipped, the
+  // points in the same order (each where its mirror partner was), the triangles through them.
+  double yaw_ = 0.0;
+  cv::Mat mirrored_;
+  std::vector<cv::Point2f> mirrored_points_;
+  std::vector<Triangle> mirrored_triangles_;
   int clone_factor_ = kCloneFactor;
 };
 
