@@ -58,6 +58,10 @@ const kSamePersonThreshold = 0.5;
 // The faces cut out of face-api's demo photos: detections at least this wide, this sure.
 const kMinCropFace = 120;
 const kMinCropScore = 0.8;
+// A face is what face-api's SSD detector scores at least this (its own default); an output without
+// one is reported with the best score under it, down to kBestScoreFloor.
+const kMinFaceScore = 0.5;
+const kBestScoreFloor = 0.05;
 
 // ---- images: { width, height, data: Uint8Array RGB } ----
 function readImage(file) {
@@ -180,11 +184,20 @@ function alignedChip(img, points) {
 // Every face face-api finds, largest first: { box, score, points: [[x, y] × 68] }.
 async function detect(img) {
   const input = tensorOf(img);
-  const found = await faceapi.detectAllFaces(input, new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5 })).withFaceLandmarks();
+  const found = await faceapi.detectAllFaces(input, new faceapi.SsdMobilenetv1Options({ minConfidence: kMinFaceScore })).withFaceLandmarks();
   input.dispose();
   return found
     .map((f) => ({ box: f.detection.box, score: f.detection.score, points: f.landmarks.positions.map((p) => [p.x, p.y]) }))
     .sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+}
+
+// The detector's best score on an image where it finds no face (under kMinFaceScore; 0 when it
+// finds nothing above kBestScoreFloor): how near the output came to being found.
+async function bestScore(img) {
+  const input = tensorOf(img);
+  const found = await faceapi.detectAllFaces(input, new faceapi.SsdMobilenetv1Options({ minConfidence: kBestScoreFloor }));
+  input.dispose();
+  return found.reduce((best, f) => Math.max(best, f.score), 0);
 }
 
 // The largest face's landmarks and its descriptor from the aligned chip, or null without a face.
@@ -452,7 +465,11 @@ async function swapPairs(args, people) {
     }
     const out = readImage(outFile);
     const face = await analyse(out);
-    if (!face) { console.log(`| ${s.name} → ${t.name} | no face in the output | | | | | |`); continue; }
+    if (!face) {
+      const best = await bestScore(out);
+      console.log(`| ${s.name} → ${t.name} | no face in the output (best detection ${fmt(best, 2)}, a face needs ${kMinFaceScore}) | | | | | |`);
+      continue;
+    }
     const ds = distance(face.descriptor, s.face.descriptor);
     const dt = distance(face.descriptor, t.face.descriptor);
     const transfer = dt / (ds + dt);
