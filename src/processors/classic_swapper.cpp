@@ -336,10 +336,11 @@ ClassicSwapper::ClassicSwapper(const cv::Mat& source_bgr, const face::Face& sour
   }
   triangles_ = delaunay(points_);
   if (triangles_.empty()) throw std::invalid_argument("ClassicSwapper: the source landmarks give no triangle");
-  if (count == kDlibPoints) {
-    // The mirror image: the crop flipped, each point taking its mirror partner's place (the
-    // forehead line reversed), the same triangles through the same partners.
-    yaw_ = yaw(points_);
+  if (count == kDlibPoints) yaw_ = yaw(points_);
+  if (std::abs(yaw_) > kMirrorYaw) {
+    // The mirror image, for a source turned far enough to use it: the crop flipped, each point
+    // taking its mirror partner's place (the forehead line reversed), the same triangles through
+    // the same partners.
     cv::flip(source_, mirrored_, 1);
     const auto partner = [](int i) {
       const auto n = static_cast<int>(kDlibPoints);

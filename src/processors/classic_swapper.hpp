@@ -28,10 +28,11 @@ namespace dlc::processors {
 // so the side its photo shows lands on the side the target shows. The face is processed at most
 // kWorkSide (256) px across and scaled back, so its cost does not grow with the face.
 //
-// Only the source face's neighbourhood (and its mirror image) is kept, not the source image.
-// process() reads and writes only region(frame, target landmarks) and may run on several threads
-// at once: its scratch images are per thread (grown to the largest face each thread has seen,
-// about ten region-sized 8-bit images), and what it reads from *this is fixed after construction.
+// Only the source face's neighbourhood (and a turned one's mirror image) is kept, not the source
+// image. process() reads and writes only region(frame, target landmarks) and may run on several
+// threads at once: its scratch images are per thread (grown to the largest face each thread has
+// seen, about ten region-sized 8-bit images), and what it reads from *this is fixed after
+// construction.
 //
 // What the method cannot do: the mouth is the source's, open or closed, whatever the target's
 // does (the lips move with the target's only as far as the similarity follows them); and the
@@ -95,8 +96,9 @@ class ClassicSwapper : public FaceProcessor {
   std::vector<cv::Point2f> points_;  // the source landmarks in source_'s pixels
   std::vector<Triangle> triangles_;  // Delaunay, over points_, made once
   std::size_t count_ = 0;
-  // dlib's 68 only: the source's turn (yaw(), −1..1) and its mirror image: the crop flipped, the
-  // points in the same order (each where its mirror partner was), the triangles through them.
+  // dlib's 68 only: the source's turn (yaw(), −1..1) and, when it is past kMirrorYaw, its mirror
+  // image: the crop flipped, the points in the same order (each where its mirror partner was),
+  // the triangles through them (empty otherwise: compose() never mirrors such a source).
   double yaw_ = 0.0;
   cv::Mat mirrored_;
   std::vector<cv::Point2f> mirrored_points_;
