@@ -11,10 +11,6 @@
 namespace dlc::processors {
 namespace {
 
-// Reinhard's std ratio is capped so a flat, dim face does not turn its noise into texture (and a
-// contrasty one is not flattened to nothing); 3 is well beyond two real faces' ratio.
-constexpr double kMaxStdRatio = 3.0;
-
 // Each channel's 256-entry map from the face's cumulative histogram onto the reference's: a value
 // goes to the smallest reference value whose cumulative share reaches the face value's.
 void histogram_lut(const cv::Mat& face_lab, const cv::Mat& reference_lab, const cv::Mat& mask, cv::Mat& lut) {
@@ -49,14 +45,16 @@ void histogram_lut(const cv::Mat& face_lab, const cv::Mat& reference_lab, const 
   }
 }
 
-void reinhard_lut(const cv::Mat& face_lab, const cv::Mat& reference_lab, const cv::Mat& mask, cv::Mat& lut) {
+void reinhard_lut(const cv::Mat& face_lab, const cv::Mat& reference_lab, const cv::Mat& mask, const SpreadLimits& limits,
+                  cv::Mat& lut) {
   cv::Scalar face_mean, face_std, reference_mean, reference_std;
   cv::meanStdDev(face_lab, face_mean, face_std, mask);
   cv::meanStdDev(reference_lab, reference_mean, reference_std, mask);
   auto* entry = lut.ptr<cv::Vec3b>(0);
   for (int c = 0; c < 3; ++c) {
-    const double ratio =
-        face_std[c] > 0 ? std::clamp(reference_std[c] / face_std[c], 1.0 / kMaxStdRatio, kMaxStdRatio) : 1.0;
+    const double low = c == 0 ? limits.lightness_min : limits.colour_min;
+    const double high = c == 0 ? limits.lightness_max : limits.colour_max;
+    const double ratio = face_std[c] > 0 ? std::clamp(reference_std[c] / face_std[c], low, high) : 1.0;
     for (int v = 0; v < 256; ++v) {
       entry[v][c] = cv::saturate_cast<std::uint8_t>((v - face_mean[c]) * ratio + reference_mean[c]);
     }
@@ -74,7 +72,8 @@ std::optional<ColorCorrection> color_correction_from(std::string_view name) {
 
 // The map is applied as a lookup table in OpenCV's 8-bit LAB, so the face is converted once each
 // way and never leaves 8 bits.
-void correct_colour(cv::Mat& face, const cv::Mat& reference, const cv::Mat& mask, ColorCorrection how) {
+void correct_colour(cv::Mat& face, const cv::Mat& reference, const cv::Mat& mask, ColorCorrection how,
+                    const SpreadLimits& limits) {
   if (how == ColorCorrection::kNone || cv::countNonZero(mask) == 0) return;
   thread_local cv::Mat face_lab_buffer;
   thread_local cv::Mat reference_lab_buffer;
@@ -85,7 +84,7 @@ void correct_colour(cv::Mat& face, const cv::Mat& reference, const cv::Mat& mask
   cv::cvtColor(reference, reference_lab, cv::COLOR_BGR2Lab);
   lut.create(1, 256, CV_8UC3);
   if (how == ColorCorrection::kLab) {
-    reinhard_lut(face_lab, reference_lab, mask, lut);
+    reinhard_lut(face_lab, reference_lab, mask, limits, lut);
   } else {
     histogram_lut(face_lab, reference_lab, mask, lut);
   }

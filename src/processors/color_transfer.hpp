@@ -17,10 +17,23 @@ enum class ColorCorrection {
 // "none", "lab", "histogram"; nullopt for anything else.
 std::optional<ColorCorrection> color_correction_from(std::string_view name);
 
+// How far kLab may scale a channel's spread about its mean (Reinhard's ratio, the reference's std
+// over the face's), for LAB's lightness and its two colour channels. The defaults only keep a
+// flat, dim face from turning its noise into texture and a contrasty one from being flattened to
+// nothing: 3 is well beyond two real faces' ratio.
+struct SpreadLimits {
+  double lightness_min = 1.0 / 3.0;
+  double lightness_max = 3.0;
+  double colour_min = 1.0 / 3.0;
+  double colour_max = 3.0;
+};
+
 // Moves face's colours (CV_8UC3 BGR) towards reference's (the same size and type), both measured
 // inside mask (CV_8U, non-zero = in), and applies the change to every pixel of face. Reinhard et al.
-// 2001 for kLab; for kHistogram each channel's cumulative histogram inside the mask is mapped onto
-// the reference's. Nothing happens for kNone or an empty mask. Scratch buffers are per thread.
-void correct_colour(cv::Mat& face, const cv::Mat& reference, const cv::Mat& mask, ColorCorrection how);
+// 2001 for kLab, its ratios within limits; for kHistogram each channel's cumulative histogram
+// inside the mask is mapped onto the reference's. Nothing happens for kNone or an empty mask.
+// Scratch buffers are per thread.
+void correct_colour(cv::Mat& face, const cv::Mat& reference, const cv::Mat& mask, ColorCorrection how,
+                    const SpreadLimits& limits = {});
 
 }  // namespace dlc::processors
