@@ -200,14 +200,15 @@ async function bestScore(img) {
   return found.reduce((best, f) => Math.max(best, f.score), 0);
 }
 
-// The largest face's landmarks and its descriptor from the aligned chip, or null without a face.
+// The largest face's landmarks, its detection score and its descriptor from the aligned chip, or
+// null without a face.
 async function analyse(img) {
   const faces = await detect(img);
   if (faces.length === 0) return null;
   const chip = tensorOf(alignedChip(img, faces[0].points));
   const descriptor = await faceapi.computeFaceDescriptor(chip);
   chip.dispose();
-  return { points: faces[0].points, descriptor };
+  return { points: faces[0].points, score: faces[0].score, descriptor };
 }
 
 function distance(a, b) {
@@ -455,6 +456,10 @@ async function swapPairs(args, people) {
   console.log('|---|---|---|---|---|---|---|');
   const transfers = [], poses = [], seams = [], colours = [];
   let closerToSource = 0, scored = 0;
+  // The output the detector was least sure of (its score, or its best under kMinFaceScore where it
+  // found no face): how near the bench's face count is to changing.
+  let lowest = { score: Infinity, pair: '' };
+  const noteScore = (score, pair) => { if (score < lowest.score) lowest = { score, pair }; };
   for (const [s, t] of pairs) {
     const outFile = path.join(swaps, `${s.name}__${t.name}.png`);
     try {
@@ -467,9 +472,11 @@ async function swapPairs(args, people) {
     const face = await analyse(out);
     if (!face) {
       const best = await bestScore(out);
+      noteScore(best, `${s.name} → ${t.name}`);
       console.log(`| ${s.name} → ${t.name} | no face in the output (best detection ${fmt(best, 2)}, a face needs ${kMinFaceScore}) | | | | | |`);
       continue;
     }
+    noteScore(face.score, `${s.name} → ${t.name}`);
     const ds = distance(face.descriptor, s.face.descriptor);
     const dt = distance(face.descriptor, t.face.descriptor);
     const transfer = dt / (ds + dt);
@@ -493,6 +500,7 @@ async function swapPairs(args, people) {
   // The other columns as the README's tables give them: median (range) over the scored outputs.
   const spread = (v, d) => `${fmt(median(v), d)} (${fmt(Math.min(...v), d)}–${fmt(Math.max(...v), d)})`;
   if (scored) console.log(`faces found in ${scored} of ${pairs.length} outputs; pose % ${spread(poses, 1)}; seam ${spread(seams, 2)}; colour ΔE ${fmt(median(colours), 1)}`);
+  if (lowest.pair) console.log(`lowest detection score ${fmt(lowest.score, 2)} (${lowest.pair}; a face needs ${kMinFaceScore})`);
 }
 
 main().catch((e) => { console.error(`quality.js: ${e.stack || e}`); process.exit(1); });
