@@ -185,6 +185,15 @@ bool rasterise(cv::Point a, cv::Point b, cv::Point c, cv::Mat& mask) {
   return any;
 }
 
+// Sets mask to 255 inside the convex hull of corners (fixed point with kShift bits, in mask's
+// coordinates) and to 0 elsewhere.
+void fill_hull(const std::vector<cv::Point>& corners, cv::Mat& mask) {
+  thread_local std::vector<cv::Point> hull;
+  cv::convexHull(corners, hull);
+  mask.setTo(0);
+  cv::fillConvexPoly(mask, hull, cv::Scalar(255), cv::LINE_8, kShift);
+}
+
 // The landmarks' bounding box grown by margin on each side, clipped to an image of size.
 cv::Rect grown_box(const std::vector<cv::Point2f>& points, int margin, const cv::Size& size) {
   if (points.empty()) return {};
@@ -450,13 +459,10 @@ void ClassicSwapper::process(cv::Mat& frame, const face::Face& target) {
   cv::resize(pasted, pasted_up, box.size(), 0, 0, cv::INTER_LINEAR);
   cv::resize(alpha, alpha_up, box.size(), 0, 0, cv::INTER_LINEAR);
   thread_local std::vector<cv::Point> corners;
-  thread_local std::vector<cv::Point> hull;
   corners.clear();
   for (const auto& p : with_forehead(target.landmarks)) corners.push_back(fixed_point(p - cv::Point2f(box.tl())));
-  cv::convexHull(corners, hull);
   cv::Mat inside = scratch(hull_buffer, box.size(), CV_8U);
-  inside.setTo(0);
-  cv::fillConvexPoly(inside, hull, cv::Scalar(255), cv::LINE_8, kShift);
+  fill_hull(corners, inside);
   cv::bitwise_and(alpha_up, inside, alpha_up);
   alpha_blend(destination, pasted_up, alpha_up);
 }
@@ -566,10 +572,8 @@ bool ClassicSwapper::compose(const cv::Mat& destination, const std::vector<cv::P
     // points (footprint(), region() and the clone's clearance from the region's border rely on it).
     std::vector<cv::Point> own;
     for (const auto& p : landmarks) own.push_back(fixed_point(p));
-    cv::convexHull(own, hull);
     cv::Mat inside = scratch(inside_buffer, size, CV_8U);
-    inside.setTo(0);
-    cv::fillConvexPoly(inside, hull, cv::Scalar(255), cv::LINE_8, kShift);
+    fill_hull(own, inside);
     cv::bitwise_and(keep, inside, keep);
     cv::bitwise_and(covered, keep, covered);
   }
@@ -585,11 +589,8 @@ bool ClassicSwapper::compose(const cv::Mat& destination, const std::vector<cv::P
       inner.push_back(fixed_point(fitted[i]));
       inner.push_back(fixed_point(landmarks[i]));
     }
-    std::vector<cv::Point> hull;
-    cv::convexHull(inner, hull);
     measured = scratch(measured_buffer, size, CV_8U);
-    measured.setTo(0);
-    cv::fillConvexPoly(measured, hull, cv::Scalar(255), cv::LINE_8, kShift);
+    fill_hull(inner, measured);
     cv::bitwise_and(measured, covered, measured);
   }
   correct_colour(face, destination, measured, ColorCorrection::kLab, kClassicSpread);
